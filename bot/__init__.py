@@ -1,0 +1,1 @@
+"""Composition root: configuration, CLI, build_application(), i18n, logging, PTB adapters."""

@@ -1,0 +1,71 @@
+"""build_application(settings): the one Application for production and tests."""
+
+from __future__ import annotations
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.context import BotApplication, BotContext
+from bot.errors import on_error
+from bot.i18n import Translator
+from bot.menus import publish_menus
+from bot.registry import register_handlers
+from bot.runtime import RUNTIME_KEY, Runtime
+from storage.engine import make_engine, make_sessionmaker
+
+
+class MissingTokenError(Exception):
+    """No bot token configured: the CLI explains how to get one."""
+
+
+def build_application(settings: Settings) -> BotApplication:
+    token = settings.bot.token_value
+    if token is None:
+        raise MissingTokenError
+    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        reads=make_sessionmaker(engine, read_only=True),
+        translator=Translator(settings.bot.default_language),
+    )
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.bot.api_base_url)
+        .base_file_url(settings.bot.api_file_url or "")
+        .request(HTTPXRequest(connection_pool_size=settings.bot.connection_pool_size))
+        .get_updates_request(HTTPXRequest(read_timeout=settings.bot.polling_timeout + 10.0))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_on_start)
+        .post_shutdown(_on_shutdown)
+        .build()
+    )
+    application.bot_data[RUNTIME_KEY] = runtime
+    register_handlers(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+def runtime_of(application: BotApplication) -> Runtime:
+    runtime = application.bot_data[RUNTIME_KEY]
+    assert isinstance(runtime, Runtime)
+    return runtime
+
+
+async def _on_start(application: BotApplication) -> None:
+    await publish_menus(application.bot, runtime_of(application).translator)
+
+
+async def _on_shutdown(application: BotApplication) -> None:
+    await runtime_of(application).engine.dispose()

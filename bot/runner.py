@@ -1,0 +1,59 @@
+"""Running the Application until asked to stop: the same path for `gwbot run` and the tests.
+
+PTB's run_polling owns the event loop and its signal handling; this does its steps by hand
+(including post_init/post_shutdown, which only run_polling calls) so tests can start and stop
+the production application inside their own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from telegram import Update
+
+from bot.config import Settings
+from bot.context import BotApplication
+from storage.migrate import upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+async def prepare_database(settings: Settings) -> None:
+    revision = await upgrade_database(settings.database.url, schema=settings.database.schema_name)
+    log.info("database schema at revision %s", revision)
+
+
+async def serve(application: BotApplication, stop: asyncio.Event) -> None:
+    """Poll for updates and handle them until `stop` is set; always shut down cleanly."""
+    settings = application.bot_data["runtime"].settings
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        assert application.updater
+        await application.updater.start_polling(
+            poll_interval=0,
+            timeout=settings.bot.polling_timeout,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        await application.start()
+        log.info("bot @%s is running", application.bot.username)
+        await stop.wait()
+    finally:
+        if application.updater and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+async def serve_until_signalled(application: BotApplication) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(application, stop)

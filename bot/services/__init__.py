@@ -1,0 +1,1 @@
+"""The domain: plain async functions (session, values) -> small typed results. No `telegram`."""

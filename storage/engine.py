@@ -1,0 +1,70 @@
+"""Engine and session factory.
+
+SQLite gets WAL (readers never block the writer), a busy timeout, and `BEGIN IMMEDIATE` for
+every transaction: a deferred transaction that reads and then writes fails with "database is
+locked" or loses updates when another connection wrote in between.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_OPTION = "gwbot_read_only"
+
+
+def make_engine(
+    url: str, *, schema: str | None = None, foreign_keys: bool = True, **kwargs: Any
+) -> AsyncEngine:
+    """Create the engine for `url`.
+
+    `foreign_keys=False` is for migrations only: SQLite ignores the pragma inside a
+    transaction, and rebuilding a table with it on cascades deletes into child rows.
+    `schema` selects a PostgreSQL schema through the search path.
+    """
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = create_async_engine(url, **kwargs)
+        _configure_sqlite(engine, foreign_keys=foreign_keys)
+        return engine
+    if schema:
+        kwargs.setdefault("connect_args", {})["server_settings"] = {"search_path": schema}
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN itself instead of the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # The busy timeout first: switching to WAL waits for other connections too.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A read-only unit of work never upgrades to a write lock, so a deferred BEGIN is safe
+        # and lets it run beside a writer (WAL).
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """The one session factory per engine; `read_only` units of work must not write."""
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    return async_sessionmaker(bind, expire_on_commit=False)

@@ -1,0 +1,104 @@
+"""Apply Alembic migrations safely from inside the event loop (Alembic's run_sync pattern).
+
+SQLite: a dedicated engine with foreign keys off (rebuilding a table with them on cascades
+deletes into child rows), then `PRAGMA foreign_key_check`. PostgreSQL: under an advisory lock,
+so two processes starting on a fresh database do not race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+
+from storage.engine import make_engine
+
+SCRIPT_LOCATION = "storage:migrations"
+# Any fixed number; it only has to be the same for every gwbot process.
+ADVISORY_LOCK_KEY = 0x6777626F74  # "gwbot"
+
+
+# Alembic's `op` and `context` are module-level proxies: two migrations running at once in
+# one process would send each other's DDL to the wrong connection.
+_IN_PROCESS = asyncio.Lock()
+
+
+class MigrationError(Exception):
+    """The database could not be brought to the current schema."""
+
+
+def alembic_config(
+    connection: Connection | None = None, extra_version_locations: Sequence[str] = ()
+) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    if extra_version_locations:
+        # Tests add migrations of their own after ours. Newlines, because ":" is part of the
+        # package location and of os.pathsep.
+        config.set_main_option("path_separator", "newline")
+        locations = [f"{SCRIPT_LOCATION}/versions", *extra_version_locations]
+        config.set_main_option("version_locations", "\n".join(locations))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def upgrade_database(
+    url: str,
+    *,
+    schema: str | None = None,
+    revision: str = "head",
+    extra_version_locations: Sequence[str] = (),
+) -> str | None:
+    """Bring the database at `url` to `revision`; return the revision it is at afterwards."""
+    async with _IN_PROCESS:
+        return await _upgrade_database(url, schema, revision, extra_version_locations)
+
+
+async def _upgrade_database(
+    url: str, schema: str | None, revision: str, extra_version_locations: Sequence[str]
+) -> str | None:
+    engine = make_engine(url, schema=schema, foreign_keys=False)
+    try:
+        async with engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            if postgres:
+                await conn.execute(
+                    text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                )
+                if schema:
+                    await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                await conn.commit()
+            try:
+                await conn.run_sync(_upgrade, revision, extra_version_locations)
+                await conn.commit()
+                if not postgres:
+                    problems = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if problems:
+                        raise MigrationError(f"foreign key check failed after upgrade: {problems}")
+                return await conn.run_sync(current_revision)
+            finally:
+                if postgres:
+                    await conn.rollback()
+                    await conn.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                    )
+                    await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: Connection, revision: str, extra: Sequence[str]) -> None:
+    command.upgrade(alembic_config(connection, extra), revision)

@@ -1,0 +1,1 @@
+"""Queries and repositories: they read and write through a session and never commit."""
