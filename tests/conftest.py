@@ -1,0 +1,119 @@
+"""Shared fixtures: a clean environment, databases (SQLite always, PostgreSQL when configured),
+the fake Bot API server and the production application running against it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import build_application, runtime_of
+from bot.config import DatabaseSettings, Settings
+from bot.context import BotApplication
+from bot.logs import QUIET_LOGGERS
+from bot.runner import prepare_database, serve
+from storage.engine import make_engine
+from tests.fake_telegram import FakeTelegram
+
+PG_URL_VARIABLE = "GWBOT_TEST_DATABASE_URL"
+TEST_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No developer's GWBOT_ variables or config.toml leak into a test; files go to tmp_path."""
+    for name in list(os.environ):
+        if name.upper().startswith("GWBOT_") and not name.upper().startswith("GWBOT_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """`gwbot` configures logging globally; give every test the configuration it started with."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+
+
+def postgres_url() -> str:
+    url = os.environ.get(PG_URL_VARIABLE)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_URL_VARIABLE} must be set in CI: PostgreSQL tests never skip there")
+        pytest.skip(f"PostgreSQL not configured: set {PG_URL_VARIABLE} to run this test on it")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DatabaseSettings]:
+    """An empty database of each kind; on PostgreSQL a schema of its own, dropped afterwards."""
+    if request.param == "sqlite":
+        yield DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'gwbot.db'}")
+        return
+    url = postgres_url()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    yield DatabaseSettings(url=url, schema=schema)
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    await engine.dispose()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(token=TEST_TOKEN) as server:
+        yield server
+
+
+def settings_for(fake: FakeTelegram, database: DatabaseSettings, **bot: object) -> Settings:
+    return Settings(
+        bot={"token": fake.token, "api_base_url": fake.base_url, "polling_timeout": 5, **bot},
+        database=database,
+    )
+
+
+@dataclass
+class RunningBot:
+    application: BotApplication
+    fake: FakeTelegram
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return runtime_of(self.application).sessions
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegram, database: DatabaseSettings) -> AsyncIterator[RunningBot]:
+    """The production application, polling the fake server, on a migrated database."""
+    settings = settings_for(fake, database)
+    await prepare_database(settings)
+    application = build_application(settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(application, stop))
+    # Ready once PTB asked for updates: from then on what the driver sends is answered.
+    ready = asyncio.create_task(fake.wait_for_call("getUpdates"))
+    await asyncio.wait([task, ready], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready.cancel()
+        task.result()
+        raise AssertionError("the bot stopped before it polled for updates")
+    try:
+        yield RunningBot(application, fake)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)

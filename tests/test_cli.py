@@ -1,0 +1,106 @@
+"""The `gwbot` command line as a user runs it, in real processes where it matters."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.fake_telegram import FakeTelegram
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GWBOT_")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    env.update(extra)
+    return env
+
+
+async def gwbot(*args: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "run" in out
+    assert "db" in out
+    assert "--config FILE" in out
+
+
+def test_run_without_a_token_explains_how_to_get_one(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["run"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "@BotFather" in err
+    assert "/newbot" in err
+    assert "GWBOT_BOT__TOKEN" in err
+    assert "config.toml" in err
+    assert "Traceback" not in err
+
+
+def test_db_upgrade_creates_the_sqlite_database_in_the_working_directory(tmp_path: Path) -> None:
+    main(["db", "upgrade"])
+    tables = {
+        name
+        for (name,) in sqlite3.connect(tmp_path / "gwbot.db").execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+        )
+    }
+    assert {"organisations", "members", "processed_updates", "v_members"} <= tables
+
+
+def test_config_option_is_accepted_after_the_command(tmp_path: Path) -> None:
+    config = tmp_path / "initiative.toml"
+    config.write_text('[database]\nurl = "sqlite+aiosqlite:///elsewhere.db"\n')
+    main(["db", "upgrade", "--config", str(config)])
+    assert (tmp_path / "elsewhere.db").exists()
+    assert not (tmp_path / "gwbot.db").exists()
+
+
+async def test_gwbot_run_answers_start_and_stops_on_sigterm(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    env = child_env(GWBOT_BOT__TOKEN=fake.token, GWBOT_BOT__API_BASE_URL=fake.base_url)
+    process = await gwbot("run", env=env, cwd=tmp_path)
+    try:
+        await asyncio.wait_for(fake.wait_for_call("getUpdates"), timeout=60)
+        user = fake.user(language_code="de")
+        await user.send("/start")
+        assert "Einladungslink" in (await user.next_message(timeout=30)).text
+        assert (tmp_path / "gwbot.db").exists()
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert fake.token not in err.decode()
+
+
+async def test_gwbot_run_with_a_refused_token_says_so(fake: FakeTelegram, tmp_path: Path) -> None:
+    env = child_env(GWBOT_BOT__TOKEN="999:WRONG", GWBOT_BOT__API_BASE_URL=fake.base_url)
+    process = await gwbot("run", env=env, cwd=tmp_path)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    assert "Telegram did not accept the bot token" in err.decode()
+    assert "Traceback" not in err.decode()

@@ -1,0 +1,49 @@
+"""Logs never show the bot token or what users wrote, even at DEBUG."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.logs import configure_logging
+from tests.conftest import RunningBot
+from tests.factories import add_member
+
+SECRET_TEXT = "Vertraulich-4711"
+
+
+def test_token_is_masked_in_messages_and_tracebacks(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("DEBUG", ["1:SECRET"])
+    log = logging.getLogger("gwbot.test")
+    log.info("calling https://api.telegram.org/bot%s/getMe", "1:SECRET")
+    try:
+        raise RuntimeError("request to /bot1:SECRET/sendMessage failed")
+    except RuntimeError:
+        log.exception("send failed")
+    err = capsys.readouterr().err
+    assert "1:SECRET" not in err
+    assert "/bot[secret]/getMe" in err
+    assert "request to /bot[secret]/sendMessage failed" in err
+
+
+def test_http_request_logs_are_off_at_every_level(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("DEBUG", [])
+    logging.getLogger("httpx").info("HTTP Request: POST https://example/bot1:abc/getUpdates")
+    logging.getLogger("telegram.ext.Application").debug("Processing update {'text': 'x'}")
+    assert capsys.readouterr().err == ""
+
+
+async def test_a_debug_run_logs_neither_token_nor_message_text(
+    bot: RunningBot, capfd: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("DEBUG", [bot.fake.token])
+    user = bot.fake.user(language_code="de")
+    await add_member(bot.sessions, user.id)
+    await user.send(SECRET_TEXT)
+    await user.next_message()
+    await user.send("/hilfe")
+    await user.next_message()
+    err = capfd.readouterr().err
+    assert bot.fake.token not in err
+    assert SECRET_TEXT not in err

@@ -1,0 +1,155 @@
+"""Migrations build the models' schema on SQLite and PostgreSQL, views survive table changes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
+
+from bot.config import DatabaseSettings
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import current_revision, head_revision, upgrade_database
+from storage.models import Base, Role
+from tests.factories import add_member
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+async def upgrade(database: DatabaseSettings, **kwargs: object) -> str | None:
+    return await upgrade_database(database.url, schema=database.schema_name, **kwargs)  # type: ignore[arg-type]
+
+
+def engine_for(database: DatabaseSettings):  # type: ignore[no-untyped-def]
+    return make_engine(database.url, schema=database.schema_name)
+
+
+async def test_migrated_schema_matches_the_models(database: DatabaseSettings) -> None:
+    assert await upgrade(database) == head_revision()
+    engine = engine_for(database)
+
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
+    await engine.dispose()
+
+
+async def test_upgrading_twice_changes_nothing(database: DatabaseSettings) -> None:
+    first = await upgrade(database)
+    assert await upgrade(database) == first
+
+
+async def test_two_processes_upgrading_at_once_do_not_race(database: DatabaseSettings) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GWBOT_")}
+    env |= {"PYTHONPATH": str(REPO_ROOT), "GWBOT_DATABASE__URL": database.url}
+    if database.schema_name:
+        env["GWBOT_DATABASE__SCHEMA"] = database.schema_name
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "db", "upgrade", env=env, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    errors = [(await process.communicate())[1].decode() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], errors
+    engine = engine_for(database)
+    async with engine.connect() as conn:
+        assert await conn.run_sync(current_revision) == head_revision()
+    await engine.dispose()
+
+
+async def test_v_members_has_the_contract_columns_and_formats(database: DatabaseSettings) -> None:
+    await upgrade(database)
+    engine = engine_for(database)
+    sessions = make_sessionmaker(engine)
+    await add_member(sessions, 1, role=Role.COORDINATOR, language="en", organisation="caritas")
+    async with engine.connect() as conn:
+        result = await conn.exec_driver_sql("SELECT * FROM v_members")
+        rows = result.all()
+        assert list(result.keys()) == [
+            "organisation_code",
+            "role",
+            "language",
+            "joined_on",
+            "active",
+        ]
+    await engine.dispose()
+    ((org, role, language, joined_on, active),) = rows
+    assert (org, role, language, active) == ("caritas", "coordinator", "en", 1)
+    assert isinstance(joined_on, str)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", joined_on)
+
+
+LATER_MIGRATION = """
+import contextlib
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.views import views_suspended
+
+revision = "9999_test_later"
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with {context}:
+        with op.batch_alter_table("members") as batch:
+            batch.add_column(sa.Column("nickname", sa.String(50), nullable=True))
+            batch.alter_column("display_name", type_=sa.String(300))
+        with op.batch_alter_table("organisations") as batch:
+            batch.alter_column("name", type_=sa.String(400))
+"""
+
+
+def write_later_migration(tmp_path: Path, *, suspend_views: bool) -> str:
+    folder = tmp_path / "later_versions"
+    folder.mkdir()
+    context = "views_suspended(op.get_bind())" if suspend_views else "contextlib.nullcontext()"
+    (folder / "9999_test_later.py").write_text(
+        textwrap.dedent(LATER_MIGRATION.format(down=head_revision(), context=context))
+    )
+    return str(folder)
+
+
+async def test_a_later_migration_can_alter_tables_that_views_read(
+    database: DatabaseSettings, tmp_path: Path
+) -> None:
+    await upgrade(database)
+    engine = engine_for(database)
+    await add_member(make_sessionmaker(engine), 7, organisation="awo")
+    await engine.dispose()
+
+    later = write_later_migration(tmp_path, suspend_views=True)
+    assert await upgrade(database, extra_version_locations=[later]) == "9999_test_later"
+
+    engine = engine_for(database)
+    async with engine.connect() as conn:
+        # The view is back and still reads the rebuilt tables; no member row was lost, although
+        # rebuilding `organisations` with foreign keys on would have failed or cascaded.
+        assert (await conn.exec_driver_sql("SELECT organisation_code FROM v_members")).all() == [
+            ("awo",)
+        ]
+        assert (await conn.exec_driver_sql("SELECT nickname FROM members")).all() == [(None,)]
+    await engine.dispose()
+
+
+async def test_without_suspending_views_sqlite_cannot_rebuild_the_table(tmp_path: Path) -> None:
+    database = DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'gwbot.db'}")
+    await upgrade(database)
+    later = write_later_migration(tmp_path, suspend_views=False)
+    with pytest.raises(OperationalError, match="v_members"):
+        await upgrade(database, extra_version_locations=[later])
