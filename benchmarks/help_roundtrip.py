@@ -173,7 +173,9 @@ def report(runs: list[Run]) -> dict[str, object]:
             echo = getattr(table["echo"][phase], metric)
             ours = getattr(table["gwbot"][phase], metric)
             ratio = ours / echo if echo else float("nan")
-            rows.append({"phase": phase, "metric": metric, "echo": echo, "gwbot": ours, "ratio": ratio})
+            rows.append(
+                {"phase": phase, "metric": metric, "echo": echo, "gwbot": ours, "ratio": ratio}
+            )
             print(f"{phase + ' ' + label:<30}{echo:>12.1f}{ours:>12.1f}{ratio:>12.2f}")
     return {"rows": rows, "runs": [asdict(run) for run in runs]}
 
