@@ -66,52 +66,54 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"gwbot: configuration problem:\n{exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
     configure_logging(settings.logging.level, _secrets(settings))
-    if args.command == "db":
-        asyncio.run(_db_upgrade(settings))
-    elif args.command == "run":
-        sys.exit(_run(settings))
+    if args.command == "run" and settings.bot.token_value is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    if code := _execute(args.command, settings):
+        sys.exit(code)
 
 
 def _secrets(settings: Settings) -> list[str]:
-    secrets = [settings.bot.token_value or ""]
+    secrets = [settings.bot.token_value or "", settings.database.password or ""]
     if settings.privacy.key is not None:
         secrets.append(settings.privacy.key.get_secret_value())
     return secrets
 
 
-async def _db_upgrade(settings: Settings) -> None:
-    from bot.runner import prepare_database
-
-    await prepare_database(settings)
-
-
-def _run(settings: Settings) -> int:
-    if settings.bot.token_value is None:
-        print(NO_TOKEN_HELP, file=sys.stderr)
-        return EXIT_CONFIG
-    # Imported here so `gwbot --help` and `gwbot db upgrade` stay quick.
+def _execute(command: str, settings: Settings) -> int:
+    """Run the command; expected outside faults become one clear line, not a traceback."""
+    # Imported here so `gwbot --help` and configuration errors stay quick.
+    from sqlalchemy.exc import DBAPIError
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import build_application
-    from bot.runner import prepare_database, serve_until_signalled
+    from bot.runner import prepare_database
+
+    async def db_upgrade() -> None:
+        await prepare_database(settings)
 
     async def run() -> None:
+        from bot.app import build_application
+        from bot.runner import serve_until_signalled
+
         await prepare_database(settings)
         await serve_until_signalled(build_application(settings))
 
     try:
-        asyncio.run(run())
+        asyncio.run(run() if command == "run" else db_upgrade())
     except InvalidToken:
-        print(
-            "gwbot: Telegram did not accept the bot token. Check [bot] token or GWBOT_BOT__TOKEN"
-            " (ask @BotFather with /token for the current one).",
-            file=sys.stderr,
+        return _fail(
+            "Telegram did not accept the bot token. Check [bot] token or GWBOT_BOT__TOKEN"
+            " (@BotFather shows the current one with /token).",
+            EXIT_CONFIG,
         )
-        return EXIT_CONFIG
     except NetworkError as exc:
-        print(
-            f"gwbot: could not reach the Bot API at {settings.bot.api_base_url}: {exc}",
-            file=sys.stderr,
-        )
-        return 1
+        return _fail(f"could not reach the Bot API at {settings.bot.api_base_url}: {exc}")
+    except (DBAPIError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        return _fail(f"could not use the database {settings.database.safe_url}: {reason}")
     return 0
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"gwbot: {message}", file=sys.stderr)
+    return code

@@ -13,8 +13,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "GWBOT_"
 # Left to the test suite (e.g. GWBOT_TEST_DATABASE_URL); never read as settings.
@@ -22,6 +32,8 @@ TEST_ENV_PREFIX = "GWBOT_TEST_"
 DEFAULT_CONFIG_FILE = Path("config.toml")
 
 Language = Literal["de", "en"]
+ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+URL_EXAMPLES = "sqlite+aiosqlite:///gwbot.db, postgresql+asyncpg://user:password@host:5432/db"
 
 
 class ConfigError(Exception):
@@ -67,6 +79,23 @@ class DatabaseSettings(_Section):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; examples: {URL_EXAMPLES}") from None
+        backend = url.get_backend_name()
+        if backend not in ASYNC_DRIVERS:
+            raise ValueError(f"only SQLite and PostgreSQL are supported; examples: {URL_EXAMPLES}")
+        # "postgresql://..." names no driver: use the async one we ship rather than fail.
+        if "+" not in url.drivername:
+            url = url.set(drivername=f"{backend}+{ASYNC_DRIVERS[backend]}")
+        elif url.get_driver_name() != ASYNC_DRIVERS[backend]:
+            raise ValueError(f"use the driver {backend}+{ASYNC_DRIVERS[backend]}")
+        return url.render_as_string(hide_password=False)
+
     @model_validator(mode="after")
     def _schema_needs_postgres(self) -> DatabaseSettings:
         if self.schema_name and not self.is_postgresql:
@@ -76,6 +105,15 @@ class DatabaseSettings(_Section):
     @property
     def is_postgresql(self) -> bool:
         return self.url.startswith("postgresql")
+
+    @property
+    def safe_url(self) -> str:
+        """The URL for messages: the password masked."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def password(self) -> str | None:
+        return make_url(self.url).password
 
 
 class LoggingSettings(_Section):

@@ -70,6 +70,19 @@ def test_db_upgrade_creates_the_sqlite_database_in_the_working_directory(tmp_pat
     assert {"organisations", "members", "processed_updates", "v_members"} <= tables
 
 
+def test_an_unreachable_database_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GWBOT_DATABASE__URL", "postgresql+asyncpg://gw:hunter2@127.0.0.1:1/gw")
+    with pytest.raises(SystemExit) as info:
+        main(["db", "upgrade"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "could not use the database postgresql+asyncpg://gw:***@127.0.0.1:1/gw" in err
+    assert "hunter2" not in err
+    assert "Traceback" not in err
+
+
 def test_config_option_is_accepted_after_the_command(tmp_path: Path) -> None:
     config = tmp_path / "initiative.toml"
     config.write_text('[database]\nurl = "sqlite+aiosqlite:///elsewhere.db"\n')

@@ -127,6 +127,38 @@ def test_test_variables_are_left_to_the_test_suite(monkeypatch: pytest.MonkeyPat
     assert settings.database.url.startswith("sqlite")
 
 
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("sqlite:///data/gwbot.db", "sqlite+aiosqlite:///data/gwbot.db"),
+        ("postgresql://gw:pw@db:5432/gw", "postgresql+asyncpg://gw:pw@db:5432/gw"),
+        ("postgresql+asyncpg://gw@db/gw", "postgresql+asyncpg://gw@db/gw"),
+    ],
+)
+def test_database_urls_get_the_async_driver(
+    given: str, used: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GWBOT_DATABASE__URL", given)
+    assert load_settings().database.url == used
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("mysql://db/gw", "only SQLite and PostgreSQL are supported"),
+        ("postgresql+psycopg2://db/gw", "use the driver postgresql+asyncpg"),
+        ("gwbot.db", "not a database URL"),
+    ],
+)
+def test_unusable_database_urls_are_refused(
+    given: str, problem: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GWBOT_DATABASE__URL", given)
+    message = config_error()
+    assert message.startswith("environment variable GWBOT_DATABASE__URL: ")
+    assert problem in message
+
+
 def test_schema_is_only_for_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GWBOT_DATABASE__SCHEMA", "initiative_a")
     message = config_error()
