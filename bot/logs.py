@@ -18,6 +18,7 @@ QUIET_LOGGERS = {
     "telegram": logging.INFO,
     "apscheduler": logging.INFO,
     "aiosqlite": logging.INFO,
+    "alembic.runtime.plugins": logging.WARNING,
     "asyncio": logging.INFO,
 }
 MASK = "[secret]"

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Role
-from storage.queries.members import active_member_by_telegram_id
+from storage.queries.members import active_member_identity
 
 
 class MemberInfo(BaseModel):
@@ -22,14 +22,15 @@ class MemberInfo(BaseModel):
 
 async def find_member(session: AsyncSession, telegram_id: int) -> MemberInfo | None:
     """The active member with this Telegram account, or None for someone who has not joined."""
-    member = await active_member_by_telegram_id(session, telegram_id)
-    if member is None:
+    row = await active_member_identity(session, telegram_id)
+    if row is None:
         return None
+    member_id, name, role, language, organisation_code, organisation_name = row
     return MemberInfo(
-        id=member.id,
-        display_name=member.display_name or "",
-        role=Role(member.role),
-        language=member.language,
-        organisation_code=member.organisation.code,
-        organisation_name=member.organisation.name,
+        id=member_id,
+        display_name=name or "",
+        role=Role(role),
+        language=language,
+        organisation_code=organisation_code,
+        organisation_name=organisation_name,
     )
