@@ -30,7 +30,8 @@ from __future__ import annotations
 from .driver import TINY_PNG, BotMessage, FakeGroup, FakeUser, MessageVersion, StoredFile
 from .faults import SENDING_METHODS, ApiError, Faults
 from .html_entities import EntityParseError, parse_html, utf16_len
-from .server import ApiCall, Event, FakeTelegram, UploadedFile
+from .models import ApiCall, Event, UploadedFile
+from .server import FakeTelegram
 
 __all__ = [
     "SENDING_METHODS",

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from .html_entities import utf16_len
 
 if TYPE_CHECKING:
-    from .server import Event, FakeTelegram
+    from .models import Event
+    from .server import FakeTelegram
 
 __all__ = ["TINY_PNG", "BotMessage", "FakeGroup", "FakeUser", "MessageVersion", "StoredFile"]
 
