@@ -12,8 +12,11 @@ from bot.context import BotApplication, BotContext
 from bot.errors import on_error
 from bot.i18n import Translator
 from bot.menus import publish_menus
+from bot.persistence import Clock, DatabasePersistence
+from bot.rate_limit import RetryingRateLimiter
 from bot.registry import register_handlers
-from bot.runtime import RUNTIME_KEY, Runtime
+from bot.runtime import RUNTIME_KEY, Runtime, utc_now
+from bot.update_processor import PerUserUpdateProcessor
 from storage.engine import make_engine, make_sessionmaker
 
 
@@ -21,25 +24,41 @@ class MissingTokenError(Exception):
     """No bot token configured: the CLI explains how to get one."""
 
 
-def build_application(settings: Settings) -> BotApplication:
+def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotApplication:
+    """The Application for `settings`; `clock` (UTC) is replaced by tests that move time."""
     token = settings.bot.token_value
     if token is None:
         raise MissingTokenError
     engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    sessions = make_sessionmaker(engine)
     runtime = Runtime(
         settings=settings,
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         reads=make_sessionmaker(engine, read_only=True),
         translator=Translator(settings.bot.default_language),
+        persistence=DatabasePersistence(sessions, clock),
+        clock=clock,
     )
+    timeout = settings.bot.request_timeout
     application: BotApplication = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.bot.api_base_url)
         .base_file_url(settings.bot.api_file_url or "")
-        .request(HTTPXRequest(connection_pool_size=settings.bot.connection_pool_size))
-        .get_updates_request(HTTPXRequest(read_timeout=settings.bot.polling_timeout + 10.0))
+        .request(
+            HTTPXRequest(
+                connection_pool_size=settings.bot.connection_pool_size,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                connect_timeout=timeout,
+                pool_timeout=timeout,
+            )
+        )
+        .get_updates_request(HTTPXRequest(read_timeout=settings.bot.polling_timeout + timeout))
+        .rate_limiter(RetryingRateLimiter())
+        .persistence(runtime.persistence)
+        .concurrent_updates(PerUserUpdateProcessor(settings.bot.max_concurrent_updates))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -52,7 +71,7 @@ def build_application(settings: Settings) -> BotApplication:
         .build()
     )
     application.bot_data[RUNTIME_KEY] = runtime
-    register_handlers(application)
+    register_handlers(application, runtime)
     application.add_error_handler(on_error)
     return application
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,6 +54,20 @@ class BotSettings(_Section):
     # A small pool was faster than PTB's default of 256 under bursts (DESIGN section 8).
     connection_pool_size: int = Field(default=16, ge=1, le=512)
     polling_timeout: int = Field(default=10, ge=0, le=60)
+    # Seconds to wait for an answer of the Bot API before retrying.
+    request_timeout: float = Field(default=10.0, gt=0, le=120)
+    # Updates handled at once (each user's own updates always one after the other).
+    max_concurrent_updates: int = Field(default=16, ge=1, le=1024)
+    # A conversation nobody answered for this long ends; the user is told on their next message.
+    conversation_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Webhook mode instead of polling when webhook_url is set (the public HTTPS address
+    # Telegram posts to); the bot listens on webhook_listen:webhook_port.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Telegram sends it with every update; requests without it are refused. A random one is
+    # made at each start when empty.
+    webhook_secret: SecretStr | None = Field(default=None)
 
     @model_validator(mode="after")
     def _derive_file_url(self) -> BotSettings:
@@ -64,6 +79,15 @@ class BotSettings(_Section):
                 )
             self.api_file_url = base[: -len("/bot")] + "/file/bot"
         return self
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("use 1-256 characters A-Z, a-z, 0-9, _ and -")
+        return value
 
     @property
     def token_value(self) -> str | None:

@@ -10,7 +10,7 @@ from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services.members import MemberInfo
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """PTB builds one context per update and hands it to every handler group in turn, so the
     identity group (-1) fills `member` and `language` once for all later handlers."""
 
@@ -32,7 +32,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
 
 BotApplication: TypeAlias = Application[
-    ExtBot[None],
+    ExtBot[Any],
     BotContext,
     dict[Any, Any],
     dict[Any, Any],

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 
 from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
 from bot.commands import Command
 from bot.context import BotContext
 from bot.i18n import resolve_language
 from bot.services.members import find_member
+from bot.services.updates import already_processed
 
-Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
+log = logging.getLogger(__name__)
+
+
+async def commit_update(update: Update, context: BotContext) -> None:
+    """Last group: persist what this update changed and mark it handled, in one transaction."""
+    await context.application.update_persistence()
+    await context.runtime.persistence.commit(update.update_id)
 
 
 async def load_identity(update: Update, context: BotContext) -> None:
+    """Skip updates handled before (Telegram redelivers after a crash); else find the member."""
     user = update.effective_user
-    if user is None:
-        return
     async with context.runtime.reads() as session:
+        if await already_processed(session, update.update_id):
+            log.info("update %s was handled before; skipped", update.update_id)
+            raise ApplicationHandlerStop
+        if user is None:
+            return
         context.member = await find_member(session, user.id)
     stored = context.member.language if context.member else None
     context.language = resolve_language(
@@ -34,7 +48,7 @@ def role_guard(entry: Command, callback: Callback) -> Callback:
         return callback
 
     @wraps(callback)
-    async def guarded(update: Update, context: BotContext) -> None:
+    async def guarded(update: Update, context: BotContext) -> Any:
         assert update.effective_message
         member = context.member
         if member is None:
@@ -43,6 +57,7 @@ def role_guard(entry: Command, callback: Callback) -> Callback:
             role = context.t(f"role.{member.role}")
             await update.effective_message.reply_text(context.t("error.wrong_role", role=role))
         else:
-            await callback(update, context)
+            return await callback(update, context)
+        return None
 
     return guarded

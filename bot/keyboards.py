@@ -2,8 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 
 def private_chat_link(label: str, bot_username: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=f"https://t.me/{bot_username}")]])
+
+
+Translate = Callable[..., str]
+
+
+def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def _back(t: Translate) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(t("settings.button.back"), callback_data="set:menu")]
+
+
+def settings_menu(t: Translate) -> InlineKeyboardMarkup:
+    steps = ("lang", "hour", "quiet", "pause")
+    buttons = [
+        InlineKeyboardButton(t(f"settings.button.{s}"), callback_data=f"set:{s}") for s in steps
+    ]
+    return InlineKeyboardMarkup(
+        [
+            *_rows(buttons, 2),
+            [InlineKeyboardButton(t("settings.button.done"), callback_data="set:done")],
+        ]
+    )
+
+
+def language_choice(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t("language.de"), callback_data="set:lang:de"),
+                InlineKeyboardButton(t("language.en"), callback_data="set:lang:en"),
+            ],
+            _back(t),
+        ]
+    )
+
+
+def hour_choice(
+    t: Translate, action: str, hours: Iterable[int], extra: Sequence[InlineKeyboardButton] = ()
+) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(t("settings.hour", hour=h), callback_data=f"set:{action}:{h}")
+        for h in hours
+    ]
+    return InlineKeyboardMarkup([*_rows(buttons, 4), *([list(extra)] if extra else []), _back(t)])
+
+
+def pause_choice(t: Translate, days: Iterable[int], paused: bool) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(t(f"settings.pause.days_{d}"), callback_data=f"set:pause:{d}")
+        for d in days
+    ]
+    rows = [buttons]
+    if paused:
+        end = InlineKeyboardButton(t("settings.pause.end"), callback_data="set:pause:end")
+        rows.append([end])
+    return InlineKeyboardMarkup([*rows, _back(t)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault
 from telegram.ext import ExtBot
 
@@ -26,7 +28,7 @@ def _menu(translator: Translator, language: str, *, groups: bool) -> list[BotCom
     ]
 
 
-async def publish_menus(bot: ExtBot[None], translator: Translator) -> None:
+async def publish_menus(bot: ExtBot[Any], translator: Translator) -> None:
     """Menus for people who have not joined and for groups, per language.
 
     The menu without a language code is what Telegram shows to apps in other languages: it

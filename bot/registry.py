@@ -6,6 +6,7 @@ group the order of this table decides.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -13,6 +14,7 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
+    ConversationHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -20,24 +22,79 @@ from telegram.ext import (
 
 from bot.commands import all_names, command
 from bot.context import BotApplication, BotContext
-from bot.identity import Callback, load_identity, role_guard
-from handlers import cancel, fallback, groups, help, start
+from bot.conversations import ExpiryGuard, persistent_conversation
+from bot.identity import Callback, commit_update, load_identity, role_guard
+from bot.runtime import Runtime
+from handlers import cancel, fallback, groups, help, settings, start
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
+Handler = BaseHandler[Any, BotContext, Any]
 
 
-def _command(name: str, callback: Callback) -> CommandHandler[BotContext, None]:
+def _command(name: str, callback: Callback) -> CommandHandler[BotContext, Any]:
     entry = command(name)
     return CommandHandler(list(entry.names), role_guard(entry, callback), filters=PRIVATE)
 
 
-def handler_table() -> list[tuple[int, BaseHandler[Any, BotContext, Any]]]:
+def _button(pattern: str, callback: Callback) -> CallbackQueryHandler[BotContext, Any]:
+    return CallbackQueryHandler(callback, pattern=pattern)
+
+
+def _conversation_fallbacks() -> list[Handler]:
+    """Every conversation: /cancel ends it, typing gets a hint, stale buttons an answer.
+    Other commands are left to their own handlers."""
     return [
-        # Group -1: identity. Every later handler reads context.member and context.language.
+        _command("cancel", cancel.cancel_conversation),
+        MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, settings.use_the_buttons),
+        CallbackQueryHandler(fallback.stale_button),
+    ]
+
+
+def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    back = _button(r"^set:menu$", settings.menu)
+    return persistent_conversation(
+        name=settings.NAME,
+        command="settings",
+        entry_points=[_command("settings", settings.start)],
+        states={
+            settings.MENU: [
+                _button(r"^set:lang$", settings.ask_language),
+                _button(r"^set:hour$", settings.ask_hour),
+                _button(r"^set:quiet$", settings.ask_quiet_from),
+                _button(r"^set:pause$", settings.ask_pause),
+                _button(r"^set:done$", settings.done),
+            ],
+            settings.LANGUAGE: [_button(r"^set:lang:(\w+)$", settings.save_language), back],
+            settings.HOUR: [_button(r"^set:hour:(\d+)$", settings.save_hour), back],
+            settings.QUIET_FROM: [
+                _button(r"^set:quiet_from:(\d+)$", settings.ask_quiet_to),
+                _button(r"^set:quiet_off$", settings.quiet_hours_off),
+                back,
+            ],
+            settings.QUIET_TO: [_button(r"^set:quiet_to:(\d+)$", settings.save_quiet_hours), back],
+            settings.PAUSE: [_button(r"^set:pause:(\d+|end)$", settings.save_pause), back],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=lambda name, entry: ExpiryGuard(
+            name,
+            entry,
+            runtime.persistence,
+            timedelta(minutes=runtime.settings.bot.conversation_timeout_minutes),
+            runtime.clock,
+        ),
+    )
+
+
+def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
+    return [
+        # Group -1: skip redelivered updates, then identity: every later handler reads
+        # context.member and context.language.
         (-1, TypeHandler(Update, load_identity)),
-        # Group 0: features (private chat), then group chats, then the fallbacks, which must
-        # come last because they match anything the features left.
+        # Group 0: conversations first (they own the updates of users inside them), then
+        # single commands (private chat), group chats, and the fallbacks, which must come last
+        # because they match anything the features left.
+        (0, settings_conversation(runtime)),
         (0, _command("start", start.start)),
         (0, _command("help", help.help_command)),
         (0, _command("cancel", cancel.cancel)),
@@ -51,9 +108,12 @@ def handler_table() -> list[tuple[int, BaseHandler[Any, BotContext, Any]]]:
         (0, MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT, fallback.not_understood)),
         (0, MessageHandler(PRIVATE & NEW_MESSAGE, fallback.not_text)),
         (0, CallbackQueryHandler(fallback.stale_button)),
+        # Last group: write conversation states and user_data and mark the update handled, in
+        # one transaction, so a crash after this loses nothing and a redelivery changes nothing.
+        (99, TypeHandler(Update, commit_update)),
     ]
 
 
-def register_handlers(application: BotApplication) -> None:
-    for group, handler in handler_table():
+def register_handlers(application: BotApplication, runtime: Runtime) -> None:
+    for group, handler in handler_table(runtime):
         application.add_handler(handler, group=group)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
+from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.ext import Updater
 
-from bot.config import Settings
+from bot.config import BotSettings, Settings
 from bot.context import BotApplication
 from storage.migrate import upgrade_database
 
@@ -33,11 +37,14 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
         if application.post_init:
             await application.post_init(application)
         assert application.updater
-        await application.updater.start_polling(
-            poll_interval=0,
-            timeout=settings.bot.polling_timeout,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        if settings.bot.webhook_url:
+            await _start_webhook(application.updater, settings.bot)
+        else:
+            await application.updater.start_polling(
+                poll_interval=0,
+                timeout=settings.bot.polling_timeout,
+                allowed_updates=Update.ALL_TYPES,
+            )
         await application.start()
         log.info("bot @%s is running", application.bot.username)
         await stop.wait()
@@ -49,6 +56,23 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
         await application.shutdown()
         if application.post_shutdown:
             await application.post_shutdown(application)
+
+
+async def _start_webhook(updater: Updater[Any, Any], bot: BotSettings) -> None:
+    """Listen for Telegram's POSTs; PTB registers the URL with setWebhook and refuses requests
+    whose X-Telegram-Bot-Api-Secret-Token header is missing or wrong (403)."""
+    assert bot.webhook_url
+    secret = bot.webhook_secret.get_secret_value() if bot.webhook_secret else None
+    await updater.start_webhook(
+        listen=bot.webhook_listen,
+        port=bot.webhook_port,
+        url_path=urlsplit(bot.webhook_url).path.lstrip("/"),
+        webhook_url=bot.webhook_url,
+        # A random secret per start is enough: setWebhook hands it to Telegram each time.
+        secret_token=secret or secrets.token_urlsafe(32),
+        allowed_updates=Update.ALL_TYPES,
+    )
+    log.info("receiving updates by webhook on %s:%d", bot.webhook_listen, bot.webhook_port)
 
 
 async def serve_until_signalled(application: BotApplication) -> None:

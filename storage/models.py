@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -13,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    SmallInteger,
     String,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -67,6 +70,12 @@ class Member(Base):
             "role IN ('partner', 'coordinator', 'admin', 'observer')", name="role_known"
         ),
         CheckConstraint("language IN ('de', 'en')", name="language_known"),
+        CheckConstraint("reminder_hour BETWEEN 0 AND 23", name="reminder_hour_valid"),
+        CheckConstraint(
+            "(quiet_start IS NULL AND quiet_end IS NULL) OR (quiet_start BETWEEN 0 AND 23"
+            " AND quiet_end BETWEEN 0 AND 23 AND quiet_start <> quiet_end)",
+            name="quiet_hours_valid",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -84,6 +93,12 @@ class Member(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A day, written at most once a day, so activity cannot be traced to the minute.
     last_active_on: Mapped[date | None] = mapped_column(Date)
+    # Personal settings (/settings): the hour reminders arrive, the hours nothing arrives
+    # (start may be later than end: the quiet time then spans midnight), a pause.
+    reminder_hour: Mapped[int] = mapped_column(SmallInteger, default=9, server_default="9")
+    quiet_start: Mapped[int | None] = mapped_column(SmallInteger, default=20)
+    quiet_end: Mapped[int | None] = mapped_column(SmallInteger, default=7)
+    paused_until: Mapped[date | None] = mapped_column(Date)
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
 
@@ -94,3 +109,35 @@ class ProcessedUpdate(Base):
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class ConversationState(Base):
+    """A running conversation's state (PTB persistence); the row goes when it ends."""
+
+    __tablename__ = "conversation_states"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The conversation key (chat id, user id) as JSON text.
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserData(Base):
+    """PTB's user_data of one Telegram user: drafts of running conversations."""
+
+    __tablename__ = "user_data"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChatData(Base):
+    """PTB's chat_data of one chat."""
+
+    __tablename__ = "chat_data"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from bot.context import BotApplication
 from bot.logs import QUIET_LOGGERS
 from bot.runner import prepare_database, serve
 from storage.engine import make_engine
+from tests.clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 
 PG_URL_VARIABLE = "GWBOT_TEST_DATABASE_URL"
@@ -87,33 +89,62 @@ def settings_for(fake: FakeTelegram, database: DatabaseSettings, **bot: object) 
     )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def webhook_settings() -> dict[str, object]:
+    port = free_port()
+    return {
+        "webhook_url": f"http://127.0.0.1:{port}/telegram",
+        "webhook_port": port,
+        "webhook_secret": "test-secret",
+    }
+
+
 @dataclass
 class RunningBot:
     application: BotApplication
     fake: FakeTelegram
+    clock: FakeClock
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
         return runtime_of(self.application).sessions
 
 
+@pytest.fixture(params=["polling"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Every end-to-end test runs with both ways of receiving updates."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def bot(fake: FakeTelegram, database: DatabaseSettings) -> AsyncIterator[RunningBot]:
-    """The production application, polling the fake server, on a migrated database."""
-    settings = settings_for(fake, database)
+async def bot(
+    fake: FakeTelegram, database: DatabaseSettings, transport: str
+) -> AsyncIterator[RunningBot]:
+    """The production application against the fake server, on a migrated database."""
+    extra = webhook_settings() if transport == "webhook" else {}
+    settings = settings_for(fake, database, request_timeout=2, **extra)
     await prepare_database(settings)
-    application = build_application(settings)
+    clock = FakeClock()
+    application = build_application(settings, clock=clock)
     stop = asyncio.Event()
     task = asyncio.create_task(serve(application, stop))
-    # Ready once PTB asked for updates: from then on what the driver sends is answered.
-    ready = asyncio.create_task(fake.wait_for_call("getUpdates"))
+    # Ready once PTB asked for updates or set its webhook: from then on what the driver sends
+    # is answered.
+    method = "setWebhook" if transport == "webhook" else "getUpdates"
+    ready = asyncio.create_task(fake.wait_for_call(method))
     await asyncio.wait([task, ready], timeout=30, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
         ready.cancel()
         task.result()
         raise AssertionError("the bot stopped before it polled for updates")
     try:
-        yield RunningBot(application, fake)
+        yield RunningBot(application, fake, clock)
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)

@@ -1,0 +1,198 @@
+"""/settings (/einstellungen): language, reminder hour, quiet hours, pause - all by buttons."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from bot import keyboards
+from bot.context import BotContext
+from bot.formatting import format_date
+from bot.services.settings import (
+    PAUSE_CHOICES_DAYS,
+    MemberSettings,
+    change_settings,
+    get_settings,
+    pause,
+)
+
+MENU, LANGUAGE, HOUR, QUIET_FROM, QUIET_TO, PAUSE = range(6)
+NAME = "settings"
+REMINDER_HOURS = range(6, 22)
+QUIET_FROM_HOURS = range(17, 24)
+QUIET_TO_HOURS = range(4, 11)
+
+
+async def start(update: Update, context: BotContext) -> int:
+    assert update.effective_message and context.member
+    async with context.runtime.reads() as session:
+        settings = await get_settings(session, context.member.id)
+    await update.effective_message.reply_text(
+        summary(context, settings), reply_markup=keyboards.settings_menu(context.t)
+    )
+    return MENU
+
+
+async def menu(update: Update, context: BotContext) -> int:
+    """Back to the overview without changing anything."""
+    _drop_draft(context)
+    query = await _answer(update)
+    async with context.runtime.reads() as session:
+        settings = await get_settings(session, _member_id(context))
+    await _show_menu(query, context, settings, saved=False)
+    return MENU
+
+
+async def ask_language(update: Update, context: BotContext) -> int:
+    query = await _answer(update)
+    await query.edit_message_text(
+        context.t("settings.ask.lang"), reply_markup=keyboards.language_choice(context.t)
+    )
+    return LANGUAGE
+
+
+async def ask_hour(update: Update, context: BotContext) -> int:
+    query = await _answer(update)
+    markup = keyboards.hour_choice(context.t, "hour", REMINDER_HOURS)
+    await query.edit_message_text(context.t("settings.ask.hour"), reply_markup=markup)
+    return HOUR
+
+
+async def ask_quiet_from(update: Update, context: BotContext) -> int:
+    query = await _answer(update)
+    none = InlineKeyboardButton(context.t("settings.quiet.off"), callback_data="set:quiet_off")
+    markup = keyboards.hour_choice(context.t, "quiet_from", QUIET_FROM_HOURS, [none])
+    await query.edit_message_text(context.t("settings.ask.quiet_from"), reply_markup=markup)
+    return QUIET_FROM
+
+
+async def ask_quiet_to(update: Update, context: BotContext) -> int:
+    query = await _answer(update)
+    assert context.matches and context.user_data is not None
+    # The draft lives in user_data, which is persisted: it survives a restart.
+    context.user_data[NAME] = {"quiet_from": int(context.matches[0].group(1))}
+    markup = keyboards.hour_choice(context.t, "quiet_to", QUIET_TO_HOURS)
+    await query.edit_message_text(context.t("settings.ask.quiet_to"), reply_markup=markup)
+    return QUIET_TO
+
+
+async def ask_pause(update: Update, context: BotContext) -> int:
+    query = await _answer(update)
+    async with context.runtime.reads() as session:
+        settings = await get_settings(session, _member_id(context))
+    paused = settings.paused_on(context.runtime.today())
+    markup = keyboards.pause_choice(context.t, PAUSE_CHOICES_DAYS, paused)
+    await query.edit_message_text(context.t("settings.ask.pause"), reply_markup=markup)
+    return PAUSE
+
+
+async def save_language(update: Update, context: BotContext) -> int:
+    language = _choice(context)
+    settings = await _save(update, context, language=language)
+    context.language = language
+    await _show_menu(update.callback_query, context, settings, saved=True)
+    return MENU
+
+
+async def save_hour(update: Update, context: BotContext) -> int:
+    settings = await _save(update, context, reminder_hour=int(_choice(context)))
+    await _show_menu(update.callback_query, context, settings, saved=True)
+    return MENU
+
+
+async def save_quiet_hours(update: Update, context: BotContext) -> int:
+    assert context.user_data is not None
+    draft = context.user_data.pop(NAME, {})
+    if "quiet_from" not in draft:  # a stale button from an earlier run of /settings
+        return await menu(update, context)
+    end = int(_choice(context))
+    settings = await _save(update, context, quiet_start=draft["quiet_from"], quiet_end=end)
+    await _show_menu(update.callback_query, context, settings, saved=True)
+    return MENU
+
+
+async def quiet_hours_off(update: Update, context: BotContext) -> int:
+    settings = await _save(update, context, quiet_start=None, quiet_end=None)
+    await _show_menu(update.callback_query, context, settings, saved=True)
+    return MENU
+
+
+async def save_pause(update: Update, context: BotContext) -> int:
+    choice = _choice(context)
+    async with context.runtime.sessions.begin() as session:
+        days = None if choice == "end" else int(choice)
+        settings = await pause(session, _member_id(context), days, context.runtime.today())
+    await _show_menu(await _answer(update), context, settings, saved=True)
+    return MENU
+
+
+async def done(update: Update, context: BotContext) -> int:
+    _drop_draft(context)
+    query = await _answer(update)
+    await query.edit_message_text(context.t("settings.done"))
+    return ConversationHandler.END
+
+
+async def use_the_buttons(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text(context.t("settings.use_buttons"))
+
+
+def summary(context: BotContext, settings: MemberSettings) -> str:
+    t, today = context.t, context.runtime.today()
+    if settings.quiet_start is None or settings.quiet_end is None:
+        quiet = t("settings.quiet.none")
+    else:
+        quiet = t("settings.quiet.range", start=settings.quiet_start, end=settings.quiet_end)
+    paused = settings.paused_until if settings.paused_on(today) else None
+    return t(
+        "settings.summary",
+        language=t(f"language.{settings.language or context.language}"),
+        hour=t("settings.hour", hour=settings.reminder_hour),
+        quiet=quiet,
+        pause=t("settings.pause.until", date=format_date(paused, context.language))
+        if paused
+        else t("settings.pause.none"),
+    )
+
+
+async def _save(update: Update, context: BotContext, **changes: object) -> MemberSettings:
+    # Answer the button only once the change is accepted: a refused one is answered by the
+    # error handler, with the reason.
+    async with context.runtime.sessions.begin() as session:
+        settings = await change_settings(session, _member_id(context), **changes)
+    await _answer(update)
+    return settings
+
+
+async def _show_menu(
+    query: CallbackQuery | None, context: BotContext, settings: MemberSettings, *, saved: bool
+) -> None:
+    assert query
+    text = summary(context, settings)
+    if saved:
+        text = f"{context.t('settings.saved')}\n\n{text}"
+    markup: InlineKeyboardMarkup = keyboards.settings_menu(context.t)
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def _answer(update: Update) -> CallbackQuery:
+    query = update.callback_query
+    assert query
+    await query.answer()
+    return query
+
+
+def _drop_draft(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(NAME, None)
+
+
+def _choice(context: BotContext) -> str:
+    assert context.matches
+    return context.matches[0].group(1)
+
+
+def _member_id(context: BotContext) -> int:
+    assert context.member
+    return context.member.id
