@@ -11,7 +11,6 @@ import asyncio
 import logging
 import secrets
 import signal
-from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -58,7 +57,7 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
             await application.post_shutdown(application)
 
 
-async def _start_webhook(updater: Updater[Any, Any], bot: BotSettings) -> None:
+async def _start_webhook(updater: Updater, bot: BotSettings) -> None:
     """Listen for Telegram's POSTs; PTB registers the URL with setWebhook and refuses requests
     whose X-Telegram-Bot-Api-Secret-Token header is missing or wrong (403)."""
     assert bot.webhook_url
