@@ -116,7 +116,7 @@ class RunningBot:
         return runtime_of(self.application).sessions
 
 
-@pytest.fixture(params=["polling"])
+@pytest.fixture(params=["polling", "webhook"])
 def transport(request: pytest.FixtureRequest) -> str:
     """Every end-to-end test runs with both ways of receiving updates."""
     return str(request.param)

@@ -6,13 +6,16 @@ import asyncio
 import datetime as dtm
 import html
 import re
+import socket
 import ssl
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 from telegram import (
@@ -42,7 +45,13 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.fake_telegram import TINY_PNG, EntityParseError, FakeTelegram, parse_html
+from tests.fake_telegram import (
+    SECRET_HEADER,
+    TINY_PNG,
+    EntityParseError,
+    FakeTelegram,
+    parse_html,
+)
 
 
 @pytest_asyncio.fixture
@@ -292,17 +301,316 @@ async def test_redeliver_last_batch_serves_confirmed_updates_once_more(
 
 
 async def test_webhook_blocks_polling_and_drop_pending_updates_clears(
-    server: FakeTelegram, bot: Bot
+    server: FakeTelegram, bot: Bot, dead_url: str
 ) -> None:
     await server.user().send("alt")
     update_id = server.inject_update({"update_id": 0, "edited_message": {}})
     assert (await bot.get_webhook_info()).pending_update_count == 2
-    assert await bot.set_webhook("https://example.org/hook")
+    # Nothing listens there, so the pushes fail and both updates stay queued.
+    assert await bot.set_webhook(dead_url)
     with _raises(Conflict, "webhook is active"):
         await bot.get_updates()
     assert await bot.delete_webhook(drop_pending_updates=True)
     assert (server.pending_updates, await bot.get_updates()) == (0, ())
     assert server.inject_update({"message": {}}) == update_id + 1
+
+
+# --- webhook mode ------------------------------------------------------------------------
+
+
+class _Receiver:
+    """A webhook endpoint on 127.0.0.1: records each POST, answers `statuses` in turn, then 200.
+
+    With `hang` set, requests get no answer until the fixture tears the receiver down.
+    """
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.statuses: list[int] = []
+        self.posts: list[tuple[dict[str, Any], str | None]] = []
+        self.hang = False
+        self.arrived = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.posts.append((await request.json(), request.headers.get(SECRET_HEADER)))
+        self.arrived.set()
+        if self.hang:
+            await self.release.wait()
+        return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
+
+    @property
+    def texts(self) -> list[str]:
+        return [body["message"]["text"] for body, _ in self.posts]
+
+    @property
+    def secrets(self) -> list[str | None]:
+        return [secret for _, secret in self.posts]
+
+
+@pytest_asyncio.fixture
+async def receiver() -> AsyncIterator[_Receiver]:
+    receiver = _Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    receiver.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    try:
+        yield receiver
+    finally:
+        receiver.release.set()
+        await runner.cleanup()
+
+
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    # A bound socket that does not listen: connecting is refused, and the port stays ours.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_webhook_pushes_updates_in_order_with_the_secret_header(
+    server: FakeTelegram, bot: Bot, receiver: _Receiver
+) -> None:
+    assert await bot.set_webhook(receiver.url, secret_token="geheim-1_A")
+    user = server.user()
+    for text in ("eins", "zwei", "drei"):
+        await user.send(text)
+    deliveries = await server.wait_for_webhook_deliveries(3)
+    assert [(d.status, d.error, d.url) for d in deliveries] == [(200, None, receiver.url)] * 3
+    ids = [d.update_id for d in deliveries]
+    assert ids == [body["update_id"] for body, _ in receiver.posts] == sorted(set(ids))
+    assert receiver.texts == ["eins", "zwei", "drei"]
+    assert receiver.secrets == ["geheim-1_A"] * 3
+    await server.wait_idle(timeout=5)
+    info = await bot.get_webhook_info()
+    assert (info.url, info.pending_update_count, info.max_connections) == (receiver.url, 0, 40)
+    assert info.last_error_date is None
+    with _raises(BadRequest, "secret token contains unallowed characters"):
+        await bot.set_webhook(receiver.url, secret_token="nicht:erlaubt")
+
+
+async def test_webhook_retries_an_update_the_receiver_refused(
+    server: FakeTelegram, bot: Bot, receiver: _Receiver
+) -> None:
+    receiver.statuses = [500, 502]
+    assert await bot.set_webhook(receiver.url)
+    user = server.user()
+    await user.send("a")
+    await user.send("b")
+    await server.wait_idle(timeout=5)  # returns once the receiver finally confirmed both
+    deliveries = server.webhook_deliveries
+    assert [(d.status, d.ok) for d in deliveries] == [
+        (500, False),
+        (502, False),
+        (200, True),
+        (200, True),
+    ]
+    first = deliveries[0].update_id
+    assert [d.update_id for d in deliveries] == [first, first, first, first + 1]
+    assert receiver.texts == ["a", "a", "a", "b"]
+    assert receiver.secrets == [None] * 4
+    assert deliveries[0].error == "Wrong response from the webhook: 500 Internal Server Error"
+    # The retry waits for the back-off (asyncio may round the timer by a millisecond).
+    assert deliveries[1].at - deliveries[0].at >= server.webhook_retry_delay - 0.002
+
+
+async def test_updates_injected_before_set_webhook_arrive_after_it(
+    server: FakeTelegram, bot: Bot, receiver: _Receiver
+) -> None:
+    user = server.user()
+    await user.send("vorher 1")
+    await user.send("vorher 2")
+    assert (server.webhook_deliveries, server.pending_updates) == ([], 2)
+    assert await bot.set_webhook(receiver.url)
+    await server.wait_for_webhook_deliveries(2)
+    assert receiver.texts == ["vorher 1", "vorher 2"]
+    await server.wait_idle(timeout=5)
+
+    # With drop_pending_updates, what queued up meanwhile is discarded instead.
+    assert await bot.delete_webhook()
+    await user.send("verworfen")
+    assert await bot.set_webhook(receiver.url, drop_pending_updates=True)
+    await user.send("danach")
+    await server.wait_idle(timeout=5)
+    assert receiver.texts == ["vorher 1", "vorher 2", "danach"]
+
+
+async def test_delete_webhook_stops_pushing_and_get_updates_works_again(
+    server: FakeTelegram, bot: Bot, receiver: _Receiver
+) -> None:
+    # A minute of back-off: the retry can only come from deleteWebhook ending it early.
+    server.webhook_retry_delay = 60
+    receiver.statuses = [500]
+    assert await bot.set_webhook(receiver.url)
+    user = server.user()
+    await user.send("abgelehnt")
+    (refused,) = await server.wait_for_webhook_deliveries(1)
+    assert refused.status == 500
+    with _raises(Conflict, "webhook is active"):
+        await bot.get_updates()
+    assert await bot.delete_webhook()
+    await user.send("neu")
+    updates = await bot.get_updates()
+    assert [u.message.text for u in updates if u.message] == ["abgelehnt", "neu"]
+    assert await bot.get_updates(offset=updates[-1].update_id + 1) == ()
+    await server.wait_idle(timeout=1)
+    assert len(server.webhook_deliveries) == 1
+
+    # A webhook set again is used at once; the old back-off does not hold it up.
+    assert await bot.set_webhook(receiver.url)
+    await user.send("wieder")
+    (_, pushed) = await server.wait_for_webhook_deliveries(2, timeout=5)
+    assert (pushed.status, receiver.texts) == (200, ["abgelehnt", "wieder"])
+
+
+async def test_get_webhook_info_reports_the_last_error(
+    server: FakeTelegram, bot: Bot, receiver: _Receiver, dead_url: str
+) -> None:
+    server.webhook_retry_delay = 60
+    await server.user().send("x")
+    assert await bot.set_webhook(dead_url)
+    (refused,) = await server.wait_for_webhook_deliveries(1)
+    assert (refused.status, refused.error) == (None, "Connection refused")
+    info = await bot.get_webhook_info()
+    assert (info.url, info.pending_update_count, info.last_error_message) == (
+        dead_url,
+        1,
+        "Connection refused",
+    )
+    assert info.last_error_date is not None
+    assert abs(info.last_error_date.timestamp() - time.time()) < 60
+    with pytest.raises(AssertionError, match=r"still unconfirmed.*Connection refused"):
+        await server.wait_idle(timeout=0.05)
+
+    # The update stayed queued and goes to the next URL, which refuses it differently.
+    receiver.statuses = [403]
+    assert await bot.set_webhook(receiver.url)
+    forbidden = (await server.wait_for_webhook_deliveries(2))[1]
+    message = "Wrong response from the webhook: 403 Forbidden"
+    assert (forbidden.update_id, forbidden.status, forbidden.error) == (
+        refused.update_id,
+        403,
+        message,
+    )
+    info = await bot.get_webhook_info()
+    assert (info.url, info.pending_update_count, info.last_error_message) == (
+        receiver.url,
+        1,
+        message,
+    )
+    assert await bot.delete_webhook(drop_pending_updates=True)
+    info = await bot.get_webhook_info()
+    assert (info.url, info.pending_update_count, info.last_error_date) == ("", 0, None)
+
+
+async def test_redeliver_last_batch_pushes_the_last_confirmed_update_again(
+    server: FakeTelegram, bot: Bot, receiver: _Receiver
+) -> None:
+    assert await bot.set_webhook(receiver.url)
+    user = server.user()
+    await user.send("a")
+    await user.send("b")
+    first = await server.wait_for_webhook_deliveries(2)
+    server.faults.redeliver_last_batch()
+    again = (await server.wait_for_webhook_deliveries(3))[2]
+    assert (again.update_id, again.replayed, again.status) == (first[1].update_id, True, 200)
+    await user.send("c")
+    await server.wait_idle(timeout=5)
+    assert receiver.texts == ["a", "b", "b", "c"]
+    assert [d.replayed for d in server.webhook_deliveries] == [False, False, True, False]
+
+
+async def test_redeliver_after_polling_pushes_the_last_get_updates_batch(
+    server: FakeTelegram, bot: Bot, receiver: _Receiver
+) -> None:
+    user = server.user()
+    await user.send("a")
+    await user.send("b")
+    assert len(await bot.get_updates()) == 2  # fetched, never confirmed by an offset
+    server.faults.redeliver_last_batch()
+    assert await bot.set_webhook(receiver.url)
+    await server.wait_idle(timeout=5)
+    # Replayed once each; their 2xx also confirmed them, so nothing is pushed twice.
+    assert receiver.texts == ["a", "b"]
+    assert [d.replayed for d in server.webhook_deliveries] == [True, True]
+
+
+async def test_stop_ends_a_hanging_webhook_push(
+    server: FakeTelegram, bot: Bot, receiver: _Receiver
+) -> None:
+    receiver.hang = True
+    assert await bot.set_webhook(receiver.url)
+    await server.user().send("hängt")
+    await asyncio.wait_for(receiver.arrived.wait(), timeout=5)
+    await asyncio.wait_for(server.stop(), timeout=3)
+    assert server.webhook_deliveries == []  # the aborted push got no answer to record
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "fake-telegram-webhook"]
+
+
+async def test_ptb_application_in_webhook_mode_and_a_forged_secret(server: FakeTelegram) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    application = (
+        ApplicationBuilder()
+        .token(server.token)
+        .base_url(server.base_url)
+        .base_file_url(server.base_file_url)
+        .request(_request())
+        .get_updates_request(_request())
+        .build()
+    )
+    application.add_handler(CommandHandler("start", _echo))
+    await application.initialize()
+    assert application.updater is not None
+    await application.updater.start_webhook(
+        listen="127.0.0.1", port=port, url_path="hook", webhook_url=url, secret_token="s3cret"
+    )
+    await application.start()
+    try:
+        call = server.calls_to("setWebhook")[-1]
+        assert (call.params["url"], call.params["secret_token"]) == (url, "s3cret")
+        user = server.user()
+        await user.send("/start hallo")
+        assert (await user.next_message()).text == "echo: /start hallo"
+
+        forged = {
+            "update_id": 9999,
+            "message": {
+                "message_id": 99,
+                "date": int(time.time()),
+                "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+                "from": user.to_json(),
+                "text": "/start gefälscht",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        async with httpx.AsyncClient(verify=_SSL_CONTEXT) as client:
+            response = await client.post(url, json=forged, headers={SECRET_HEADER: "falsch"})
+        assert (response.status_code, response.reason_phrase) == (
+            403,
+            "Request had the wrong secret token",
+        )
+        # Barrier: PTB handles updates in order, so a processed forgery would answer first.
+        await user.send("/start echt")
+        assert (await user.next_message()).text == "echo: /start echt"
+        assert [m.text for m in user.messages] == ["echo: /start hallo", "echo: /start echt"]
+        await server.wait_idle(timeout=5)
+        assert [(d.url, d.status) for d in server.webhook_deliveries] == [(url, 200)] * 2
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
 
 
 # --- inline keyboards and callback queries ------------------------------------------------

@@ -23,6 +23,10 @@ Things to know:
   expect_no_message(timeout) is the time-based fallback.
 - server.wait_idle() only means the bot fetched and confirmed every update; PTB confirms
   before its handlers finish.
+- Webhook mode: once the bot calls setWebhook (e.g. PTB's updater.start_webhook), the server
+  POSTs each pending update to that URL, one at a time in update_id order, and retries
+  after webhook_retry_delay until the receiver answers 2xx. server.webhook_deliveries
+  records every attempt; see webhook.py for the details.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from .faults import SENDING_METHODS, ApiError, Faults
 from .html_entities import EntityParseError, parse_html, utf16_len
 from .models import ApiCall, Event, UploadedFile
 from .server import FakeTelegram
+from .webhook import SECRET_HEADER, WebhookDelivery
 
 __all__ = [
+    "SECRET_HEADER",
     "SENDING_METHODS",
     "TINY_PNG",
     "ApiCall",
@@ -48,6 +54,7 @@ __all__ = [
     "MessageVersion",
     "StoredFile",
     "UploadedFile",
+    "WebhookDelivery",
     "parse_html",
     "utf16_len",
 ]

@@ -1,4 +1,7 @@
-"""Bot API methods about the bot itself: getMe, update delivery, webhooks, commands, files."""
+"""Bot API methods about the bot itself: getMe, getUpdates, commands, files.
+
+The webhook methods live in webhook.py, next to the task that pushes updates.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ def _canonical(value: Any) -> str:
 
 
 class BotMethods(ServerState):
-    """getMe, getUpdates, the webhook methods, the command menu methods and getFile.
+    """getMe, getUpdates, the command menu methods and getFile.
 
     Also the test-side view of the command menus, which shares their scope keys.
     """
@@ -128,27 +131,6 @@ class BotMethods(ServerState):
         if batch:
             self._last_batch = batch
         return batch
-
-    def _delete_webhook(self, params: dict[str, Any]) -> bool:
-        self.webhook_url = ""
-        if params.get("drop_pending_updates"):
-            self._updates.clear()
-            self.changed.notify()
-        return True
-
-    def _set_webhook(self, params: dict[str, Any]) -> bool:
-        self.webhook_url = str(params.get("url") or "")
-        return self._delete_webhook({**params, "url": None}) if not self.webhook_url else True
-
-    def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "url": self.webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
-        if self.allowed_updates:
-            info["allowed_updates"] = self.allowed_updates
-        return info
 
     def _set_my_commands(self, params: dict[str, Any]) -> bool:
         commands = params.get("commands")

@@ -79,10 +79,19 @@ class _Bucket:
 
 
 class Faults:
-    """Fault switches; `clock` is injectable so rate-limit tests can move time by hand."""
+    """Fault switches; `clock` is injectable so rate-limit tests can move time by hand.
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    `on_change` is called when a switch is armed that someone may be waiting on (the
+    webhook delivery task acts on redeliver_last_batch without a new update arriving).
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.clock = clock
+        self.on_change = on_change
         self.clear()
 
     def clear(self) -> None:
@@ -135,16 +144,26 @@ class Faults:
             self._delays.pop(method.lower(), None)
 
     def redeliver_last_batch(self) -> None:
-        """Make the next getUpdates serve the last non-empty batch again, once.
+        """Serve the last batch of updates once more, in polling or in webhook mode.
 
-        Models Telegram re-sending updates whose confirmation got lost in a crash: the next
-        getUpdates answer (whatever its offset, without long-poll waiting) starts with every
-        update of the last non-empty batch returned by getUpdates - same update_ids and
-        content - followed by pending updates newer than them, up to `limit`. The replayed
-        updates are not queued again, so they come back exactly once even if that call's
-        offset had already confirmed them.
+        Models Telegram re-sending updates whose confirmation got lost in a crash.
+
+        Polling: the next getUpdates answer (whatever its offset, without long-poll waiting)
+        starts with every update of the last batch - same update_ids and content - followed
+        by pending updates newer than them, up to `limit`. The replayed updates are not
+        queued again, so they come back exactly once even if that call's offset had already
+        confirmed them.
+
+        Webhook: as soon as no push is in flight or backing off, every update of the last
+        batch is POSTed once more (exactly once each, whatever the answer), before any
+        pending update; see WebhookMethods._next_push.
+
+        The last batch is the last non-empty getUpdates answer or the single update last
+        confirmed by a webhook push (a webhook batch is one update), whichever came later.
         """
         self._redeliver = True
+        if self.on_change is not None:
+            self.on_change()
 
     # --- used by the server -------------------------------------------------------------
 

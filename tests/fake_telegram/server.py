@@ -4,16 +4,16 @@ Everything runs on one asyncio loop and state changes happen between awaits, so 
 are needed. Every state change calls `changed.notify()`; anything waiting (long polls,
 drivers, wait_idle) re-checks its own condition then, so nothing polls with sleeps.
 
-FakeTelegram (here: lifecycle, HTTP dispatch, parameter parsing, test-side helpers) combines
-the shared state in state.py with the Bot API methods in message_methods.py and
-bot_methods.py; the records it keeps (ApiCall, Event, ...) live in models.py.
+FakeTelegram (here: lifecycle, HTTP dispatch, test-side helpers) combines the shared state
+in state.py with the Bot API methods in message_methods.py, bot_methods.py and webhook.py
+(which also pushes updates in webhook mode); params.py parses request parameters and the
+records it keeps (ApiCall, Event, ...) live in models.py.
 """
 
 from __future__ import annotations
 
 import inspect
 import itertools
-import json
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -26,34 +26,20 @@ from .driver import FakeGroup, FakeUser
 from .faults import ApiError
 from .message_methods import MessageMethods
 from .models import ApiCall, Event, Notifier, UploadedFile
+from .params import normalize, read_params
+from .webhook import WebhookDelivery, WebhookMethods
 
-__all__ = ["ApiCall", "Event", "FakeTelegram", "Notifier", "UploadedFile"]
+__all__ = ["ApiCall", "Event", "FakeTelegram", "Notifier", "UploadedFile", "WebhookDelivery"]
 
 Handler = Callable[[dict[str, Any]], Any | Awaitable[Any]]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+class FakeTelegram(MessageMethods, BotMethods, WebhookMethods):
+    """The server: HTTP dispatch and the test-side API; Bot API methods come from the mixins.
 
-
-# PTB sends these as JSON strings inside form fields; everything else stays a string
-# unless it is a numeric id/counter or a boolean flag.
-_JSON_FIELDS = _words(
-    "reply_markup entities caption_entities commands scope allowed_updates"
-    " link_preview_options reply_parameters"
-)
-_INT_FIELDS = _words(
-    "chat_id message_id offset limit timeout user_id cache_time from_chat_id"
-    " message_thread_id max_connections reply_to_message_id"
-)
-_BOOL_FIELDS = _words(
-    "show_alert drop_pending_updates disable_notification protect_content has_spoiler"
-    " allow_sending_without_reply disable_web_page_preview disable_content_type_detection"
-)
-
-
-class FakeTelegram(MessageMethods, BotMethods):
-    """The server: HTTP dispatch and the test-side API; Bot API methods come from the mixins."""
+    `webhook_retry_delay` and `webhook_timeout` (seconds) steer webhook pushes; they are
+    plain attributes too, so a test may change them on a running server.
+    """
 
     def __init__(
         self,
@@ -63,12 +49,15 @@ class FakeTelegram(MessageMethods, BotMethods):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        webhook_retry_delay: float = 0.05,
+        webhook_timeout: float = 10.0,
     ) -> None:
         super().__init__(token, bot_username, bot_first_name)
         self.host = host
         self.port = port
+        self.webhook_retry_delay = webhook_retry_delay
+        self.webhook_timeout = webhook_timeout
         self.calls: list[ApiCall] = []
-        self.internal_errors: list[Exception] = []
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, Handler]] = {}
         self._user_ids = itertools.count(1001)
@@ -120,13 +109,16 @@ class FakeTelegram(MessageMethods, BotMethods):
         await site.start()
         self.port = self._runner.addresses[0][1]
         self._stopped = False
+        # Always running: it idles until a webhook is set and updates are pending.
+        self._start_webhook_delivery()
 
     async def stop(self) -> None:
-        """Stop serving; pending long polls and slow faults answer at once. Idempotent."""
+        """Stop serving; long polls, slow faults and webhook pushes end at once. Idempotent."""
         if self._runner is None:
             return
         self._stopped = True
         self.changed.notify()
+        await self._stop_webhook_delivery()
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
@@ -201,14 +193,24 @@ class FakeTelegram(MessageMethods, BotMethods):
         return len(self._updates)
 
     async def wait_idle(self, timeout: float = 10) -> None:
-        """Wait until every queued update was confirmed by a getUpdates offset.
+        """Wait until every queued update was confirmed and no webhook push is in flight.
 
-        The bot has then *fetched* everything; PTB confirms before its handlers finish.
+        Confirmed means by a getUpdates offset or by a 2xx answer to its webhook push. The
+        bot has then *received* everything; PTB confirms before its handlers finish (in
+        webhook mode it answers 200 once the update is queued for its handlers).
         """
-        if await self.changed.wait_for(lambda: True if not self._updates else None, timeout):
+        idle = await self.changed.wait_for(
+            lambda: True if not self._updates and not self._pushing else None, timeout
+        )
+        if idle:
             return
         ids = [update["update_id"] for update in self._updates]
-        raise AssertionError(f"updates {ids} still unconfirmed after {timeout}s")
+        webhook = (
+            f" (webhook {self.webhook_url}, last error: {self.webhook_last_error})"
+            if self.webhook_url
+            else ""
+        )
+        raise AssertionError(f"updates {ids} still unconfirmed after {timeout}s{webhook}")
 
     # --- HTTP -----------------------------------------------------------------------------
 
@@ -224,7 +226,7 @@ class FakeTelegram(MessageMethods, BotMethods):
         call = ApiCall(method, {}, time.monotonic())
         try:
             try:
-                call.params = await self._read_params(request)
+                call.params = await read_params(request)
             finally:
                 self.calls.append(call)
                 self.changed.notify()
@@ -232,7 +234,7 @@ class FakeTelegram(MessageMethods, BotMethods):
                 raise ApiError(401, "Unauthorized")
             if handler is None:
                 raise ApiError(404, "Not Found")
-            call.params = self._normalize(call.params)
+            call.params = normalize(call.params)
             if delay := self.faults.delay_for(method):
                 await self.changed.wait_for(lambda: True if self._stopped else None, delay)
             if (fault := self.faults.check(method, call.params)) is not None:
@@ -252,46 +254,6 @@ class FakeTelegram(MessageMethods, BotMethods):
         call.response = payload
         self.changed.notify()
         return web.json_response(payload, status=payload.get("error_code", 200))
-
-    async def _read_params(self, request: web.Request) -> dict[str, Any]:
-        params: dict[str, Any] = dict(request.query)
-        if not request.body_exists:
-            return params
-        if request.content_type == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                body = None
-            if not isinstance(body, dict):
-                raise ApiError(400, "Bad Request: can't parse JSON object in request body")
-            params.update(body)
-            return params
-        for key, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                content = value.file.read()
-                params[key] = UploadedFile(key, value.filename, value.content_type, content)
-            else:
-                params[key] = value
-        return params
-
-    @staticmethod
-    def _normalize(raw: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        for key, value in raw.items():
-            if isinstance(value, str):
-                if value.startswith("attach://") and value[9:] in raw:
-                    value = raw[value[9:]]
-                elif key in _JSON_FIELDS:
-                    try:
-                        value = json.loads(value)
-                    except ValueError:
-                        raise ApiError(400, f"Bad Request: can't parse {key} JSON object") from None
-                elif key in _INT_FIELDS and re.fullmatch(r"-?\d+", value):
-                    value = int(value)
-                elif key in _BOOL_FIELDS:
-                    value = value.lower() in ("true", "1")
-            params[key] = value
-        return params
 
     def _download(self, tail: str) -> web.StreamResponse:
         token, _, path = tail.partition("/")

@@ -49,14 +49,17 @@ class ServerState:
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
+        self.changed = Notifier()
         self.events: list[Event] = []
+        # Bugs in the fake (not Telegram errors), kept for the test to assert on.
+        self.internal_errors: list[Exception] = []
         self.my_commands: dict[tuple[str, str], list[dict[str, str]]] = {}
-        self.faults = Faults()
+        # Arming a fault wakes waiters, so the webhook task can act on it at once.
+        self.faults = Faults(on_change=self.changed.notify)
         self.files: dict[str, StoredFile] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.webhook_url = ""
         self.allowed_updates: list[str] | None = None
-        self.changed = Notifier()
         # Set by FakeTelegram.stop() so long polls and slow faults answer at once.
         self._stopped = False
         self._chats: dict[int, dict[str, Any]] = {}
@@ -70,6 +73,8 @@ class ServerState:
         self._files_by_path: dict[str, StoredFile] = {}
         self._callback_queries: dict[str, CallbackQuery] = {}
         self._updates: list[dict[str, Any]] = []
+        # What faults.redeliver_last_batch() serves again: the last non-empty getUpdates
+        # answer or the update last confirmed by a webhook push, whichever came later.
         self._last_batch: list[dict[str, Any]] = []
         self._poll_generation = 0
         self._update_ids = itertools.count(1)
