@@ -8,15 +8,18 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDe
 from telegram.ext import ExtBot
 
 from bot.commands import COMMANDS, available
-from bot.i18n import LANGUAGES, Translator
+from bot.i18n import LANGUAGES, Html, Translator
 from storage.models import Role
 
 
-def command_lines(translator: Translator, language: str, role: Role | None) -> str:
-    return "\n".join(
-        f"/{entry.display_name(language)} – {translator.t(language, entry.description_key)}"
-        for entry in available(role)
-        if entry.name != "start"
+def command_lines(translator: Translator, language: str, role: Role | None) -> Html:
+    """The commands this role can use, one per line with what each does (for /help)."""
+    return Html(
+        "\n".join(
+            f"/{entry.display_name(language)} – {translator.t(language, entry.description_key)}"
+            for entry in available(role)
+            if entry.name != "start"
+        )
     )
 
 

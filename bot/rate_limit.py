@@ -2,11 +2,12 @@
 
 PTB's AIORateLimiter waits out `RetryAfter` and paces group chats (20/min each); it does not
 retry server errors or timeouts. This adds retries with backoff for those, so a reply is not
-lost to one bad second. Its overall pace (30/s) is switched off: answers follow what people
-send, and pacing them made every reply wait behind a burst (measured: /help round trips at
-30/s instead of ~100/s); a 429 is still waited out. Messages the bot sends on its own go
-through the outbox dispatcher, which paces them. A timed-out request may have reached Telegram, so a retry can repeat that one message:
-a repeated answer is better than none. Outbox deliveries have their own dispatcher.
+lost to one bad second. A timed-out request may have reached Telegram, so a retry can repeat
+that one message: a repeated answer is better than none.
+
+The limiter's overall pace (30/s) is switched off: answers follow what people send, and pacing
+them made every reply wait behind a burst (the /help benchmark halved); a 429 is still waited
+out. Messages the bot sends on its own go through the outbox dispatcher, which paces them.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.i18n import Html
 from bot.menus import command_lines
 
 
@@ -15,12 +14,11 @@ async def help_command(update: Update, context: BotContext) -> None:
     if member is None:
         await update.effective_message.reply_text(context.t("start.stranger"))
         return
-    commands = Html(command_lines(context.runtime.translator, context.language, member.role))
     await update.effective_message.reply_text(
         context.t(
             "help.member",
             role=context.t(f"role.{member.role}"),
             organisation=member.organisation_name,
-            commands=commands,
+            commands=command_lines(context.runtime.translator, context.language, member.role),
         )
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.i18n import Html
 from bot.menus import command_lines
 
 
@@ -17,7 +16,7 @@ async def start(update: Update, context: BotContext) -> None:
         # /start is treated like a plain /start.
         await update.effective_message.reply_text(context.t("start.stranger"))
         return
-    commands = Html(command_lines(context.runtime.translator, context.language, member.role))
+    commands = command_lines(context.runtime.translator, context.language, member.role)
     await update.effective_message.reply_text(
         context.t("start.member", name=member.display_name, commands=commands)
     )

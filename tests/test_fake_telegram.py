@@ -112,9 +112,8 @@ async def _choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_text(f"Du hast {query.data} gewählt")
 
 
-@pytest_asyncio.fixture
-async def app(server: FakeTelegram) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-    application = (
+def _application(server: FakeTelegram) -> Application[Any, Any, Any, Any, Any, Any]:
+    return (
         ApplicationBuilder()
         .token(server.token)
         .base_url(server.base_url)
@@ -123,6 +122,11 @@ async def app(server: FakeTelegram) -> AsyncIterator[Application[Any, Any, Any, 
         .get_updates_request(_request())
         .build()
     )
+
+
+@pytest_asyncio.fixture
+async def app(server: FakeTelegram) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    application = _application(server)
     application.add_handler(CommandHandler("start", _echo))
     application.add_handler(CommandHandler("menu", _menu))
     application.add_handler(CallbackQueryHandler(_choice))
@@ -561,15 +565,7 @@ async def test_stop_ends_a_hanging_webhook_push(
 async def test_ptb_application_in_webhook_mode_and_a_forged_secret(server: FakeTelegram) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    application = (
-        ApplicationBuilder()
-        .token(server.token)
-        .base_url(server.base_url)
-        .base_file_url(server.base_file_url)
-        .request(_request())
-        .get_updates_request(_request())
-        .build()
-    )
+    application = _application(server)
     application.add_handler(CommandHandler("start", _echo))
     await application.initialize()
     assert application.updater is not None

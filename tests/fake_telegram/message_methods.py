@@ -10,20 +10,17 @@ from .driver import BotMessage, MessageVersion, StoredFile
 from .faults import ApiError
 from .html_entities import format_text
 from .models import UploadedFile
+from .params import words
 from .state import ServerState, image_size
 
 __all__ = ["MessageMethods"]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_CHAT_ACTIONS = _words(
+_CHAT_ACTIONS = words(
     "typing upload_photo record_video upload_video record_voice upload_voice upload_document"
     " choose_sticker find_location record_video_note upload_video_note"
 )
-_BUTTON_ACTIONS = _words(
+_BUTTON_ACTIONS = words(
     "callback_data url login_url web_app switch_inline_query switch_inline_query_current_chat"
     " switch_inline_query_chosen_chat copy_text callback_game pay"
 )

@@ -18,21 +18,21 @@ from .models import UploadedFile
 __all__ = ["normalize", "read_params"]
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
 # PTB sends these as JSON strings inside form fields; everything else stays a string
 # unless it is a numeric id/counter or a boolean flag.
-_JSON_FIELDS = _words(
+_JSON_FIELDS = words(
     "reply_markup entities caption_entities commands scope allowed_updates"
     " link_preview_options reply_parameters"
 )
-_INT_FIELDS = _words(
+_INT_FIELDS = words(
     "chat_id message_id offset limit timeout user_id cache_time from_chat_id"
     " message_thread_id max_connections reply_to_message_id"
 )
-_BOOL_FIELDS = _words(
+_BOOL_FIELDS = words(
     "show_alert drop_pending_updates disable_notification protect_content has_spoiler"
     " allow_sending_without_reply disable_web_page_preview disable_content_type_detection"
 )
