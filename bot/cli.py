@@ -55,6 +55,21 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", parents=[common], help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     db_commands.add_parser("upgrade", parents=[common], help="apply database migrations")
+    initiative = commands.add_parser(
+        "initiative", parents=[common], help="set up the initiative from its file"
+    )
+    initiative_commands = initiative.add_subparsers(
+        dest="initiative_command", required=True, metavar="COMMAND"
+    )
+    apply = initiative_commands.add_parser(
+        "apply",
+        parents=[common],
+        help="create or update organisations, goals, indicators, glossary and reminders",
+        description="Create or update the initiative from a TOML file (see"
+        " examples/initiative.example.toml). Nothing is written unless the whole file is valid;"
+        " applying it again changes nothing; entries removed from the file are deactivated.",
+    )
+    apply.add_argument("file", type=Path, metavar="FILE")
     return parser
 
 
@@ -69,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "run" and settings.bot.token_value is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         sys.exit(EXIT_CONFIG)
-    if code := _execute(args.command, settings):
+    if code := _execute(args, settings):
         sys.exit(code)
 
 
@@ -80,7 +95,7 @@ def _secrets(settings: Settings) -> list[str]:
     return secrets
 
 
-def _execute(command: str, settings: Settings) -> int:
+def _execute(args: argparse.Namespace, settings: Settings) -> int:
     """Run the command; expected outside faults become one clear line, not a traceback."""
     # Imported here so `gwbot --help` and configuration errors stay quick.
     from sqlalchemy.exc import DBAPIError
@@ -98,8 +113,14 @@ def _execute(command: str, settings: Settings) -> int:
         await prepare_database(settings)
         await serve_until_signalled(build_application(settings))
 
+    async def initiative_apply() -> int:
+        from bot.initiative_cli import apply_file
+
+        return await apply_file(settings, args.file)
+
+    commands = {"run": run, "db": db_upgrade, "initiative": initiative_apply}
     try:
-        asyncio.run(run() if command == "run" else db_upgrade())
+        code = asyncio.run(commands[args.command]())
     except InvalidToken:
         return _fail(
             "Telegram did not accept the bot token. Check [bot] token or GWBOT_BOT__TOKEN"
@@ -111,7 +132,7 @@ def _execute(command: str, settings: Settings) -> int:
     except (DBAPIError, OSError) as exc:
         reason = getattr(exc, "orig", None) or exc
         return _fail(f"could not use the database {settings.database.safe_url}: {reason}")
-    return 0
+    return code or 0
 
 
 def _fail(message: str, code: int = 1) -> int:

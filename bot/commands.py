@@ -42,6 +42,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", None, None, "command.start"),
     Command("help", "hilfe", None, "command.help", in_groups=True),
+    Command("agenda", "ziele", MEMBERS, "command.agenda"),
     Command("settings", "einstellungen", MEMBERS, "command.settings"),
     Command("cancel", "abbrechen", MEMBERS, "command.cancel"),
 )

@@ -1,13 +1,73 @@
-"""Numbers and dates the way the reader writes them (Babel): 27.11.2026 / 27 Nov 2026."""
+"""Numbers, dates and long texts the way the reader gets them: 1.234,5 and 27.11.2026 in
+German, 1,234.5 and 27 Nov 2026 in English (Babel); messages under Telegram's limit."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal
 
+# Telegram refuses longer messages (counted after HTML parsing; raw HTML is longer).
+MESSAGE_LIMIT = 4096
 DATE_PATTERNS = {"de": "dd.MM.yyyy", "en": "d MMM yyyy"}
 
 
 def format_date(day: date, language: str) -> str:
     return babel_format_date(day, DATE_PATTERNS.get(language, "yyyy-MM-dd"), locale=language)
+
+
+def format_number(value: float, language: str) -> str:
+    """1.234,5 in German, 1,234.5 in English; whole numbers without decimals."""
+    return format_decimal(value, format="#,##0.##", locale=language)
+
+
+def format_value(value: float, kind: str, unit: str, language: str) -> str:
+    """An indicator value with what it counts: `500 Plätze`, `85 %`, `3,5 von 5`."""
+    number = format_number(value, language)
+    if kind == "percent":
+        return f"{number} %" if language == "de" else f"{number}%"
+    if kind == "boolean":
+        return f"{number} % „ja“" if language == "de" else f'{number}% "yes"'
+    if kind == "scale":
+        return f"{number} von 5" if language == "de" else f"{number} of 5"
+    return f"{number} {unit}".strip()
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split at paragraph (else line) boundaries into messages under Telegram's limit.
+
+    Paragraphs are self-contained HTML, so no tag is cut in two.
+    """
+    parts: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        pieces = [paragraph] if len(paragraph) <= limit else _lines(paragraph, limit)
+        for piece in pieces:
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _lines(paragraph: str, limit: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for line in paragraph.split("\n"):
+        while len(line) > limit:  # one line longer than a message: cut it hard
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = line
+    if current:
+        chunks.append(current)
+    return chunks

@@ -25,7 +25,7 @@ from bot.context import BotApplication, BotContext
 from bot.conversations import ExpiryGuard, persistent_conversation
 from bot.identity import Callback, commit_update, load_identity, role_guard
 from bot.runtime import Runtime
-from handlers import cancel, fallback, groups, help, settings, start
+from handlers import agenda, cancel, fallback, groups, help, settings, start
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
@@ -97,6 +97,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, settings_conversation(runtime)),
         (0, _command("start", start.start)),
         (0, _command("help", help.help_command)),
+        (0, _command("agenda", agenda.agenda)),
         (0, _command("cancel", cancel.cancel)),
         (
             0,
