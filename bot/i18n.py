@@ -79,7 +79,8 @@ def _escape(value: Any) -> str:
 
 
 def resolve_language(stored: str | None, telegram_code: str | None, default_language: str) -> str:
-    """The member's own choice, else Telegram's app language if we speak it, else the default."""
+    """The member's own choice, else Telegram's app language if we speak it, else the default
+    (the initiative's, else the configured one)."""
     if stored in LANGUAGES:
         return stored
     if telegram_code:

@@ -36,9 +36,11 @@ async def load_identity(update: Update, context: BotContext) -> None:
         if user is None:
             return
         context.member = await find_member(session, user.id)
+        runtime = context.runtime
+        default = await runtime.initiative_language.get(session, runtime.clock())
     stored = context.member.language if context.member else None
     context.language = resolve_language(
-        stored, user.language_code, context.runtime.settings.bot.default_language
+        stored, user.language_code, default or runtime.settings.bot.default_language
     )
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.persistence import DatabasePersistence
+from bot.services.initiative import initiative_language
 
 RUNTIME_KEY = "runtime"
 # Until the initiative file names its own time zone.
@@ -20,6 +21,24 @@ DEFAULT_TIMEZONE = ZoneInfo("Europe/Berlin")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class InitiativeLanguage:
+    """The initiative's default language, read at most once a minute: it is needed for every
+    update from someone whose language is unknown, and changes only with `initiative apply`
+    (which may run in another process)."""
+
+    MAX_AGE = timedelta(minutes=1)
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+        self._read_at: datetime | None = None
+
+    async def get(self, session: AsyncSession, now: datetime) -> str | None:
+        if self._read_at is None or now - self._read_at > self.MAX_AGE:
+            self._value = await initiative_language(session)
+            self._read_at = now
+        return self._value
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,7 @@ class Runtime:
     persistence: DatabasePersistence
     # Injectable so tests can move time instead of waiting for it.
     clock: Callable[[], datetime] = utc_now
+    initiative_language: InitiativeLanguage = field(default_factory=InitiativeLanguage)
 
     def today(self) -> date:
         return self.clock().astimezone(DEFAULT_TIMEZONE).date()

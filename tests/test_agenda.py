@@ -115,3 +115,17 @@ async def test_strangers_do_not_see_the_agenda(bot: RunningBot) -> None:
     user = bot.fake.user(language_code="de")
     await user.send("/ziele")
     assert "Einladungslink" in (await user.next_message()).text
+
+
+async def test_the_initiative_language_is_the_default_for_unknown_languages(
+    bot: RunningBot, tmp_path: Path
+) -> None:
+    english = EXAMPLE.read_text(encoding="utf-8").replace(
+        'default_language = "de"', 'default_language = "en"', 1
+    )
+    path = tmp_path / "english.toml"
+    path.write_text(english, encoding="utf-8")
+    await set_up(bot, path)
+    user = bot.fake.user(language_code="fr")
+    await user.send("/start")
+    assert "invite link" in (await user.next_message()).text

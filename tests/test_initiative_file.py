@@ -158,7 +158,8 @@ def test_a_broken_file_names_file_entry_and_field(
     ("reminder", "message"),
     [
         (
-            'kind = "meeting"\nrrule = "FREQ=WEEKLY;BYDAY=XX"\nstarts = 2026-01-13\ntext = { de = "x" }',
+            'kind = "meeting"\nrrule = "FREQ=WEEKLY;BYDAY=XX"\nstarts = 2026-01-13\n'
+            'text = { de = "x" }',
             "rrule: not a valid RRULE",
         ),
         (

@@ -51,6 +51,12 @@ class ApplyReport:
         )
 
 
+async def initiative_language(session: AsyncSession) -> str | None:
+    """The initiative's default language, once the initiative file was applied."""
+    row = await session.get(Initiative, INITIATIVE_ID)
+    return row.default_language if row else None
+
+
 async def apply_initiative(session: AsyncSession, parsed: InitiativeFile) -> ApplyReport:
     report = ApplyReport()
     await _apply_initiative_row(session, parsed, report)
