@@ -37,37 +37,35 @@ def format_value(value: float, kind: str, unit: str, language: str) -> str:
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split at paragraph (else line) boundaries into messages under Telegram's limit.
 
-    Paragraphs are self-contained HTML, so no tag is cut in two.
+    Paragraphs are self-contained HTML, so no tag is cut in two; only a single line longer
+    than a whole message is cut hard.
     """
-    parts: list[str] = []
-    current = ""
+    pieces: list[str] = []
     for paragraph in text.split("\n\n"):
-        pieces = [paragraph] if len(paragraph) <= limit else _lines(paragraph, limit)
-        for piece in pieces:
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                parts.append(current)
-                current = piece
-    if current:
-        parts.append(current)
-    return parts
+        if len(paragraph) <= limit:
+            pieces.append(paragraph)
+            continue
+        lines = [
+            line[start : start + limit]
+            for line in paragraph.split("\n")
+            for start in range(0, max(len(line), 1), limit)
+        ]
+        pieces += _pack(lines, "\n", limit)
+    return _pack(pieces, "\n\n", limit)
 
 
-def _lines(paragraph: str, limit: int) -> list[str]:
+def _pack(pieces: list[str], separator: str, limit: int) -> list[str]:
+    """Join consecutive pieces with `separator` as long as the result stays within `limit`."""
     chunks: list[str] = []
-    current = ""
-    for line in paragraph.split("\n"):
-        while len(line) > limit:  # one line longer than a message: cut it hard
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
+    current: str | None = None
+    for piece in pieces:
+        candidate = piece if current is None else f"{current}{separator}{piece}"
         if len(candidate) <= limit:
             current = candidate
         else:
-            chunks.append(current)
-            current = line
-    if current:
+            if current is not None:
+                chunks.append(current)
+            current = piece
+    if current is not None:
         chunks.append(current)
     return chunks
