@@ -20,12 +20,6 @@ Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 log = logging.getLogger(__name__)
 
 
-async def commit_update(update: Update, context: BotContext) -> None:
-    """Last group: persist what this update changed and mark it handled, in one transaction."""
-    await context.application.update_persistence()
-    await context.runtime.persistence.commit(update.update_id)
-
-
 async def load_identity(update: Update, context: BotContext) -> None:
     """Skip updates handled before (Telegram redelivers after a crash); else find the member."""
     user = update.effective_user

@@ -57,6 +57,11 @@ def hour_choice(
     return InlineKeyboardMarkup([*_rows(buttons, 4), *([list(extra)] if extra else []), _back(t)])
 
 
+def quiet_start_choice(t: Translate, hours: Iterable[int]) -> InlineKeyboardMarkup:
+    off = InlineKeyboardButton(t("settings.quiet.off"), callback_data="set:quiet_off")
+    return hour_choice(t, "quiet_from", hours, [off])
+
+
 def pause_choice(t: Translate, days: Iterable[int], paused: bool) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(t(f"settings.pause.days_{d}"), callback_data=f"set:pause:{d}")

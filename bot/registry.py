@@ -21,9 +21,10 @@ from telegram.ext import (
 )
 
 from bot.commands import all_names, command
+from bot.commit import commit_update
 from bot.context import BotApplication, BotContext
 from bot.conversations import ExpiryGuard, persistent_conversation
-from bot.identity import Callback, commit_update, load_identity, role_guard
+from bot.identity import Callback, load_identity, role_guard
 from bot.runtime import Runtime
 from handlers import agenda, cancel, fallback, groups, help, settings, start
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot import keyboards
@@ -60,8 +60,7 @@ async def ask_hour(update: Update, context: BotContext) -> int:
 
 async def ask_quiet_from(update: Update, context: BotContext) -> int:
     query = await _answer(update)
-    none = InlineKeyboardButton(context.t("settings.quiet.off"), callback_data="set:quiet_off")
-    markup = keyboards.hour_choice(context.t, "quiet_from", QUIET_FROM_HOURS, [none])
+    markup = keyboards.quiet_start_choice(context.t, QUIET_FROM_HOURS)
     await query.edit_message_text(context.t("settings.ask.quiet_from"), reply_markup=markup)
     return QUIET_FROM
 

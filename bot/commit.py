@@ -1,0 +1,13 @@
+"""The last handler group: persist what an update changed and mark it handled, together."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+
+
+async def commit_update(update: Update, context: BotContext) -> None:
+    """Last group: persist what this update changed and mark it handled, in one transaction."""
+    await context.application.update_persistence()
+    await context.runtime.persistence.commit(update.update_id)
