@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import Html
+
 
 def private_chat_link(label: str, bot_username: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=f"https://t.me/{bot_username}")]])
@@ -72,3 +74,32 @@ def pause_choice(t: Translate, days: Iterable[int], paused: bool) -> InlineKeybo
         end = InlineKeyboardButton(t("settings.pause.end"), callback_data="set:pause:end")
         rows.append([end])
     return InlineKeyboardMarkup([*rows, _back(t)])
+
+
+def consent(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t("join.button.agree"), callback_data="join:consent"),
+                InlineKeyboardButton(t("join.button.decline"), callback_data="join:decline"),
+            ]
+        ]
+    )
+
+
+def join_language() -> InlineKeyboardMarkup:
+    # Each language named in itself: the person has not chosen one yet.
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Deutsch", callback_data="join:lang:de"),
+                InlineKeyboardButton("English", callback_data="join:lang:en"),
+            ]
+        ]
+    )
+
+
+def take_name(t: Translate, name: str) -> InlineKeyboardMarkup:
+    # Html: button labels are plain text, so the name must not be HTML-escaped.
+    label = t("join.button.take_name", name=Html(name))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data="join:name")]])

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+)
 from telegram.ext import ExtBot
 
 from bot.commands import COMMANDS, available
@@ -29,6 +34,23 @@ def _menu(translator: Translator, language: str, *, groups: bool) -> list[BotCom
         BotCommand(entry.display_name(language), translator.t(language, entry.description_key))
         for entry in entries
     ]
+
+
+def _member_menu(translator: Translator, language: str, role: Role) -> list[BotCommand]:
+    return [
+        BotCommand(entry.display_name(language), translator.t(language, entry.description_key))
+        for entry in available(role)
+        if entry.name != "start"
+    ]
+
+
+async def publish_member_menu(
+    bot: ExtBot[Any], translator: Translator, chat_id: int, language: str, role: Role
+) -> None:
+    """The menu of one member's private chat: their role's commands in their language."""
+    await bot.set_my_commands(
+        _member_menu(translator, language, role), scope=BotCommandScopeChat(chat_id)
+    )
 
 
 async def publish_menus(bot: ExtBot[Any], translator: Translator) -> None:

@@ -6,6 +6,7 @@ group the order of this table decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from bot.context import BotApplication, BotContext
 from bot.conversations import ExpiryGuard, persistent_conversation
 from bot.identity import Callback, load_identity, role_guard
 from bot.runtime import Runtime
-from handlers import agenda, cancel, fallback, groups, help, settings, start
+from handlers import agenda, cancel, fallback, groups, help, joining, settings, start
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
@@ -43,13 +44,42 @@ def _button(pattern: str, callback: Callback) -> CallbackQueryHandler[BotContext
 
 
 def _conversation_fallbacks() -> list[Handler]:
-    """Every conversation: /cancel ends it, typing gets a hint, stale buttons an answer.
-    Other commands are left to their own handlers."""
+    """Every conversation: /cancel ends it (also for people joining, who are no members yet),
+    typing gets a hint, stale buttons an answer. Other commands are left to their handlers."""
     return [
-        _command("cancel", cancel.cancel_conversation),
-        MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, settings.use_the_buttons),
+        CommandHandler(list(command("cancel").names), cancel.cancel_conversation, filters=PRIVATE),
+        MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, fallback.use_the_buttons),
         CallbackQueryHandler(fallback.stale_button),
     ]
+
+
+def _guard(runtime: Runtime) -> Callable[[str, str], ExpiryGuard]:
+    timeout = timedelta(minutes=runtime.settings.bot.conversation_timeout_minutes)
+    return lambda name, entry: ExpiryGuard(name, entry, runtime.persistence, timeout, runtime.clock)
+
+
+def joining_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    with_code = filters.Regex(r"^/start(@\w+)?\s+\S")
+    return persistent_conversation(
+        name=joining.NAME_KEY,
+        command="start",
+        entry_points=[
+            CommandHandler("start", joining.start_with_code, filters=PRIVATE & with_code)
+        ],
+        states={
+            joining.CONSENT: [
+                _button(r"^join:consent$", joining.consented),
+                _button(r"^join:decline$", joining.declined),
+            ],
+            joining.LANGUAGE: [_button(r"^join:lang:(de|en)$", joining.chose_language)],
+            joining.NAME: [
+                _button(r"^join:name$", joining.took_telegram_name),
+                MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, joining.typed_name),
+            ],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
 
 
 def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
@@ -77,13 +107,7 @@ def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             settings.PAUSE: [_button(r"^set:pause:(\d+|end)$", settings.save_pause), back],
         },
         fallbacks=_conversation_fallbacks(),
-        guard=lambda name, entry: ExpiryGuard(
-            name,
-            entry,
-            runtime.persistence,
-            timedelta(minutes=runtime.settings.bot.conversation_timeout_minutes),
-            runtime.clock,
-        ),
+        guard=_guard(runtime),
     )
 
 
@@ -95,6 +119,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         # Group 0: conversations first (they own the updates of users inside them), then
         # single commands (private chat), group chats, and the fallbacks, which must come last
         # because they match anything the features left.
+        (0, joining_conversation(runtime)),
         (0, settings_conversation(runtime)),
         (0, _command("start", start.start)),
         (0, _command("help", help.help_command)),

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.attempts import AttemptLimiter
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.persistence import DatabasePersistence
@@ -54,6 +55,7 @@ class Runtime:
     # Injectable so tests can move time instead of waiting for it.
     clock: Callable[[], datetime] = utc_now
     initiative_language: InitiativeLanguage = field(default_factory=InitiativeLanguage)
+    join_attempts: AttemptLimiter = field(default_factory=AttemptLimiter)
 
     def today(self) -> date:
         return self.clock().astimezone(DEFAULT_TIMEZONE).date()

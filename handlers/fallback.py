@@ -33,3 +33,8 @@ async def not_text(update: Update, context: BotContext) -> None:
 async def stale_button(update: Update, context: BotContext) -> None:
     assert update.callback_query
     await update.callback_query.answer(context.t("error.stale_button"), show_alert=True)
+
+
+async def use_the_buttons(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text(context.t("conversation.use_buttons"))

@@ -132,11 +132,6 @@ async def done(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def use_the_buttons(update: Update, context: BotContext) -> None:
-    assert update.effective_message
-    await update.effective_message.reply_text(context.t("settings.use_buttons"))
-
-
 def summary(context: BotContext, settings: MemberSettings) -> str:
     t, today = context.t, context.runtime.today()
     if settings.quiet_start is None or settings.quiet_end is None:

@@ -258,3 +258,40 @@ class Schedule(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     origin: Mapped[str] = mapped_column(String(8), default=Origin.FILE)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Invite(Base):
+    """An invitation to join an organisation in a role. Only a hash of the code is stored:
+    whoever reads the database cannot join with it."""
+
+    __tablename__ = "invites"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('partner', 'coordinator', 'admin', 'observer')", name="role_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    uses_left: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class AuditEntry(Base):
+    """Who changed what (DESIGN section 2). The actor is a member id: once that member left,
+    it stands for "a former member of <organisation>"."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
