@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
+from storage.models import Role
 
 EXIT_CONFIG = 2
 
@@ -70,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
         " applying it again changes nothing; entries removed from the file are deactivated.",
     )
     apply.add_argument("file", type=Path, metavar="FILE")
+    invite = commands.add_parser(
+        "invite",
+        parents=[common],
+        help="print an invite code and deep link for an organisation and role",
+    )
+    invite.add_argument("--org", required=True, metavar="CODE", help="organisation code")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--uses", type=int, default=1, help="how many people may use it (1)")
+    invite.add_argument("--expires", type=int, default=14, metavar="DAYS", help="days valid (14)")
     return parser
 
 
@@ -118,7 +128,12 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
         return await apply_file(settings, args.file)
 
-    commands = {"run": run, "db": db_upgrade, "initiative": initiative_apply}
+    async def invite() -> int:
+        from bot.invite_cli import invite_command
+
+        return await invite_command(settings, args.org, args.role, args.uses, args.expires)
+
+    commands = {"run": run, "db": db_upgrade, "initiative": initiative_apply, "invite": invite}
     try:
         code = asyncio.run(commands[args.command]())
     except InvalidToken:

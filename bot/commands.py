@@ -45,6 +45,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("agenda", "ziele", MEMBERS, "command.agenda"),
     Command("settings", "einstellungen", MEMBERS, "command.settings"),
     Command("cancel", "abbrechen", MEMBERS, "command.cancel"),
+    Command("members", "mitglieder", COORDINATOR_PLUS, "command.members"),
+    Command("invite", "einladen", COORDINATOR_PLUS, "command.invite"),
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Html
+from bot.services.roster import OrganisationChoice, RosterEntry
 
 
 def private_chat_link(label: str, bot_username: str) -> InlineKeyboardMarkup:
@@ -103,3 +104,57 @@ def take_name(t: Translate, name: str) -> InlineKeyboardMarkup:
     # Html: button labels are plain text, so the name must not be HTML-escaped.
     label = t("join.button.take_name", name=Html(name))
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data="join:name")]])
+
+
+def organisations(choices: Sequence[OrganisationChoice]) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(c.name, callback_data=f"inv:org:{c.id}") for c in choices]
+    return InlineKeyboardMarkup(_rows(buttons, 1))
+
+
+def roles(t: Translate, choices: Iterable[str], prefix: str) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(t(f"role.{r}"), callback_data=f"{prefix}:{r}") for r in choices]
+    return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def invite_uses(t: Translate, choices: Iterable[int]) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(t("invite.uses", count=n), callback_data=f"inv:uses:{n}")
+        for n in choices
+    ]
+    return InlineKeyboardMarkup([buttons])
+
+
+def roster(entries: Sequence[RosterEntry]) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(f"{e.name} ({e.organisation_code})", callback_data=f"mem:{e.id}")
+        for e in entries
+    ]
+    return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def member_actions(t: Translate, entry: RosterEntry, *, admin: bool) -> InlineKeyboardMarkup:
+    key = "members.button.contact_off" if entry.reporting_contact else "members.button.contact_on"
+    rows = [[InlineKeyboardButton(t(key), callback_data=f"mem:{entry.id}:contact")]]
+    if admin:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("members.button.role"), callback_data=f"mem:{entry.id}:role"
+                ),
+                InlineKeyboardButton(t("members.button.off"), callback_data=f"mem:{entry.id}:off"),
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_deactivate(t: Translate, member_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("members.button.off_confirm"), callback_data=f"mem:{member_id}:off:yes"
+                ),
+                InlineKeyboardButton(t("members.button.back"), callback_data=f"mem:{member_id}"),
+            ]
+        ]
+    )

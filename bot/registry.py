@@ -27,11 +27,24 @@ from bot.context import BotApplication, BotContext
 from bot.conversations import ExpiryGuard, persistent_conversation
 from bot.identity import Callback, load_identity, role_guard
 from bot.runtime import Runtime
-from handlers import agenda, cancel, fallback, groups, help, joining, settings, start
+from handlers import (
+    agenda,
+    cancel,
+    fallback,
+    groups,
+    help,
+    invite,
+    joining,
+    members,
+    settings,
+    start,
+)
+from storage.models import Role
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 Handler = BaseHandler[Any, BotContext, Any]
+ROLES = "|".join(role.value for role in Role)
 
 
 def _command(name: str, callback: Callback) -> CommandHandler[BotContext, Any]:
@@ -111,6 +124,21 @@ def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
     )
 
 
+def invite_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    return persistent_conversation(
+        name=invite.NAME,
+        command="invite",
+        entry_points=[_command("invite", invite.start)],
+        states={
+            invite.ORGANISATION: [_button(r"^inv:org:(\d+)$", invite.chose_organisation)],
+            invite.ROLE: [_button(rf"^inv:role:({ROLES})$", invite.chose_role)],
+            invite.USES: [_button(r"^inv:uses:(\d+)$", invite.chose_uses)],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
 def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
     return [
         # Group -1: skip redelivered updates, then identity: every later handler reads
@@ -121,9 +149,17 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         # because they match anything the features left.
         (0, joining_conversation(runtime)),
         (0, settings_conversation(runtime)),
+        (0, invite_conversation(runtime)),
         (0, _command("start", start.start)),
         (0, _command("help", help.help_command)),
         (0, _command("agenda", agenda.agenda)),
+        (0, _command("members", members.show)),
+        (0, _button(r"^mem:(\d+)$", members.detail)),
+        (0, _button(r"^mem:(\d+):contact$", members.toggle_contact)),
+        (0, _button(r"^mem:(\d+):role$", members.ask_role)),
+        (0, _button(rf"^mem:(\d+):role:({ROLES})$", members.set_role)),
+        (0, _button(r"^mem:(\d+):off$", members.ask_deactivate)),
+        (0, _button(r"^mem:(\d+):off:yes$", members.confirm_deactivate)),
         (0, _command("cancel", cancel.cancel)),
         (
             0,

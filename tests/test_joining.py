@@ -34,12 +34,9 @@ async def join(bot: RunningBot, user: FakeUser, code: str, language: str = "Engl
     await user.next_event(kinds=("edit",))
     await user.press(notice, language)
     await user.next_event(kinds=("edit",))
-    await user.press(
-        notice,
-        f"Use “{user.first_name} Berger”"
-        if language == "English"
-        else f"„{user.first_name} Berger“ übernehmen",
-    )
+    full_name = " ".join(filter(None, [user.first_name, user.last_name]))
+    label = f"Use “{full_name}”" if language == "English" else f"„{full_name}“ übernehmen"
+    await user.press(notice, label)
     return (await user.next_message()).text
 
 

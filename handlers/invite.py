@@ -1,0 +1,82 @@
+"""/invite (/einladen): organisation, role and number of people by buttons -> a deep link."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot import keyboards
+from bot.context import BotContext
+from bot.formatting import format_date
+from bot.services.invites import create_invite, invitable_roles
+from bot.services.roster import organisations
+from storage.models import Role
+
+ORGANISATION, ROLE, USES = range(3)
+NAME = "invite"
+USES_CHOICES = (1, 10, 50)
+
+
+async def start(update: Update, context: BotContext) -> int:
+    assert update.effective_message
+    async with context.runtime.reads() as session:
+        choices = await organisations(session)
+    if not choices:
+        await update.effective_message.reply_text(context.t("invite.no_organisations"))
+        return ConversationHandler.END
+    await update.effective_message.reply_text(
+        context.t("invite.asks_organisation"), reply_markup=keyboards.organisations(choices)
+    )
+    return ORGANISATION
+
+
+async def chose_organisation(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and context.matches and context.member and context.user_data is not None
+    context.user_data[NAME] = {"organisation": int(context.matches[0].group(1))}
+    await query.answer()
+    roles = invitable_roles(context.member.role)
+    await query.edit_message_text(
+        context.t("invite.asks_role"), reply_markup=keyboards.roles(context.t, roles, "inv:role")
+    )
+    return ROLE
+
+
+async def chose_role(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and context.matches and context.user_data is not None
+    context.user_data.setdefault(NAME, {})["role"] = context.matches[0].group(1)
+    await query.answer()
+    await query.edit_message_text(
+        context.t("invite.asks_uses"), reply_markup=keyboards.invite_uses(context.t, USES_CHOICES)
+    )
+    return USES
+
+
+async def chose_uses(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and context.matches and context.user_data is not None
+    draft = context.user_data.get(NAME, {})
+    async with context.runtime.sessions.begin() as session:
+        choices = {o.id: o.code for o in await organisations(session)}
+        new = await create_invite(
+            session,
+            organisation_code=choices.get(draft.get("organisation", -1), ""),
+            role=Role(draft.get("role", "")),
+            now=context.runtime.clock(),
+            uses=int(context.matches[0].group(1)),
+            inviter=context.member,
+        )
+    context.user_data.pop(NAME, None)
+    await query.answer()
+    await query.edit_message_text(
+        context.t(
+            "invite.created",
+            organisation=new.organisation_name,
+            role=context.t(f"role.{new.role}"),
+            uses=new.uses,
+            until=format_date(new.expires_at.date(), context.language),
+            link=f"https://t.me/{context.bot.username}?start={new.code}",
+        )
+    )
+    return ConversationHandler.END

@@ -1,0 +1,124 @@
+"""/members (/mitglieder): members by organisation; coordinators mark reporting contacts,
+admins change roles and deactivate. Buttons carry the member id and are checked each time."""
+
+from __future__ import annotations
+
+from telegram import BotCommandScopeChat, Update
+
+from bot import keyboards
+from bot.context import BotContext
+from bot.formatting import split_message
+from bot.menus import publish_member_menu
+from bot.services.errors import DomainError
+from bot.services.members import MemberInfo
+from bot.services.roster import (
+    RosterEntry,
+    change_role,
+    deactivate,
+    member_entry,
+    roster,
+    toggle_reporting_contact,
+)
+from storage.models import Role
+
+
+async def show(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    async with context.runtime.reads() as session:
+        entries = await roster(session)
+    lines, organisation = [context.t("members.title")], None
+    for entry in entries:
+        if entry.organisation_name != organisation:
+            organisation = entry.organisation_name
+            lines.append(context.t("members.organisation", name=organisation))
+        lines.append(_line(context, entry))
+    parts = split_message("\n".join(lines))
+    for part in parts[:-1]:
+        await update.effective_message.reply_text(part)
+    await update.effective_message.reply_text(parts[-1], reply_markup=keyboards.roster(entries))
+
+
+async def detail(update: Update, context: BotContext) -> None:
+    async with context.runtime.reads() as session:
+        entry = await member_entry(session, _target(context))
+    await _show_detail(update, context, entry)
+
+
+async def toggle_contact(update: Update, context: BotContext) -> None:
+    async with context.runtime.sessions.begin() as session:
+        entry = await toggle_reporting_contact(session, _actor(context), _target(context))
+    await _show_detail(update, context, entry)
+
+
+async def ask_role(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query
+    roles = [role.value for role in Role]
+    markup = keyboards.roles(context.t, roles, f"mem:{_target(context)}:role")
+    await query.answer()
+    await query.edit_message_reply_markup(markup)
+
+
+async def set_role(update: Update, context: BotContext) -> None:
+    assert context.matches
+    role = Role(context.matches[0].group(2))
+    async with context.runtime.sessions.begin() as session:
+        entry = await change_role(session, _actor(context), _target(context), role)
+    if entry.telegram_id is not None:
+        # Their own command menu follows the new role.
+        language = entry.language or context.runtime.settings.bot.default_language
+        translator = context.runtime.translator
+        await publish_member_menu(context.bot, translator, entry.telegram_id, language, role)
+    await _show_detail(update, context, entry)
+
+
+async def ask_deactivate(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query
+    await query.answer()
+    await query.edit_message_reply_markup(keyboards.confirm_deactivate(context.t, _target(context)))
+
+
+async def confirm_deactivate(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query
+    async with context.runtime.sessions.begin() as session:
+        entry = await deactivate(session, _actor(context), _target(context))
+    if entry.telegram_id is not None:
+        await context.bot.delete_my_commands(scope=BotCommandScopeChat(entry.telegram_id))
+    await query.answer()
+    await query.edit_message_text(context.t("members.deactivated", name=entry.name))
+
+
+async def _show_detail(update: Update, context: BotContext, entry: RosterEntry) -> None:
+    query = update.callback_query
+    assert query
+    actor = _actor(context)
+    await query.answer()
+    await query.edit_message_text(
+        context.t(
+            "members.detail",
+            name=entry.name,
+            organisation=entry.organisation_name,
+            role=context.t(f"role.{entry.role}"),
+            contact=context.t("members.yes" if entry.reporting_contact else "members.no"),
+        ),
+        reply_markup=keyboards.member_actions(context.t, entry, admin=actor.role == Role.ADMIN),
+    )
+
+
+def _line(context: BotContext, entry: RosterEntry) -> str:
+    key = "members.line_contact" if entry.reporting_contact else "members.line"
+    return context.t(key, name=entry.name, role=context.t(f"role.{entry.role}"))
+
+
+def _actor(context: BotContext) -> MemberInfo:
+    if context.member is None or context.member.role not in (Role.COORDINATOR, Role.ADMIN):
+        raise DomainError("members.not_allowed")
+    return context.member
+
+
+def _target(context: BotContext) -> int:
+    assert context.matches
+    _actor(context)
+    return int(context.matches[0].group(1))

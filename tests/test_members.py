@@ -1,0 +1,170 @@
+"""Roles end to end: /invite by buttons, who may invite whom, /members with reporting contacts,
+role changes (with the member's menu following) and deactivation; the `gwbot invite` command."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.services.invites import hash_code
+from storage.engine import make_engine, make_sessionmaker
+from storage.models import AuditEntry, Invite, Member, Role
+from tests.conftest import RunningBot
+from tests.factories import add_member
+from tests.fake_telegram import BotMessage, FakeUser
+from tests.test_joining import invite, join
+
+LINK = re.compile(r"https://t\.me/gwbot_test_bot\?start=([\w-]+)")
+
+
+async def person(bot: RunningBot, name: str, role: Role, language: str = "de") -> FakeUser:
+    first, _, last = name.partition(" ")
+    user = bot.fake.user(first_name=first, last_name=last or None, language_code=language)
+    await add_member(bot.sessions, user.id, name=name, role=role, language=language)
+    return user
+
+
+async def stored(bot: RunningBot, telegram_id: int) -> Member:
+    async with bot.sessions() as session:
+        member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+        assert member is not None
+        return member
+
+
+async def press_and_read(user: FakeUser, message: BotMessage, button: str) -> str:
+    await user.press(message, button)
+    event = await user.next_event(kinds=("edit",))
+    assert event.text is not None
+    return event.text
+
+
+async def test_a_coordinator_invites_and_the_new_partner_joins(bot: RunningBot) -> None:
+    coordinator = await person(bot, "Clara Koch", Role.COORDINATOR)
+    await coordinator.send("/einladen")
+    question = await coordinator.next_message()
+    await press_and_read(coordinator, question, "AWO Kreisverband Neustadt")
+    # Coordinators invite partners and observers only.
+    assert question.buttons == [["Partner*in", "Beobachter*in"]]
+    await press_and_read(coordinator, question, "Partner*in")
+    created = await press_and_read(coordinator, question, "bis 1")
+    match = LINK.search(created)
+    assert match, created
+    newcomer = bot.fake.user(first_name="Nora", last_name="Neu", language_code="de")
+    welcome = await join(bot, newcomer, match.group(1), language="Deutsch")
+    assert welcome.startswith("Fertig, Nora Neu.")
+    assert (await stored(bot, newcomer.id)).role == "partner"
+
+
+async def test_partners_and_observers_may_not_invite_or_manage(bot: RunningBot) -> None:
+    partner = await person(bot, "Paul Partner", Role.PARTNER)
+    for command in ("/einladen", "/mitglieder"):
+        await partner.send(command)
+        assert "nicht für Ihre Rolle (Partner*in)" in (await partner.next_message()).text
+    code = await invite(bot, role=Role.OBSERVER)
+    observer = bot.fake.user(first_name="Otto", last_name="Obs", language_code="de")
+    await join(bot, observer, code, language="Deutsch")
+    await observer.send("/ziele")
+    assert "Agenda" in (await observer.next_message()).text
+    await observer.send("/einladen")
+    assert "nicht für Ihre Rolle (Beobachter*in)" in (await observer.next_message()).text
+
+
+async def test_an_admin_makes_someone_coordinator_and_their_menu_changes(bot: RunningBot) -> None:
+    admin = await person(bot, "Ada Admin", Role.ADMIN)
+    code = await invite(bot)
+    ben = bot.fake.user(first_name="Ben", last_name="Berg", language_code="de")
+    await join(bot, ben, code, language="Deutsch")
+    menu = dict(bot.fake.commands_for("chat", "", chat_id=ben.chat_id))
+    assert "mitglieder" not in menu
+    await admin.send("/mitglieder")
+    roster = await admin.next_message()
+    assert "• Ben Berg – Partner*in" in roster.text
+    assert "Rolle: Partner*in" in await press_and_read(admin, roster, "Ben Berg (awo)")
+    await press_and_read(admin, roster, "Rolle ändern")
+    assert "Rolle: Koordinator*in" in await press_and_read(admin, roster, "Koordinator*in")
+    assert (await stored(bot, ben.id)).role == "coordinator"
+    menu = dict(bot.fake.commands_for("chat", "", chat_id=ben.chat_id))
+    assert menu["mitglieder"] == "Mitglieder nach Organisation, Rollen, Meldekontakte"
+    async with bot.sessions() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert "member.role" in actions
+
+
+async def test_a_coordinator_marks_a_reporting_contact(bot: RunningBot) -> None:
+    coordinator = await person(bot, "Clara Koch", Role.COORDINATOR)
+    anna = await person(bot, "Anna Berger", Role.PARTNER)
+    await coordinator.send("/mitglieder")
+    roster = await coordinator.next_message()
+    await press_and_read(coordinator, roster, "Anna Berger (awo)")
+    assert roster.buttons == [["Als Meldekontakt markieren"]]  # no admin actions
+    assert "Meldekontakt: ja" in await press_and_read(
+        coordinator, roster, "Als Meldekontakt markieren"
+    )
+    assert (await stored(bot, anna.id)).reporting_contact
+
+
+async def test_forged_member_buttons_change_nothing(bot: RunningBot) -> None:
+    coordinator = await person(bot, "Clara Koch", Role.COORDINATOR)
+    anna = await person(bot, "Anna Berger", Role.PARTNER)
+    target = (await stored(bot, anna.id)).id
+    await coordinator.send("/mitglieder")
+    roster = await coordinator.next_message()
+    for data in (f"mem:{target}:role:admin", f"mem:{target}:off:yes"):
+        answer = await coordinator.callback_answer(await coordinator.press_data(roster, data))
+        assert "Das dürfen nur" in answer["text"]
+    answer = await anna.callback_answer(await anna.press_data(roster, f"mem:{target}:contact"))
+    assert "Das dürfen nur" in answer["text"]
+    member = await stored(bot, anna.id)
+    assert (member.role, member.active, member.reporting_contact) == ("partner", True, False)
+
+
+async def test_an_admin_deactivates_a_member(bot: RunningBot) -> None:
+    admin = await person(bot, "Ada Admin", Role.ADMIN)
+    anna = await person(bot, "Anna Berger", Role.PARTNER)
+    await admin.send("/mitglieder")
+    roster = await admin.next_message()
+    await press_and_read(admin, roster, "Anna Berger (awo)")
+    await press_and_read(admin, roster, "Deaktivieren")
+    assert "ist deaktiviert" in await press_and_read(admin, roster, "Ja, deaktivieren")
+    await anna.send("/hilfe")
+    assert "Einladungslink" in (await anna.next_message()).text
+
+
+def test_gwbot_invite_prints_code_and_link(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "i.toml").write_text(
+        '[initiative]\nname = "B"\nstart = 2026-01-01\n'
+        '[[organisations]]\ncode = "koordination"\nname = "Koordinierungsstelle"\nbackbone = true\n'
+    )
+    main(["initiative", "apply", str(tmp_path / "i.toml")])
+    monkeypatch.setenv("GWBOT_BOT__USERNAME", "fruehe_chancen_bot")
+    main(["invite", "--org", "koordination", "--role", "admin", "--uses", "2"])
+    out = capsys.readouterr().out
+    code = re.search(r"https://t\.me/fruehe_chancen_bot\?start=([\w-]+)", out)
+    assert code, out
+    assert len(code.group(1)) >= 16  # 96 random bits
+    assert "2 use(s)" in out
+
+    async def stored_invite() -> Invite | None:
+        engine = make_engine("sqlite+aiosqlite:///gwbot.db")
+        async with make_sessionmaker(engine)() as session:
+            found = await session.scalar(
+                select(Invite).where(Invite.code_hash == hash_code(code.group(1)))
+            )
+        await engine.dispose()
+        return found
+
+    invite_row = asyncio.run(stored_invite())
+    assert invite_row is not None
+    assert (invite_row.role, invite_row.uses_left) == ("admin", 2)
+    with pytest.raises(SystemExit):
+        main(["invite", "--org", "gibtsnicht", "--role", "partner"])
+    assert "There is no active organisation “gibtsnicht”" in capsys.readouterr().err
