@@ -8,6 +8,7 @@ from telegram.ext import ConversationHandler
 from bot import keyboards
 from bot.context import BotContext
 from bot.formatting import format_date
+from bot.menus import publish_member_menu
 from bot.services.settings import (
     PAUSE_CHOICES_DAYS,
     MemberSettings,
@@ -89,6 +90,14 @@ async def save_language(update: Update, context: BotContext) -> int:
     language = _choice(context)
     settings = await _save(update, context, language=language)
     context.language = language
+    assert context.member and update.effective_chat
+    menu_args = (
+        context.runtime.translator,
+        update.effective_chat.id,
+        language,
+        context.member.role,
+    )
+    await publish_member_menu(context.bot, *menu_args)
     await _show_menu(update.callback_query, context, settings, saved=True)
     return MENU
 

@@ -64,6 +64,10 @@ async def test_changing_the_language_answers_in_the_new_language(bot: RunningBot
     assert "Language: English" in text
     assert menu.buttons[-1] == ["Done"]
     assert (await stored(bot, user.id)).language == "en"
+    # The command menu of the chat follows the language.
+    assert ("settings", "Language, reminder time, quiet hours, pause") in bot.fake.commands_for(
+        "chat", "", chat_id=user.chat_id
+    )
     await user.send("/help")
     assert "/settings – Language, reminder time" in (await user.next_message()).text
 
