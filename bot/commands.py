@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "hilfe", None, "command.help", in_groups=True),
     Command("agenda", "ziele", MEMBERS, "command.agenda"),
     Command("settings", "einstellungen", MEMBERS, "command.settings"),
+    Command("mydata", "meinedaten", MEMBERS, "command.mydata"),
     Command("cancel", "abbrechen", MEMBERS, "command.cancel"),
     Command("members", "mitglieder", COORDINATOR_PLUS, "command.members"),
     Command("invite", "einladen", COORDINATOR_PLUS, "command.invite"),

@@ -25,7 +25,10 @@ async def invite_command(settings: Settings, org: str, role: str, uses: int, day
                 session, organisation_code=org, role=Role(role), now=utc_now(), uses=uses, days=days
             )
     except DomainError as error:
-        print(f"gwbot: {Translator('en').t('en', error.key, **error.values)}", file=sys.stderr)
+        # The command line speaks English, with the same texts the bot uses in chat.
+        language = "en"
+        message = Translator(language).t(language, error.key, **error.values)
+        print(f"gwbot: {message}", file=sys.stderr)
         return 2
     finally:
         await engine.dispose()

@@ -36,6 +36,7 @@ from handlers import (
     invite,
     joining,
     members,
+    mydata,
     settings,
     start,
 )
@@ -144,22 +145,29 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         # Group -1: skip redelivered updates, then identity: every later handler reads
         # context.member and context.language.
         (-1, TypeHandler(Update, load_identity)),
-        # Group 0: conversations first (they own the updates of users inside them), then
+        # Group 0: stateless buttons (they check who pressed and act on that), conversations
+        # (they own the updates of users inside them and answer any other button as stale),
         # single commands (private chat), group chats, and the fallbacks, which must come last
         # because they match anything the features left.
-        (0, joining_conversation(runtime)),
-        (0, settings_conversation(runtime)),
-        (0, invite_conversation(runtime)),
-        (0, _command("start", start.start)),
-        (0, _command("help", help.help_command)),
-        (0, _command("agenda", agenda.agenda)),
-        (0, _command("members", members.show)),
+        # Stateless buttons that act on whoever pressed them come before the conversations,
+        # whose fallbacks answer any other button as stale.
+        (0, _button(r"^mydata:leave$", mydata.ask_leave)),
+        (0, _button(r"^mydata:leave:confirm$", mydata.confirm_leave)),
+        (0, _button(r"^mydata:leave:cancel$", mydata.cancel_leave)),
         (0, _button(r"^mem:(\d+)$", members.detail)),
         (0, _button(r"^mem:(\d+):contact$", members.toggle_contact)),
         (0, _button(r"^mem:(\d+):role$", members.ask_role)),
         (0, _button(rf"^mem:(\d+):role:({ROLES})$", members.set_role)),
         (0, _button(r"^mem:(\d+):off$", members.ask_deactivate)),
         (0, _button(r"^mem:(\d+):off:yes$", members.confirm_deactivate)),
+        (0, joining_conversation(runtime)),
+        (0, settings_conversation(runtime)),
+        (0, invite_conversation(runtime)),
+        (0, _command("start", start.start)),
+        (0, _command("help", help.help_command)),
+        (0, _command("agenda", agenda.agenda)),
+        (0, _command("mydata", mydata.mydata)),
+        (0, _command("members", members.show)),
         (0, _command("cancel", cancel.cancel)),
         (
             0,

@@ -1,0 +1,126 @@
+"""/mydata (/meinedaten): everything stored about me as a file, and leaving with erasure.
+
+The buttons carry no member id: each press acts only on whoever pressed, so a forged or stale
+press can do nothing but what that person could do anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import MutableMapping
+
+from telegram import (
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import ConversationHandler
+
+from bot.context import BotContext
+from bot.i18n import LANGUAGES
+from bot.services.own_data import export_member_data, leave
+
+log = logging.getLogger(__name__)
+
+
+async def mydata(update: Update, context: BotContext) -> None:
+    assert update.effective_message and context.member
+    async with context.runtime.reads() as session:
+        data = await export_member_data(session, context.member.id)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    message = update.effective_message
+    await message.reply_document(
+        content, filename=context.t("mydata.file_name"), caption=context.t("mydata.caption")
+    )
+    organisation = context.member.organisation_name
+    await message.reply_text(
+        context.t("mydata.offer", organisation=organisation),
+        reply_markup=_buttons(context, ("leave", "mydata:leave")),
+    )
+
+
+async def ask_leave(update: Update, context: BotContext) -> None:
+    if (query := await _member_press(update, context)) is None:
+        return
+    assert context.member
+    await query.answer()
+    await query.edit_message_text(
+        context.t("mydata.confirm", organisation=context.member.organisation_name),
+        reply_markup=_buttons(
+            context, ("confirm", "mydata:leave:confirm"), ("cancel", "mydata:leave:cancel")
+        ),
+    )
+
+
+async def confirm_leave(update: Update, context: BotContext) -> None:
+    if (query := await _member_press(update, context)) is None:
+        return
+    assert context.member and update.effective_user
+    organisation, user_id = context.member.organisation_name, update.effective_user.id
+    async with context.runtime.sessions.begin() as session:
+        await leave(session, context.member.id, context.runtime.clock())
+    context.member = None
+    _forget_in_memory(context, user_id)
+    await query.answer()
+    await query.edit_message_text(context.t("mydata.left", organisation=organisation))
+    await _remove_menu(context, user_id)
+
+
+async def cancel_leave(update: Update, context: BotContext) -> None:
+    if (query := await _member_press(update, context)) is None:
+        return
+    await query.answer()
+    await query.edit_message_text(context.t("mydata.kept"))
+
+
+async def _member_press(update: Update, context: BotContext) -> CallbackQuery | None:
+    """The press, if a member pressed; anyone else is told and nothing changes."""
+    query = update.callback_query
+    assert query
+    if context.member is None:
+        await query.answer(context.t("error.not_a_member"), show_alert=True)
+        return None
+    return query
+
+
+def _buttons(context: BotContext, *choices: tuple[str, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(context.t(f"mydata.button.{label}"), callback_data=data)
+                for label, data in choices
+            ]
+        ]
+    )
+
+
+def _forget_in_memory(context: BotContext, user_id: int) -> None:
+    """Drop what PTB keeps of the user; this update's commit deletes it from the database too.
+
+    PTB has no public way to end a conversation from outside (see bot.conversations), so the
+    user's keys are removed from each conversation handler's state dict directly.
+    """
+    application = context.application
+    application.drop_user_data(user_id)
+    application.drop_chat_data(user_id)  # their private chat has their id
+    for handlers in application.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler):
+                states: MutableMapping[tuple[int | str, ...], object] = handler._conversations
+                for key in [key for key in states if user_id in key]:
+                    del states[key]
+
+
+async def _remove_menu(context: BotContext, chat_id: int) -> None:
+    """Their chat-scoped command menu goes; Telegram then shows the menu for strangers."""
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        for language in (None, *LANGUAGES):
+            await context.bot.delete_my_commands(scope=scope, language_code=language)
+    except TelegramError:
+        # They left and were told so; a stale menu only offers commands that now refuse.
+        log.warning("could not remove the command menu of a member who left")

@@ -1,0 +1,136 @@
+"""Rows that hold a member's own data, for /mydata: read them all, erase them on leaving.
+
+Rows come back as plain dicts of column values (every column, so a column added later is
+exported without a change here); the service makes them JSON-ready.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import FromClause, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AuditEntry,
+    ChatData,
+    ConversationState,
+    Invite,
+    Member,
+    Organisation,
+    UserData,
+)
+
+Row = dict[str, Any]
+# members.reminder_hour's default: a member who left keeps no choice of their own.
+DEFAULT_REMINDER_HOUR = 9
+
+
+async def _rows(session: AsyncSession, table: FromClause, *where: Any) -> list[Row]:
+    result = await session.execute(select(table).where(*where))
+    return [dict(row) for row in result.mappings()]
+
+
+async def member_row(session: AsyncSession, member_id: int) -> Row | None:
+    rows = await _rows(session, Member.__table__, Member.id == member_id)
+    return rows[0] if rows else None
+
+
+async def organisation_row(session: AsyncSession, organisation_id: int) -> Row | None:
+    rows = await _rows(session, Organisation.__table__, Organisation.id == organisation_id)
+    return rows[0] if rows else None
+
+
+async def user_data_row(session: AsyncSession, telegram_id: int) -> Row | None:
+    rows = await _rows(session, UserData.__table__, UserData.user_id == telegram_id)
+    return rows[0] if rows else None
+
+
+async def chat_data_row(session: AsyncSession, chat_id: int) -> Row | None:
+    rows = await _rows(session, ChatData.__table__, ChatData.chat_id == chat_id)
+    return rows[0] if rows else None
+
+
+async def audit_rows_by(session: AsyncSession, member_id: int) -> list[Row]:
+    rows = await _rows(session, AuditEntry.__table__, AuditEntry.actor_id == member_id)
+    return sorted(rows, key=lambda row: (row["at"], row["id"]))
+
+
+async def invite_rows_by(session: AsyncSession, member_id: int) -> list[Row]:
+    rows = await _rows(session, Invite.__table__, Invite.created_by == member_id)
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def _key_holds(key: str, telegram_id: int) -> bool:
+    try:
+        parts = json.loads(key)
+    except ValueError:
+        return False
+    return isinstance(parts, list) and telegram_id in parts
+
+
+async def conversation_rows_of(session: AsyncSession, telegram_id: int) -> list[Row]:
+    """Conversations whose key (JSON, e.g. "[chat,user]") holds this Telegram id."""
+    # LIKE narrows the search; the exact test is on the decoded key ("[12,3]" holds "2").
+    candidates = await _rows(
+        session,
+        ConversationState.__table__,
+        ConversationState.key.contains(str(telegram_id), autoescape=True),
+    )
+    return [row for row in candidates if _key_holds(row["key"], telegram_id)]
+
+
+async def delete_user_data(session: AsyncSession, telegram_id: int) -> None:
+    await session.execute(delete(UserData).where(UserData.user_id == telegram_id))
+
+
+async def delete_chat_data(session: AsyncSession, chat_id: int) -> None:
+    await session.execute(delete(ChatData).where(ChatData.chat_id == chat_id))
+
+
+async def delete_conversations_of(session: AsyncSession, telegram_id: int) -> None:
+    for row in await conversation_rows_of(session, telegram_id):
+        await session.execute(
+            delete(ConversationState).where(
+                ConversationState.name == row["name"], ConversationState.key == row["key"]
+            )
+        )
+
+
+async def anonymise_member(session: AsyncSession, member_id: int, left_at: datetime) -> None:
+    """Erase name, Telegram id and settings; organisation, role and dates stay for the figures."""
+    await session.execute(
+        update(Member)
+        .where(Member.id == member_id)
+        .values(
+            telegram_id=None,
+            display_name=None,
+            language=None,
+            reminder_hour=DEFAULT_REMINDER_HOUR,
+            quiet_start=None,
+            quiet_end=None,
+            paused_until=None,
+            reporting_contact=False,
+            consent_at=None,
+            last_active_on=None,
+            active=False,
+            left_at=left_at,
+        )
+    )
+
+
+async def add_audit_entry(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    subject: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Like storage.queries.audit.record, at a given time (a test clock's, say)."""
+    session.add(
+        AuditEntry(at=at, actor_id=actor_id, action=action, subject=subject, details=details or {})
+    )
