@@ -9,12 +9,12 @@ user's next update after the silence it tells them and ends the conversation.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, ConversationHandler
+from telegram.ext import Application, BaseHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.commands import command as command_entry
@@ -84,3 +84,17 @@ def persistent_conversation(
             persistent=True,
             allow_reentry=True,
         )
+
+
+def forget_user(application: Application[Any, Any, Any, Any, Any, Any], user_id: int) -> None:
+    """Drop what PTB keeps in memory of a user who left; the update's commit then deletes the
+    rows too. PTB has no public way to end a conversation from outside, so the user's keys are
+    removed from each ConversationHandler's state dict directly."""
+    application.drop_user_data(user_id)
+    application.drop_chat_data(user_id)  # their private chat has their id
+    for handlers in application.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler):
+                states: MutableMapping[tuple[int | str, ...], object] = handler._conversations
+                for key in [key for key in states if user_id in key]:
+                    del states[key]

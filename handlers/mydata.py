@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import MutableMapping
 
 from telegram import (
     BotCommandScopeChat,
@@ -18,9 +17,9 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
+from bot.conversations import forget_user
 from bot.i18n import LANGUAGES
 from bot.services.own_data import export_member_data, leave
 
@@ -64,7 +63,7 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
     async with context.runtime.sessions.begin() as session:
         await leave(session, context.member.id, context.runtime.clock())
     context.member = None
-    _forget_in_memory(context, user_id)
+    forget_user(context.application, user_id)
     await query.answer()
     await query.edit_message_text(context.t("mydata.left", organisation=organisation))
     await _remove_menu(context, user_id)
@@ -96,23 +95,6 @@ def _buttons(context: BotContext, *choices: tuple[str, str]) -> InlineKeyboardMa
             ]
         ]
     )
-
-
-def _forget_in_memory(context: BotContext, user_id: int) -> None:
-    """Drop what PTB keeps of the user; this update's commit deletes it from the database too.
-
-    PTB has no public way to end a conversation from outside (see bot.conversations), so the
-    user's keys are removed from each conversation handler's state dict directly.
-    """
-    application = context.application
-    application.drop_user_data(user_id)
-    application.drop_chat_data(user_id)  # their private chat has their id
-    for handlers in application.handlers.values():
-        for handler in handlers:
-            if isinstance(handler, ConversationHandler):
-                states: MutableMapping[tuple[int | str, ...], object] = handler._conversations
-                for key in [key for key in states if user_id in key]:
-                    del states[key]
 
 
 async def _remove_menu(context: BotContext, chat_id: int) -> None:

@@ -3,6 +3,7 @@ on SQLite and PostgreSQL. Tests act as users and read what the bot sent them."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.models import Member, Role
@@ -147,13 +148,16 @@ async def test_command_menus_are_set_per_language_and_for_groups(bot: RunningBot
     assert bot.fake.commands_for("all_group_chats", "en") == [("help", "What you can do here")]
 
 
-async def test_an_error_is_logged_and_the_user_is_told(bot: RunningBot, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_an_error_is_logged_and_the_user_is_told(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
     user = bot.fake.user(language_code="de")
     async with bot.sessions.begin() as session:
         # A database fault in the middle of operation: the table every update reads is gone.
-        await session.execute(select(1))
-        await (await session.connection()).exec_driver_sql("DROP VIEW v_members")
-        await (await session.connection()).exec_driver_sql("DROP TABLE members")
+        connection = await session.connection()
+        cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
+        await connection.exec_driver_sql("DROP VIEW v_members")
+        await connection.exec_driver_sql(f"DROP TABLE members{cascade}")
     await user.send("/hilfe")
     reply = await user.next_message()
     assert "der Fehler liegt bei uns" in reply.text
