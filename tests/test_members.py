@@ -16,7 +16,7 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.models import AuditEntry, Invite, Member, Role
 from tests.conftest import RunningBot
 from tests.factories import add_member
-from tests.fake_telegram import BotMessage, FakeUser
+from tests.fake_telegram import FakeUser
 from tests.test_joining import invite, join
 
 LINK = re.compile(r"https://t\.me/gwbot_test_bot\?start=([\w-]+)")
@@ -36,22 +36,15 @@ async def stored(bot: RunningBot, telegram_id: int) -> Member:
         return member
 
 
-async def press_and_read(user: FakeUser, message: BotMessage, button: str) -> str:
-    await user.press(message, button)
-    event = await user.next_event(kinds=("edit",))
-    assert event.text is not None
-    return event.text
-
-
 async def test_a_coordinator_invites_and_the_new_partner_joins(bot: RunningBot) -> None:
     coordinator = await person(bot, "Clara Koch", Role.COORDINATOR)
     await coordinator.send("/einladen")
     question = await coordinator.next_message()
-    await press_and_read(coordinator, question, "AWO Kreisverband Neustadt")
+    await coordinator.press_and_read(question, "AWO Kreisverband Neustadt")
     # Coordinators invite partners and observers only.
     assert question.buttons == [["Partner*in", "Beobachter*in"]]
-    await press_and_read(coordinator, question, "Partner*in")
-    created = await press_and_read(coordinator, question, "bis 1")
+    await coordinator.press_and_read(question, "Partner*in")
+    created = await coordinator.press_and_read(question, "bis 1")
     match = LINK.search(created)
     assert match, created
     newcomer = bot.fake.user(first_name="Nora", last_name="Neu", language_code="de")
@@ -84,9 +77,9 @@ async def test_an_admin_makes_someone_coordinator_and_their_menu_changes(bot: Ru
     await admin.send("/mitglieder")
     roster = await admin.next_message()
     assert "• Ben Berg – Partner*in" in roster.text
-    assert "Rolle: Partner*in" in await press_and_read(admin, roster, "Ben Berg (awo)")
-    await press_and_read(admin, roster, "Rolle ändern")
-    assert "Rolle: Koordinator*in" in await press_and_read(admin, roster, "Koordinator*in")
+    assert "Rolle: Partner*in" in await admin.press_and_read(roster, "Ben Berg (awo)")
+    await admin.press_and_read(roster, "Rolle ändern")
+    assert "Rolle: Koordinator*in" in await admin.press_and_read(roster, "Koordinator*in")
     assert (await stored(bot, ben.id)).role == "coordinator"
     menu = dict(bot.fake.commands_for("chat", "", chat_id=ben.chat_id))
     assert menu["mitglieder"] == "Mitglieder nach Organisation, Rollen, Meldekontakte"
@@ -100,11 +93,10 @@ async def test_a_coordinator_marks_a_reporting_contact(bot: RunningBot) -> None:
     anna = await person(bot, "Anna Berger", Role.PARTNER)
     await coordinator.send("/mitglieder")
     roster = await coordinator.next_message()
-    await press_and_read(coordinator, roster, "Anna Berger (awo)")
+    await coordinator.press_and_read(roster, "Anna Berger (awo)")
     assert roster.buttons == [["Als Meldekontakt markieren"]]  # no admin actions
-    assert "Meldekontakt: ja" in await press_and_read(
-        coordinator, roster, "Als Meldekontakt markieren"
-    )
+    contact = await coordinator.press_and_read(roster, "Als Meldekontakt markieren")
+    assert "Meldekontakt: ja" in contact
     assert (await stored(bot, anna.id)).reporting_contact
 
 
@@ -128,9 +120,9 @@ async def test_an_admin_deactivates_a_member(bot: RunningBot) -> None:
     anna = await person(bot, "Anna Berger", Role.PARTNER)
     await admin.send("/mitglieder")
     roster = await admin.next_message()
-    await press_and_read(admin, roster, "Anna Berger (awo)")
-    await press_and_read(admin, roster, "Deaktivieren")
-    assert "ist deaktiviert" in await press_and_read(admin, roster, "Ja, deaktivieren")
+    await admin.press_and_read(roster, "Anna Berger (awo)")
+    await admin.press_and_read(roster, "Deaktivieren")
+    assert "ist deaktiviert" in await admin.press_and_read(roster, "Ja, deaktivieren")
     await anna.send("/hilfe")
     assert "Einladungslink" in (await anna.next_message()).text
 

@@ -39,14 +39,6 @@ async def settle(user: FakeUser) -> None:
     assert "Was Sie hier tun können" in (await user.next_message()).text
 
 
-async def press(user: FakeUser, message: BotMessage, button: str) -> str:
-    """Press and return the message text after the bot's edit."""
-    await user.press(message, button)
-    event = await user.next_event(kinds=("edit",))
-    assert event.text is not None
-    return event.text
-
-
 async def test_the_menu_shows_the_current_settings(bot: RunningBot) -> None:
     _, menu = await open_settings(bot)
     assert "Sprache: Deutsch" in menu.text
@@ -58,8 +50,8 @@ async def test_the_menu_shows_the_current_settings(bot: RunningBot) -> None:
 
 async def test_changing_the_language_answers_in_the_new_language(bot: RunningBot) -> None:
     user, menu = await open_settings(bot)
-    assert "Sprache?" not in await press(user, menu, "Sprache")
-    text = await press(user, menu, "English")
+    assert "Sprache?" not in await user.press_and_read(menu, "Sprache")
+    text = await user.press_and_read(menu, "English")
     assert text.startswith("✅ Saved.")
     assert "Language: English" in text
     assert menu.buttons[-1] == ["Done"]
@@ -74,40 +66,40 @@ async def test_changing_the_language_answers_in_the_new_language(bot: RunningBot
 
 async def test_reminder_hour_and_quiet_hours_take_several_steps(bot: RunningBot) -> None:
     user, menu = await open_settings(bot)
-    await press(user, menu, "Erinnerungszeit")
-    assert "täglich um 8 Uhr" in await press(user, menu, "8 Uhr")
-    assert "Ab wann" in await press(user, menu, "Ruhezeit")
-    assert "bis wann morgens" in await press(user, menu, "22 Uhr")
-    assert "Ruhezeit: 22 bis 6 Uhr" in await press(user, menu, "6 Uhr")
+    await user.press_and_read(menu, "Erinnerungszeit")
+    assert "täglich um 8 Uhr" in await user.press_and_read(menu, "8 Uhr")
+    assert "Ab wann" in await user.press_and_read(menu, "Ruhezeit")
+    assert "bis wann morgens" in await user.press_and_read(menu, "22 Uhr")
+    assert "Ruhezeit: 22 bis 6 Uhr" in await user.press_and_read(menu, "6 Uhr")
     member = await stored(bot, user.id)
     assert (member.reminder_hour, member.quiet_start, member.quiet_end) == (8, 22, 6)
-    await press(user, menu, "Ruhezeit")
-    assert "Ruhezeit: keine" in await press(user, menu, "Keine Ruhezeit")
+    await user.press_and_read(menu, "Ruhezeit")
+    assert "Ruhezeit: keine" in await user.press_and_read(menu, "Keine Ruhezeit")
     assert (await stored(bot, user.id)).quiet_start is None
 
 
 async def test_pause_and_end_the_pause(bot: RunningBot) -> None:
     user, menu = await open_settings(bot)
-    await press(user, menu, "Pause")
-    text = await press(user, menu, "2 Wochen")
+    await user.press_and_read(menu, "Pause")
+    text = await user.press_and_read(menu, "2 Wochen")
     until = (await stored(bot, user.id)).paused_until
     assert until is not None
     assert until - bot.application.bot_data["runtime"].today() == timedelta(days=13)
     assert f"Pause: bis einschließlich {until:%d.%m.%Y}" in text
-    await press(user, menu, "Pause")
-    assert "Pause: keine" in await press(user, menu, "Pause beenden")
+    await user.press_and_read(menu, "Pause")
+    assert "Pause: keine" in await user.press_and_read(menu, "Pause beenden")
     assert (await stored(bot, user.id)).paused_until is None
 
 
 async def test_done_ends_the_conversation_and_leaves_no_rows(bot: RunningBot) -> None:
     user, menu = await open_settings(bot)
-    await press(user, menu, "Ruhezeit")
-    await press(user, menu, "21 Uhr")  # a draft in user_data: the evening hour
+    await user.press_and_read(menu, "Ruhezeit")
+    await user.press_and_read(menu, "21 Uhr")  # a draft in user_data: the evening hour
     await settle(user)
     assert await rows(bot, ConversationState) == 1
     assert await rows(bot, UserData) == 1
-    await press(user, menu, "« Zurück")
-    assert "gespeichert und gelten ab sofort" in await press(user, menu, "Fertig")
+    await user.press_and_read(menu, "« Zurück")
+    assert "gespeichert und gelten ab sofort" in await user.press_and_read(menu, "Fertig")
     await settle(user)
     assert await rows(bot, ConversationState) == 0
     assert await rows(bot, UserData) == 0
@@ -123,18 +115,18 @@ async def test_typing_or_sending_files_in_the_menu_asks_for_the_buttons(bot: Run
     await user.send("/hilfe")
     assert "Was Sie hier tun können" in (await user.next_message()).text
     # ... and the conversation goes on where it was.
-    assert "In welcher Sprache" in await press(user, menu, "Sprache")
+    assert "In welcher Sprache" in await user.press_and_read(menu, "Sprache")
 
 
 async def test_forged_buttons_change_nothing(bot: RunningBot) -> None:
     user, menu = await open_settings(bot)
-    await press(user, menu, "Erinnerungszeit")
+    await user.press_and_read(menu, "Erinnerungszeit")
     answer = await user.callback_answer(await user.press_data(menu, "set:hour:99"))
     assert "nicht möglich" in answer["text"]
     answer = await user.callback_answer(await user.press_data(menu, "set:lang:en"))
     assert "nicht mehr aktuell" in answer["text"]
-    await press(user, menu, "« Zurück")
-    await press(user, menu, "Sprache")
+    await user.press_and_read(menu, "« Zurück")
+    await user.press_and_read(menu, "Sprache")
     answer = await user.callback_answer(await user.press_data(menu, "set:lang:fr"))
     assert "nicht möglich" in answer["text"]
     member = await stored(bot, user.id)
@@ -143,7 +135,7 @@ async def test_forged_buttons_change_nothing(bot: RunningBot) -> None:
 
 async def test_cancel_ends_it_and_old_buttons_are_stale(bot: RunningBot) -> None:
     user, menu = await open_settings(bot)
-    await press(user, menu, "Erinnerungszeit")
+    await user.press_and_read(menu, "Erinnerungszeit")
     await user.send("/abbrechen")
     assert "Abgebrochen" in (await user.next_message()).text
     answer = await user.callback_answer(await user.press(menu, "8 Uhr"))
@@ -161,7 +153,7 @@ async def test_strangers_get_the_join_explanation(bot: RunningBot) -> None:
 
 async def test_a_silent_conversation_expires_and_the_user_is_told(bot: RunningBot) -> None:
     user, menu = await open_settings(bot)
-    await press(user, menu, "Erinnerungszeit")
+    await user.press_and_read(menu, "Erinnerungszeit")
     await settle(user)
     bot.clock.advance(minutes=31)
     await user.press(menu, "8 Uhr")
@@ -175,7 +167,7 @@ async def test_a_silent_conversation_expires_and_the_user_is_told(bot: RunningBo
 
 async def test_a_conversation_within_the_timeout_goes_on(bot: RunningBot) -> None:
     user, menu = await open_settings(bot)
-    await press(user, menu, "Erinnerungszeit")
+    await user.press_and_read(menu, "Erinnerungszeit")
     await settle(user)
     bot.clock.advance(minutes=29)
-    assert "um 8 Uhr" in await press(user, menu, "8 Uhr")
+    assert "um 8 Uhr" in await user.press_and_read(menu, "8 Uhr")

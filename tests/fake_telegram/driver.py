@@ -326,6 +326,15 @@ class FakeUser(_ChatDriver):
             raise AssertionError(f"Button {button_text!r} sends no callback query: {button}")
         return self._server.inject_callback_query(self, message, button["callback_data"])
 
+    async def press_and_read(
+        self, message: BotMessage, button_text: str, timeout: float = 10
+    ) -> str:
+        """Press a button and return the message's text after the bot edited it."""
+        await self.press(message, button_text)
+        event = await self.next_event(timeout, kinds=("edit",))
+        assert event.text is not None
+        return event.text
+
     async def press_data(self, message: BotMessage, data: str) -> str:
         """Inject a callback query with arbitrary (forged or stale) data for `message`."""
         return self._server.inject_callback_query(self, message, data)
