@@ -1,0 +1,87 @@
+"""When a message the bot sends on its own may arrive (DESIGN section 5).
+
+- immediately: broadcasts, concern replies;
+- reminders and digests: at the member's reminder hour, never in their quiet hours, during a
+  pause or on a public holiday of the initiative;
+- meeting reminders: at their time, but moved out of the member's quiet hours.
+
+Times are computed in the initiative's local wall time (zoneinfo), so 9:00 stays 9:00 across
+daylight saving; results are UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# A pause lasts at most 90 days; a year of candidate days always finds one.
+SEARCH_DAYS = 400
+
+
+class Placement(StrEnum):
+    IMMEDIATE = "immediate"
+    REMINDER = "reminder"
+    MEETING = "meeting"
+
+
+@dataclass(frozen=True)
+class Preferences:
+    reminder_hour: int = 9
+    quiet_start: int | None = None
+    quiet_end: int | None = None
+    paused_until: date | None = None
+
+    def quiet_at(self, hour: int) -> bool:
+        start, end = self.quiet_start, self.quiet_end
+        if start is None or end is None:
+            return False
+        if start < end:
+            return start <= hour < end
+        return hour >= start or hour < end  # spans midnight, e.g. 20 to 7
+
+
+def place(
+    placement: Placement,
+    wanted: datetime,
+    preferences: Preferences,
+    zone: ZoneInfo,
+    holidays: Container[date] = (),
+) -> datetime:
+    """The earliest time at or after `wanted` (aware) that the rules allow, in UTC."""
+    if placement is Placement.IMMEDIATE:
+        return wanted.astimezone(UTC)
+    local = wanted.astimezone(zone)
+    if placement is Placement.MEETING:
+        return _out_of_quiet_hours(local, preferences, zone).astimezone(UTC)
+    hour = preferences.reminder_hour
+    if preferences.quiet_at(hour):
+        hour = preferences.quiet_end if preferences.quiet_end is not None else hour
+    for offset in range(SEARCH_DAYS):
+        day = local.date() + timedelta(days=offset)
+        candidate = _at(day, hour, zone)
+        if candidate < local or day in holidays:
+            continue
+        if preferences.paused_until is not None and day <= preferences.paused_until:
+            continue
+        return candidate.astimezone(UTC)
+    raise ValueError("no day within a year is allowed")  # cannot happen: pauses are bounded
+
+
+def _out_of_quiet_hours(local: datetime, preferences: Preferences, zone: ZoneInfo) -> datetime:
+    if not preferences.quiet_at(local.hour) or preferences.quiet_end is None:
+        return local
+    end = _at(local.date(), preferences.quiet_end, zone)
+    return (
+        end if end > local else _at(local.date() + timedelta(days=1), preferences.quiet_end, zone)
+    )
+
+
+def _at(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    """`hour`:00 local on `day`; a time skipped by the clock change is taken as after it."""
+    naive = datetime.combine(day, time(hour))
+    moment = naive.replace(tzinfo=zone)
+    # Round trip through UTC normalises a non-existent local time (spring forward).
+    return moment.astimezone(UTC).astimezone(zone)
