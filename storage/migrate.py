@@ -8,13 +8,17 @@ so two processes starting on a fresh database do not race.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import fcntl
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
 
 from storage.engine import make_engine
 
@@ -63,8 +67,32 @@ async def upgrade_database(
     extra_version_locations: Sequence[str] = (),
 ) -> str | None:
     """Bring the database at `url` to `revision`; return the revision it is at afterwards."""
-    async with _IN_PROCESS:
+    async with _IN_PROCESS, _sqlite_file_lock(url):
         return await _upgrade_database(url, schema, revision, extra_version_locations)
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(url: str) -> AsyncIterator[None]:
+    """SQLite's counterpart of PostgreSQL's advisory lock: a lock file beside the database.
+
+    Two processes upgrading a fresh file at once otherwise race while switching it to WAL,
+    which SQLite may refuse with "database is locked" before its busy timeout applies.
+    """
+    parsed = make_url(url)
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
+        yield
+        return
+    path = Path(parsed.database).with_name(Path(parsed.database).name + ".migrate-lock")
+    with path.open("a") as handle:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 async def _upgrade_database(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
 )
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -100,6 +101,8 @@ class Member(Base):
     last_active_on: Mapped[date | None] = mapped_column(Date)
     # Personal settings (/settings): the hour reminders arrive, the hours nothing arrives
     # (start may be later than end: the quiet time then spans midnight), a pause.
+    # Telegram said the member blocked the bot: nothing is sent until they write again.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reminder_hour: Mapped[int] = mapped_column(SmallInteger, default=9, server_default="9")
     quiet_start: Mapped[int | None] = mapped_column(SmallInteger, default=20)
     quiet_end: Mapped[int | None] = mapped_column(SmallInteger, default=7)

@@ -1,4 +1,4 @@
-"""The outbox: deliveries.
+"""The outbox: deliveries; members who blocked the bot.
 
 Revision ID: 0005_outbox
 Revises: 0004_invites_audit
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from storage.types import UTCDateTime
+from storage.views import views_suspended
 
 revision = "0005_outbox"
 down_revision = "0004_invites_audit"
@@ -17,6 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with views_suspended(op.get_bind()), op.batch_alter_table("members") as batch:
+        batch.add_column(
+            sa.Column("blocked", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
