@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         help="upgrade the database schema, then receive and answer updates",
         description="Upgrade the database schema, then receive and answer updates (polling).",
     )
+    commands.add_parser(
+        "worker",
+        parents=[common],
+        help="send due outbox deliveries without receiving updates (next to one `run`)",
+    )
     db = commands.add_parser("db", parents=[common], help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     db_commands.add_parser("upgrade", parents=[common], help="apply database migrations")
@@ -91,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"gwbot: configuration problem:\n{exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
     configure_logging(settings.logging.level, _secrets(settings))
-    if args.command == "run" and settings.bot.token_value is None:
+    if args.command in ("run", "worker") and settings.bot.token_value is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         sys.exit(EXIT_CONFIG)
     if code := _execute(args, settings):
@@ -133,7 +138,19 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
         return await invite_command(settings, args.org, args.role, args.uses, args.expires)
 
-    commands = {"run": run, "db": db_upgrade, "initiative": initiative_apply, "invite": invite}
+    async def worker() -> None:
+        from bot.worker import run_worker
+
+        await prepare_database(settings)
+        await run_worker(settings)
+
+    commands = {
+        "run": run,
+        "worker": worker,
+        "db": db_upgrade,
+        "initiative": initiative_apply,
+        "invite": invite,
+    }
     try:
         code = asyncio.run(commands[args.command]())
     except InvalidToken:

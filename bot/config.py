@@ -144,6 +144,16 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class OutboxSettings(_Section):
+    # Messages per second overall, under Telegram's ~30/s, and per private chat.
+    rate: float = Field(default=28.0, gt=0, le=1000)
+    per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+    in_flight: int = Field(default=16, ge=1, le=256)
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    # How long a claimed delivery belongs to its process; after a crash it is sent again then.
+    lease_seconds: int = Field(default=300, ge=1, le=86_400)
+
+
 class PrivacySettings(_Section):
     key: SecretStr | None = None
     pulse_k: int = Field(default=5, ge=2)
@@ -163,6 +173,7 @@ class Settings(BaseSettings):
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
+    outbox: OutboxSettings = OutboxSettings()
     privacy: PrivacySettings = PrivacySettings()
 
     @classmethod

@@ -13,7 +13,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.commands import Command
 from bot.context import BotContext
 from bot.i18n import resolve_language
-from bot.services.members import find_member
+from bot.services.members import find_member, wrote_again
 from bot.services.updates import already_processed
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
@@ -32,6 +32,9 @@ async def load_identity(update: Update, context: BotContext) -> None:
         context.member = await find_member(session, user.id)
         runtime = context.runtime
         default = await runtime.initiative_language.get(session, runtime.clock())
+    if context.member is not None and context.member.blocked:
+        async with runtime.sessions.begin() as session:
+            await wrote_again(session, context.member.id)
     stored = context.member.language if context.member else None
     context.language = resolve_language(
         stored, user.language_code, default or runtime.settings.bot.default_language

@@ -18,6 +18,7 @@ from telegram.ext import Updater
 
 from bot.config import BotSettings, Settings
 from bot.context import BotApplication
+from bot.worker import dispatch_until
 from storage.migrate import upgrade_database
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,12 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
             )
         await application.start()
         log.info("bot @%s is running", application.bot.username)
+        runtime = application.bot_data["runtime"]
+        outbox = asyncio.create_task(
+            dispatch_until(settings, runtime.sessions, runtime.clock, stop)
+        )
         await stop.wait()
+        await outbox
     finally:
         if application.updater and application.updater.running:
             await application.updater.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_application, runtime_of
@@ -21,6 +23,7 @@ from bot.context import BotApplication
 from bot.logs import QUIET_LOGGERS
 from bot.runner import prepare_database, serve
 from storage.engine import make_engine
+from storage.migrate import upgrade_database
 from tests.clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 
@@ -76,6 +79,15 @@ async def database(
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file at the newest schema, migrated once and copied for each bot test: the
+    migrations themselves are tested in test_migrations.py."""
+    path = tmp_path_factory.mktemp("template") / "gwbot.db"
+    asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(token=TEST_TOKEN) as server:
@@ -124,9 +136,14 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def bot(
-    fake: FakeTelegram, database: DatabaseSettings, transport: str
+    fake: FakeTelegram,
+    database: DatabaseSettings,
+    transport: str,
+    migrated_sqlite_template: Path,
 ) -> AsyncIterator[RunningBot]:
     """The production application against the fake server, on a migrated database."""
+    if not database.is_postgresql:
+        shutil.copyfile(migrated_sqlite_template, make_url(database.url).database or "")
     extra = webhook_settings() if transport == "webhook" else {}
     settings = settings_for(fake, database, request_timeout=2, **extra)
     await prepare_database(settings)

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Role
-from storage.queries.members import active_member_identity
+from storage.queries.members import active_member_identity, unblock
 
 
 class MemberInfo(BaseModel):
@@ -18,6 +18,8 @@ class MemberInfo(BaseModel):
     language: str | None
     organisation_code: str
     organisation_name: str
+    # The bot was blocked by this member; outbox messages wait until they write again.
+    blocked: bool = False
 
 
 async def find_member(session: AsyncSession, telegram_id: int) -> MemberInfo | None:
@@ -25,7 +27,7 @@ async def find_member(session: AsyncSession, telegram_id: int) -> MemberInfo | N
     row = await active_member_identity(session, telegram_id)
     if row is None:
         return None
-    member_id, name, role, language, organisation_code, organisation_name = row
+    member_id, name, role, language, organisation_code, organisation_name, blocked = row
     return MemberInfo(
         id=member_id,
         display_name=name or "",
@@ -33,4 +35,10 @@ async def find_member(session: AsyncSession, telegram_id: int) -> MemberInfo | N
         language=language,
         organisation_code=organisation_code,
         organisation_name=organisation_name,
+        blocked=blocked,
     )
+
+
+async def wrote_again(session: AsyncSession, member_id: int) -> None:
+    """A member who had blocked the bot writes again: messages reach them once more."""
+    await unblock(session, member_id)

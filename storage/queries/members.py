@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, Organisation
 
-IdentityRow = Row[int, str | None, str, str | None, str, str]
+IdentityRow = Row[int, str | None, str, str | None, str, str, bool]
 
 
 async def active_member_identity(session: AsyncSession, telegram_id: int) -> IdentityRow | None:
@@ -23,8 +23,13 @@ async def active_member_identity(session: AsyncSession, telegram_id: int) -> Ide
             Member.language,
             Organisation.code,
             Organisation.name,
+            Member.blocked,
         )
         .join(Organisation, Member.organisation_id == Organisation.id)
         .where(Member.telegram_id == telegram_id, Member.active.is_(True))
     )
     return result.one_or_none()
+
+
+async def unblock(session: AsyncSession, member_id: int) -> None:
+    await session.execute(update(Member).where(Member.id == member_id).values(blocked=False))

@@ -1,0 +1,76 @@
+"""Running the outbox dispatcher: beside the bot in `gwbot run`, alone in `gwbot worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.dispatcher import Clock, Dispatcher, Pacing
+from storage.engine import make_engine, make_sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+def pacing(settings: Settings) -> Pacing:
+    outbox = settings.outbox
+    return Pacing(
+        rate=outbox.rate,
+        per_chat_seconds=outbox.per_chat_seconds,
+        in_flight=outbox.in_flight,
+        max_attempts=outbox.max_attempts,
+        lease=timedelta(seconds=outbox.lease_seconds),
+    )
+
+
+def dispatcher_bot(settings: Settings) -> Bot:
+    """A Bot of its own, without PTB's rate limiter: the dispatcher paces itself."""
+    token = settings.bot.token_value
+    assert token is not None
+    timeout = settings.bot.request_timeout
+    request = HTTPXRequest(
+        connection_pool_size=settings.outbox.in_flight + 2,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        connect_timeout=timeout,
+        pool_timeout=timeout,
+    )
+    return Bot(
+        token,
+        base_url=settings.bot.api_base_url,
+        base_file_url=settings.bot.api_file_url or "",
+        request=request,
+    )
+
+
+async def dispatch_until(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    stop: asyncio.Event,
+) -> None:
+    async with dispatcher_bot(settings) as bot:
+        dispatcher = Dispatcher(sessions, bot, clock, pacing=pacing(settings))
+        log.info("outbox dispatcher %s is running", dispatcher.owner)
+        await dispatcher.run_forever(stop)
+
+
+async def run_worker(settings: Settings) -> None:
+    """`gwbot worker`: the dispatcher (and later the scheduler) without receiving updates."""
+    from bot.runtime import utc_now
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    try:
+        await dispatch_until(settings, make_sessionmaker(engine), utc_now, stop)
+    finally:
+        await engine.dispose()
