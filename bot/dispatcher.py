@@ -7,8 +7,8 @@ timeouts are retried with backoff, and a delivery fails after `max_attempts`.
 
 Rows are claimed with a lease (`sending`, owner, until) before sending and their outcome is
 written in small batches, so after a crash only deliveries sent but not yet recorded can go
-out twice - at most `flush_every` plus those in flight - and rows of a dead claimer are taken
-over when their lease ends. Clock and sleep are injectable so tests need not wait.
+out twice - at most twice `flush_every` - and rows of a dead claimer are taken over when
+their lease ends. Clock and sleep are injectable so tests need not wait.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Pacing:
     max_attempts: int = 5
     first_backoff: float = 2.0
     lease: timedelta = timedelta(minutes=5)
-    batch: int = 50
+    batch: int = 200
     flush_every: int = 8
 
 
@@ -74,6 +74,8 @@ class Dispatcher:
         self._pending: list[Outcome] = []
         self._blocked: set[int] = set()
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Bounds what was sent but not yet recorded, i.e. what a crash could send twice.
+        self._unrecorded = asyncio.Semaphore(2 * pacing.flush_every)
 
     async def run_once(self) -> int:
         """Claim one batch of due deliveries and send it; returns how many were claimed."""
@@ -86,6 +88,7 @@ class Dispatcher:
             return 0
         slots = asyncio.Semaphore(self.pacing.in_flight)
         for row in claimed:
+            await self._unrecorded.acquire()
             if row.chat_id is None or row.blocked:
                 state = DeliveryState.BLOCKED if row.blocked else DeliveryState.FAILED
                 await self._done(Outcome(row.id, state, error="no chat to send to"))
@@ -186,9 +189,13 @@ class Dispatcher:
         blocked, self._blocked = sorted(self._blocked), set()
         if not outcomes and not blocked:
             return
-        async with self.sessions.begin() as session:
-            await record_outcomes(session, outcomes, self.owner, self.clock())
-            await mark_blocked(session, blocked)
+        try:
+            async with self.sessions.begin() as session:
+                await record_outcomes(session, outcomes, self.owner, self.clock())
+                await mark_blocked(session, blocked)
+        finally:
+            for _ in outcomes:
+                self._unrecorded.release()
 
 
 def _markup(rows: list[list[dict[str, Any]]]) -> InlineKeyboardMarkup | None:

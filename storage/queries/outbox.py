@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, DeliveryState, Member
@@ -84,20 +84,39 @@ async def claim_due(
 async def record_outcomes(
     session: AsyncSession, outcomes: Sequence[Outcome], owner: str, now: datetime
 ) -> None:
+    sent = [o for o in outcomes if o.state is DeliveryState.SENT]
+    if sent:
+        # The common case in one executemany round trip. Only rows this claimer still holds:
+        # after a lost lease another one owns them.
+        table = Delivery.__table__
+        assert isinstance(table, Table)
+        connection = await session.connection()  # Core: a plain executemany, not ORM bulk
+        await connection.execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"), table.c.lease_owner == owner)
+            .values(
+                state=DeliveryState.SENT.value,
+                lease_owner=None,
+                lease_until=None,
+                last_error=None,
+                telegram_message_id=bindparam("b_message_id"),
+                sent_at=now,
+            ),
+            [{"b_id": o.id, "b_message_id": o.message_id} for o in sent],
+        )
     for outcome in outcomes:
+        if outcome.state is DeliveryState.SENT:
+            continue
         values: dict[str, Any] = {
             "state": outcome.state.value,
             "lease_owner": None,
             "lease_until": None,
             "last_error": outcome.error[:200] if outcome.error else None,
         }
-        if outcome.state is DeliveryState.SENT:
-            values |= {"telegram_message_id": outcome.message_id, "sent_at": now}
         if outcome.not_before is not None:
             values["not_before"] = outcome.not_before
         if outcome.uncount_attempt:
             values["attempts"] = Delivery.attempts - 1
-        # Only rows this claimer still holds: after a lost lease another one owns them.
         await session.execute(
             update(Delivery)
             .where(Delivery.id == outcome.id, Delivery.lease_owner == owner)
