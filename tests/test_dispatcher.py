@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bot.config import DatabaseSettings
 from bot.dispatcher import Dispatcher
@@ -76,7 +78,9 @@ async def outbox(fake: FakeTelegram, database: DatabaseSettings) -> AsyncIterato
     fake.faults.clock = lambda: clock().timestamp()
     fake.faults.rate_limit(per_second=30, per_chat_per_second=1, retry_after=1)
     sessions = make_sessionmaker(engine)
-    async with Bot(fake.token, base_url=fake.base_url) as bot:
+    # Short timeouts so a slow answer times out quickly in real time.
+    request = HTTPXRequest(read_timeout=0.5, write_timeout=0.5)
+    async with Bot(fake.token, base_url=fake.base_url, request=request) as bot:
         dispatcher = Dispatcher(sessions, bot, clock, sleep)
         yield Outbox(fake, sessions, clock, dispatcher)
     await engine.dispose()
@@ -165,4 +169,17 @@ async def test_rows_of_a_dead_claimer_are_sent_after_its_lease(outbox: Outbox) -
     assert user.messages == []  # its lease still holds
     await outbox.dispatcher.run_until_idle(horizon=timedelta(minutes=6))
     assert [m.text for m in user.messages] == ["Nach dem Absturz"]
+    assert await outbox.states() == Counter({"sent": 1})
+
+
+async def test_a_slow_answer_times_out_and_the_message_is_sent_again(outbox: Outbox) -> None:
+    ((user, member),) = await outbox.members(1)
+    outbox.fake.faults.slow("sendMessage", 1.5)
+    await outbox.enqueue([member], "Trotzdem angekommen")
+    sending = asyncio.create_task(outbox.dispatcher.run_until_idle(horizon=timedelta(minutes=5)))
+    await outbox.fake.wait_for_call("sendMessage")
+    outbox.fake.faults.slow("sendMessage", 0)
+    await sending
+    # The timed-out first attempt may still have reached the chat: twice rather than never.
+    assert {m.text for m in user.messages} == {"Trotzdem angekommen"}
     assert await outbox.states() == Counter({"sent": 1})
