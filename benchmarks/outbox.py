@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,14 @@ async def run_worker(count: int, url: str, limited: bool, rate: str) -> dict[str
     from storage.engine import make_engine, make_sessionmaker
     from storage.migrate import upgrade_database
 
+    # On PostgreSQL each run gets a fresh schema of its own, dropped afterwards.
+    schema = f"bench_{uuid.uuid4().hex[:8]}" if url.startswith("postgresql") else None
+    extra = {"GWBOT_OUTBOX__RATE": rate} | ({"GWBOT_DATABASE__SCHEMA": schema} if schema else {})
     async with FakeTelegram(token=TOKEN) as fake:
         if limited:
             fake.faults.rate_limit(per_second=30, per_chat_per_second=1, retry_after=1)
-        await upgrade_database(url)
-        engine = make_engine(url)
+        await upgrade_database(url, schema=schema)
+        engine = make_engine(url, schema=schema)
         users = await recipients(fake, make_sessionmaker(engine), count)
         await engine.dispose()
         started = time.monotonic()
@@ -59,7 +63,7 @@ async def run_worker(count: int, url: str, limited: bool, rate: str) -> dict[str
             "-m",
             "bot",
             "worker",
-            env=env_for(fake, url, {"GWBOT_OUTBOX__RATE": rate}),
+            env=env_for(fake, url, extra),
         )
         try:
             for user in users:
@@ -70,6 +74,11 @@ async def run_worker(count: int, url: str, limited: bool, rate: str) -> dict[str
         finally:
             process.terminate()
             await process.wait()
+            if schema:
+                engine = make_engine(url)
+                async with engine.begin() as conn:
+                    await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+                await engine.dispose()
         counts = Counter(e.chat_id for e in fake.events if e.kind == "message")
         rejected = sum(
             1
@@ -106,7 +115,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
         def url(name: str) -> str:
             if url_base:
-                return url_base  # PostgreSQL: one run after the other on the same database
+                return url_base  # PostgreSQL: each run in a schema of its own
             return f"sqlite+aiosqlite:///{Path(tmp) / name}"
 
         limited = await run_worker(args.count, url("limited.db"), True, "28")
