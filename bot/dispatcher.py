@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from storage.models import DeliveryState
 from storage.queries.outbox import (
@@ -171,7 +171,7 @@ class Dispatcher:
             return Outcome(row.id, DeliveryState.BLOCKED, error=str(exc))
         except BadRequest as exc:  # sending it again would fail the same way
             return Outcome(row.id, DeliveryState.FAILED, error=str(exc))
-        except (NetworkError, TelegramError) as exc:
+        except TelegramError as exc:
             if row.attempts >= self.pacing.max_attempts:
                 return Outcome(row.id, DeliveryState.FAILED, error=str(exc))
             backoff = self.pacing.first_backoff * 2 ** (row.attempts - 1)

@@ -89,6 +89,7 @@ async def create_invite(
         inviter.id if inviter else None,
         "invite.created",
         organisation.code,
+        at=now,
         role=role.value,
         uses=uses,
         days=days,

@@ -45,7 +45,7 @@ async def join(
     )
     session.add(member)
     await session.flush()
-    record(session, member.id, "member.joined", str(member.id), role=invite.role)
+    record(session, member.id, "member.joined", str(member.id), at=now, role=invite.role)
     found = await find_member(session, telegram_id)
     assert found is not None
     return found

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import NotFound
 from storage.queries import own_data as rows
+from storage.queries.audit import record
 
 LEFT_ACTION = "member.left"
 
@@ -125,9 +126,7 @@ async def leave(session: AsyncSession, member_id: int, now: datetime) -> None:
     for erase in ERASURE:
         await erase(session, person, now)
     # The actor id now stands for "a former member of <organisation>"; no name is kept.
-    await rows.add_audit_entry(
-        session, at=now, actor_id=member_id, action=LEFT_ACTION, subject=str(member_id)
-    )
+    record(session, member_id, LEFT_ACTION, str(member_id), at=now)
 
 
 async def _person(session: AsyncSession, member_id: int) -> Person:

@@ -119,18 +119,3 @@ async def anonymise_member(session: AsyncSession, member_id: int, left_at: datet
             left_at=left_at,
         )
     )
-
-
-async def add_audit_entry(
-    session: AsyncSession,
-    *,
-    at: datetime,
-    actor_id: int | None,
-    action: str,
-    subject: str = "",
-    details: dict[str, Any] | None = None,
-) -> None:
-    """Like storage.queries.audit.record, at a given time (a test clock's, say)."""
-    session.add(
-        AuditEntry(at=at, actor_id=actor_id, action=action, subject=subject, details=details or {})
-    )
