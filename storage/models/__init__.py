@@ -1,0 +1,43 @@
+"""SQLAlchemy 2 typed models, one module per area; everything is importable from here.
+
+Later features add a module (or a class to one) and a migration, and list it below so the
+mappers know every table before the first query.
+"""
+
+from storage.models.base import NAMING_CONVENTION, Base, Role, utcnow
+from storage.models.bot_state import ChatData, ConversationState, ProcessedUpdate, UserData
+from storage.models.initiative import (
+    GlossaryTerm,
+    Goal,
+    Indicator,
+    IndicatorReporter,
+    Initiative,
+    Origin,
+    Schedule,
+)
+from storage.models.outbox import Delivery, DeliveryState
+from storage.models.people import AuditEntry, Invite, Member, Organisation
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AuditEntry",
+    "Base",
+    "ChatData",
+    "ConversationState",
+    "Delivery",
+    "DeliveryState",
+    "GlossaryTerm",
+    "Goal",
+    "Indicator",
+    "IndicatorReporter",
+    "Initiative",
+    "Invite",
+    "Member",
+    "Organisation",
+    "Origin",
+    "ProcessedUpdate",
+    "Role",
+    "Schedule",
+    "UserData",
+    "utcnow",
+]
