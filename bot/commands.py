@@ -43,9 +43,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", None, None, "command.start"),
     Command("help", "hilfe", None, "command.help", in_groups=True),
     Command("agenda", "ziele", MEMBERS, "command.agenda"),
+    Command("news", "neuigkeiten", MEMBERS, "command.news"),
     Command("settings", "einstellungen", MEMBERS, "command.settings"),
     Command("mydata", "meinedaten", MEMBERS, "command.mydata"),
     Command("cancel", "abbrechen", MEMBERS, "command.cancel"),
+    Command("broadcast", "rundruf", COORDINATOR_PLUS, "command.broadcast"),
     Command("members", "mitglieder", COORDINATOR_PLUS, "command.members"),
     Command("invite", "einladen", COORDINATOR_PLUS, "command.invite"),
 )

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+# Runs in its own transaction after each round that sent something, e.g. to tell a broadcast's
+# author that it is done. What it enqueues goes out in a later round.
+RoundHook = Callable[[AsyncSession, datetime], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,10 @@ class Dispatcher:
         sleep: Sleep = asyncio.sleep,
         pacing: Pacing = Pacing(),
         owner: str | None = None,
+        after_round: Sequence[RoundHook] = (),
     ) -> None:
         self.sessions, self.bot, self.clock, self.sleep = sessions, bot, clock, sleep
+        self.after_round = tuple(after_round)
         self.pacing = pacing
         self.owner = owner or f"dispatcher-{uuid.uuid4().hex[:12]}"
         self._next_slot: datetime | None = None
@@ -100,6 +105,9 @@ class Dispatcher:
             task.add_done_callback(self._in_flight.discard)
         await self.settle()
         await self._flush()
+        for hook in self.after_round:
+            async with self.sessions.begin() as session:
+                await hook(session, self.clock())
         return len(claimed)
 
     async def settle(self) -> None:

@@ -29,6 +29,7 @@ from bot.identity import Callback, load_identity, role_guard
 from bot.runtime import Runtime
 from handlers import (
     agenda,
+    broadcast,
     cancel,
     fallback,
     groups,
@@ -37,6 +38,7 @@ from handlers import (
     joining,
     members,
     mydata,
+    news,
     settings,
     start,
 )
@@ -140,6 +142,41 @@ def invite_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
     )
 
 
+def broadcast_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    cancel = _button(r"^bc:cancel$", broadcast.cancel)
+    return persistent_conversation(
+        name=broadcast.NAME,
+        command="broadcast",
+        entry_points=[_command("broadcast", broadcast.start)],
+        states={
+            broadcast.AUDIENCE: [
+                _button(r"^bc:aud:all$", broadcast.everyone),
+                _button(r"^bc:aud:role$", broadcast.ask_role),
+                _button(r"^bc:aud:org$", broadcast.ask_organisations),
+                cancel,
+            ],
+            broadcast.ROLE: [_button(rf"^bc:role:({ROLES})$", broadcast.chose_role), cancel],
+            broadcast.ORGANISATIONS: [
+                _button(r"^bc:org:(\d+)$", broadcast.toggle_organisation),
+                _button(r"^bc:orgs:done$", broadcast.organisations_chosen),
+                cancel,
+            ],
+            broadcast.TEXT: [
+                MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, broadcast.got_text),
+                MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, broadcast.text_only),
+            ],
+            broadcast.ACK: [_button(r"^bc:ackq:(yes|no)$", broadcast.chose_ack), cancel],
+            broadcast.CONFIRM: [
+                _button(r"^bc:send$", broadcast.send),
+                _button(r"^bc:edit$", broadcast.edit_text),
+                cancel,
+            ],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
 def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
     return [
         # Group -1: skip redelivered updates, then identity: every later handler reads
@@ -160,12 +197,18 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, _button(rf"^mem:(\d+):role:({ROLES})$", members.set_role)),
         (0, _button(r"^mem:(\d+):off$", members.ask_deactivate)),
         (0, _button(r"^mem:(\d+):off:yes$", members.confirm_deactivate)),
+        (0, _button(r"^ack:(\d+)$", news.acknowledge)),
+        (0, _button(r"^bcs:(\d+)$", news.show_status)),
+        (0, _button(r"^bcu:(\d+)$", news.show_unconfirmed)),
+        (0, _button(r"^news:(\d+)$", news.older)),
         (0, joining_conversation(runtime)),
         (0, settings_conversation(runtime)),
         (0, invite_conversation(runtime)),
+        (0, broadcast_conversation(runtime)),
         (0, _command("start", start.start)),
         (0, _command("help", help.help_command)),
         (0, _command("agenda", agenda.agenda)),
+        (0, _command("news", news.news)),
         (0, _command("mydata", mydata.mydata)),
         (0, _command("members", members.show)),
         (0, _command("cancel", cancel.cancel)),

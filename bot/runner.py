@@ -18,7 +18,7 @@ from telegram.ext import Updater
 
 from bot.config import BotSettings, Settings
 from bot.context import BotApplication
-from bot.worker import dispatch_until
+from bot.worker import dispatch_until, round_hooks
 from storage.migrate import upgrade_database
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,9 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
         log.info("bot @%s is running", application.bot.username)
         runtime = application.bot_data["runtime"]
         outbox = asyncio.create_task(
-            dispatch_until(settings, runtime.sessions, runtime.clock, stop)
+            dispatch_until(
+                settings, runtime.sessions, runtime.clock, stop, round_hooks(runtime.translator)
+            )
         )
         await stop.wait()
         await outbox

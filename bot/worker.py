@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
-from bot.dispatcher import Clock, Dispatcher, Pacing
+from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook
+from bot.i18n import Translator
 from storage.engine import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,11 @@ def pacing(settings: Settings) -> Pacing:
         max_attempts=outbox.max_attempts,
         lease=timedelta(seconds=outbox.lease_seconds),
     )
+
+
+def round_hooks(translator: Translator) -> list[RoundHook]:
+    """What runs after each dispatcher round, in `run` and in `worker` alike."""
+    return [DeliveryReports(translator)]
 
 
 def dispatcher_bot(settings: Settings) -> Bot:
@@ -54,9 +62,12 @@ async def dispatch_until(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     stop: asyncio.Event,
+    after_round: Sequence[RoundHook] = (),
 ) -> None:
     async with dispatcher_bot(settings) as bot:
-        dispatcher = Dispatcher(sessions, bot, clock, pacing=pacing(settings))
+        dispatcher = Dispatcher(
+            sessions, bot, clock, pacing=pacing(settings), after_round=after_round
+        )
         log.info("outbox dispatcher %s is running", dispatcher.owner)
         await dispatcher.run_forever(stop)
 
@@ -71,6 +82,7 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     engine = make_engine(settings.database.url, schema=settings.database.schema_name)
     try:
-        await dispatch_until(settings, make_sessionmaker(engine), utc_now, stop)
+        hooks = round_hooks(Translator(settings.bot.default_language))
+        await dispatch_until(settings, make_sessionmaker(engine), utc_now, stop, hooks)
     finally:
         await engine.dispose()

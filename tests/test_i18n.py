@@ -39,20 +39,27 @@ def test_placeholders_match_across_languages(translator: Translator) -> None:
 
 
 def keys_used_in_code() -> set[str]:
-    """String literals passed as the first argument of `.t(...)` in bot/ and handlers/."""
+    """String literals passed as the key of `.t(...)` in bot/ and handlers/: the first
+    argument of `context.t(key)`, the second of `translator.t(language, key)`."""
     keys = set()
     for package in ("bot", "handlers"):
         for path in (ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (
+                if not (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Attribute)
                     and node.func.attr == "t"
                     and node.args
-                    and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)
                 ):
-                    keys.add(node.args[0].value)
+                    continue
+                first = node.args[0]
+                key = (
+                    node.args[1]
+                    if not isinstance(first, ast.Constant) and len(node.args) > 1
+                    else first
+                )
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    keys.add(key.value)
     return keys
 
 

@@ -6,6 +6,8 @@ it never sends. The dispatcher sends due rows later, as fast as Telegram allows.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,6 +21,8 @@ from bot.services.placement import Placement, Preferences, place
 from storage.models import Delivery, DeliveryState, Initiative, Member
 
 DEFAULT_ZONE = "Europe/Berlin"
+MESSAGE_LIMIT = 4096
+TAG = re.compile(r"<[^>]*>")
 
 
 class Button(BaseModel):
@@ -35,13 +39,27 @@ class Button(BaseModel):
         return value
 
 
+def visible_length(html_text: str) -> int:
+    """Telegram's count of a message: after HTML parsing, in UTF-16 code units."""
+    plain = html.unescape(TAG.sub("", html_text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
 class OutgoingMessage(BaseModel):
     """What a delivery sends: HTML text and optional inline buttons."""
 
     model_config = ConfigDict(frozen=True)
 
-    text: str = Field(min_length=1, max_length=4096)
+    # Markup makes the HTML longer than what Telegram counts; the raw cap only bounds rows.
+    text: str = Field(min_length=1, max_length=4 * MESSAGE_LIMIT)
     buttons: list[list[Button]] = []
+
+    @field_validator("text")
+    @classmethod
+    def _fits_one_message(cls, value: str) -> str:
+        if visible_length(value) > MESSAGE_LIMIT:
+            raise ValueError(f"longer than Telegram's {MESSAGE_LIMIT} characters")
+        return value
 
 
 async def enqueue(
@@ -92,6 +110,12 @@ async def drop_pending(session: AsyncSession, reference: str) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def local_zone(session: AsyncSession) -> ZoneInfo:
+    """The initiative's time zone: where its days begin and end."""
+    initiative = await session.get(Initiative, 1)
+    return ZoneInfo(initiative.timezone if initiative else DEFAULT_ZONE)
 
 
 async def _calendar(

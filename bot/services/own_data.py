@@ -76,6 +76,17 @@ async def _invites(session: AsyncSession, person: Person) -> Any:
     ]
 
 
+async def _broadcasts(session: AsyncSession, person: Person) -> Any:
+    return [
+        _without(row, "author_id")
+        for row in await rows.broadcast_rows_by(session, person.member_id)
+    ]
+
+
+async def _acknowledgements(session: AsyncSession, person: Person) -> Any:
+    return await rows.acknowledgements_of(session, person.member_id)
+
+
 # Everything /mydata hands out, section by section.
 EXPORT: tuple[tuple[str, Export], ...] = (
     ("member", _member),
@@ -85,6 +96,8 @@ EXPORT: tuple[tuple[str, Export], ...] = (
     ("conversations", _conversations),
     ("audit_log", _audit_log),
     ("invites_created", _invites),
+    ("broadcasts_written", _broadcasts),
+    ("broadcast_acknowledgements", _acknowledgements),
 )
 
 

@@ -6,6 +6,7 @@ mappers know every table before the first query.
 
 from storage.models.base import NAMING_CONVENTION, Base, Role, utcnow
 from storage.models.bot_state import ChatData, ConversationState, ProcessedUpdate, UserData
+from storage.models.broadcasts import Broadcast
 from storage.models.initiative import (
     GlossaryTerm,
     Goal,
@@ -22,6 +23,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "AuditEntry",
     "Base",
+    "Broadcast",
     "ChatData",
     "ConversationState",
     "Delivery",

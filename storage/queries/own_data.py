@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     AuditEntry,
+    Broadcast,
     ChatData,
     ConversationState,
+    Delivery,
     Invite,
     Member,
     Organisation,
@@ -61,6 +63,21 @@ async def audit_rows_by(session: AsyncSession, member_id: int) -> list[Row]:
 async def invite_rows_by(session: AsyncSession, member_id: int) -> list[Row]:
     rows = await _rows(session, Invite.__table__, Invite.created_by == member_id)
     return sorted(rows, key=lambda row: row["id"])
+
+
+async def broadcast_rows_by(session: AsyncSession, member_id: int) -> list[Row]:
+    rows = await _rows(session, Broadcast.__table__, Broadcast.author_id == member_id)
+    return sorted(rows, key=lambda row: row["id"])
+
+
+async def acknowledgements_of(session: AsyncSession, member_id: int) -> list[Row]:
+    """Which broadcasts the member confirmed having read, and when."""
+    result = await session.execute(
+        select(Delivery.reference, Delivery.acknowledged_at)
+        .where(Delivery.member_id == member_id, Delivery.acknowledged_at.is_not(None))
+        .order_by(Delivery.acknowledged_at)
+    )
+    return [dict(row) for row in result.mappings()]
 
 
 def _key_holds(key: str, telegram_id: int) -> bool:

@@ -1,0 +1,114 @@
+"""Keyboards of the broadcast flow, of /news and of delivery reports."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.broadcast_messages import ack_data, status_data, unconfirmed_data
+from bot.formatting import format_date
+from bot.keyboards import Translate
+from bot.services.broadcasts import NewsItem
+from bot.services.roster import OrganisationChoice
+from storage.models import Role
+
+
+def _button(t: Translate, key: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t(key), callback_data=data)
+
+
+def _cancel(t: Translate) -> list[InlineKeyboardButton]:
+    return [_button(t, "broadcast.button.cancel", "bc:cancel")]
+
+
+def audience(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(t, "broadcast.button.all", "bc:aud:all")],
+            [
+                _button(t, "broadcast.button.role", "bc:aud:role"),
+                _button(t, "broadcast.button.organisations", "bc:aud:org"),
+            ],
+            _cancel(t),
+        ]
+    )
+
+
+def roles(t: Translate) -> InlineKeyboardMarkup:
+    buttons = [_button(t, f"role.{r.value}", f"bc:role:{r.value}") for r in Role]
+    return InlineKeyboardMarkup([buttons[:2], buttons[2:], _cancel(t)])
+
+
+def organisations(
+    t: Translate, choices: Sequence[OrganisationChoice], selected: Collection[int]
+) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"✅ {c.name}" if c.id in selected else c.name, callback_data=f"bc:org:{c.id}"
+            )
+        ]
+        for c in choices
+    ]
+    return InlineKeyboardMarkup(
+        [*rows, [_button(t, "broadcast.button.done", "bc:orgs:done")], _cancel(t)]
+    )
+
+
+def ack_question(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t, "broadcast.button.ack_yes", "bc:ackq:yes"),
+                _button(t, "broadcast.button.ack_no", "bc:ackq:no"),
+            ],
+            _cancel(t),
+        ]
+    )
+
+
+def confirm(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(t, "broadcast.button.send", "bc:send")],
+            [_button(t, "broadcast.button.edit", "bc:edit"), *_cancel(t)],
+        ]
+    )
+
+
+def unconfirmed(t: Translate, broadcast_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(t, "broadcast.button.unconfirmed", unconfirmed_data(broadcast_id))]]
+    )
+
+
+def news(
+    t: Translate,
+    language: str,
+    items: Sequence[NewsItem],
+    *,
+    coordinator: bool,
+    older_offset: int | None,
+) -> InlineKeyboardMarkup | None:
+    rows = []
+    for item in items:
+        day = format_date(item.created_on, language)
+        if item.acknowledged is False:
+            label = t("news.button.ack", date=day)
+            rows.append([InlineKeyboardButton(label, callback_data=ack_data(item.id))])
+        if coordinator:
+            label = t("news.button.status", date=day)
+            rows.append([InlineKeyboardButton(label, callback_data=status_data(item.id))])
+    if older_offset is not None:
+        rows.append([_button(t, "news.button.older", f"news:{older_offset}")])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def without(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
+    """The same keyboard without the button that sends `data` (e.g. once it was pressed)."""
+    if markup is None:
+        return None
+    rows = [[b for b in row if b.callback_data != data] for row in markup.inline_keyboard]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
