@@ -280,3 +280,10 @@ def test_no_text_makes_it_raise_and_every_result_fits_the_spec(
         first, second = result.readings
         assert isinstance(validate(first, spec), Rejected)
         assert validate(second, spec) == Read(second)
+
+
+def test_whole_number_kinds_have_no_second_reading() -> None:
+    # `19.000` is never 19 with three zero decimals when only whole numbers make sense.
+    assert read_value("19.000", PLACES, "de") == Rejected(Reason.ABOVE_MAX)
+    assert read_value("1,000", SCALE, "en") == Rejected(Reason.NOT_ON_SCALE)
+    assert read_value("1.000", SMALL, "de") == Ambiguous((1000.0, 1.0))

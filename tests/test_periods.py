@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
@@ -27,8 +28,8 @@ DAYS = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
 FREQUENCIES = st.sampled_from(list(Frequency))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +147,7 @@ def test_periods_between_are_consecutive_and_cover_the_span(
     periods = periods_between(frequency, start, end)
     assert periods[0].first_day <= start <= periods[0].last_day
     assert periods[-1].first_day <= end <= periods[-1].last_day
-    assert all(a.next() == b for a, b in zip(periods, periods[1:], strict=False))
+    assert all(a.next() == b for a, b in pairwise(periods))
 
 
 def test_due_is_the_end_of_the_local_day_after_period_end_plus_due_days() -> None:

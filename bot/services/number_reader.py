@@ -31,8 +31,6 @@ SPACES = " \u00a0\u202f\u2009"
 # Both languages are accepted whatever the member's language; `n` and `no` mean the same.
 YES = frozenset({"ja", "j", "yes", "y"})
 NO = frozenset({"nein", "n", "no"})
-# Implied bounds where the indicator names none.
-DEFAULT_BOUNDS = {"percent": (0.0, 100.0), "scale": (1.0, 5.0)}
 
 _SEPARATOR = re.compile(f"[.,{SPACES}]")
 _NUMBER = re.compile(f"([+\\-\u2212]?)([0-9]+(?:[.,{SPACES}][0-9]+)*)")
@@ -44,6 +42,12 @@ class Kind(StrEnum):
     PERCENT = "percent"
     BOOLEAN = "boolean"
     SCALE = "scale"
+
+
+# Kinds whose values may have decimals, so that `1,234` may also mean 1.234.
+FRACTIONAL = frozenset({Kind.DECIMAL, Kind.PERCENT})
+# Implied bounds where the indicator names none.
+DEFAULT_BOUNDS = {Kind.PERCENT: (0.0, 100.0), Kind.SCALE: (1.0, 5.0)}
 
 
 class Reason(StrEnum):
@@ -112,7 +116,8 @@ def read_value(text: str, spec: Spec, language: str) -> Read | Ambiguous | Rejec
     if sign in ("-", "\u2212"):
         primary, alternative = -primary, None if alternative is None else -alternative
     first = _check(primary, spec)
-    if isinstance(first, Read) or alternative is None:
+    # Nobody writes 19 as `19.000`: only kinds with decimals get a second reading.
+    if isinstance(first, Read) or alternative is None or spec.kind not in FRACTIONAL:
         return first
     if isinstance(_check(alternative, spec), Read):
         return Ambiguous((_as_float(primary), _as_float(alternative)))
