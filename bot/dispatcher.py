@@ -14,7 +14,6 @@ their lease ends. Clock and sleep are injectable so tests need not wait.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -68,9 +67,13 @@ class Dispatcher:
         pacing: Pacing = Pacing(),
         owner: str | None = None,
         after_round: Sequence[RoundHook] = (),
+        pace_clock: Clock | None = None,
     ) -> None:
         self.sessions, self.bot, self.clock, self.sleep = sessions, bot, clock, sleep
         self.after_round = tuple(after_round)
+        # Pacing measures the time `sleep` lets pass; `clock` is the time deliveries fall due
+        # by. They differ when a test moves the business clock by hand but sleeps for real.
+        self.pace_clock = pace_clock or clock
         self.pacing = pacing
         self.owner = owner or f"dispatcher-{uuid.uuid4().hex[:12]}"
         self._next_slot: datetime | None = None
@@ -126,18 +129,26 @@ class Dispatcher:
                 return
             await self.sleep(max(0.0, (due - self.clock()).total_seconds()))
 
-    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+    async def run_forever(
+        self, stop: asyncio.Event, poll_seconds: float = 1.0, wake: asyncio.Event | None = None
+    ) -> None:
+        """Send until `stop`; when idle, look again after `poll_seconds` or once `wake` is set
+        (a handler in this process just enqueued something)."""
+        wake = wake or asyncio.Event()
         while not stop.is_set():
+            wake.clear()
             try:
                 if await self.run_once():
                     continue
             except Exception:  # the loop must survive a database restart or a bad row
                 log.exception("dispatcher round failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), poll_seconds)
+            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, wake)]
+            await asyncio.wait(waiters, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
 
     async def _wait_for_slot(self, chat_id: int) -> None:
-        now = self.clock()
+        now = self.pace_clock()
         start = max(
             t
             for t in (now, self._next_slot, self._next_in_chat.get(chat_id), self._paused_until)
@@ -165,12 +176,12 @@ class Dispatcher:
             )
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
-            self._paused_until = self.clock() + timedelta(seconds=wait)
+            self._paused_until = self.pace_clock() + timedelta(seconds=wait)
             log.warning("flood limit: every delivery waits %.0f s", wait)
             return Outcome(
                 row.id,
                 DeliveryState.PENDING,
-                not_before=self._paused_until,
+                not_before=self.clock() + timedelta(seconds=wait),
                 error="flood limit",
                 uncount_attempt=True,
             )

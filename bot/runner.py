@@ -50,7 +50,12 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
         runtime = application.bot_data["runtime"]
         outbox = asyncio.create_task(
             dispatch_until(
-                settings, runtime.sessions, runtime.clock, stop, round_hooks(runtime.translator)
+                settings,
+                runtime.sessions,
+                runtime.clock,
+                stop,
+                round_hooks(runtime.translator),
+                runtime.outbox_wake,
             )
         )
         await stop.wait()

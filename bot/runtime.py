@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -56,6 +57,9 @@ class Runtime:
     clock: Callable[[], datetime] = utc_now
     initiative_language: InitiativeLanguage = field(default_factory=InitiativeLanguage)
     join_attempts: AttemptLimiter = field(default_factory=AttemptLimiter)
+    # Set after enqueueing so this process's dispatcher sends at once instead of at its next
+    # look (a `gwbot worker` elsewhere still finds the rows within its poll interval).
+    outbox_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def today(self) -> date:
         return self.clock().astimezone(DEFAULT_TIMEZONE).date()

@@ -16,6 +16,7 @@ from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook
 from bot.i18n import Translator
+from bot.runtime import utc_now
 from storage.engine import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -63,19 +64,24 @@ async def dispatch_until(
     clock: Clock,
     stop: asyncio.Event,
     after_round: Sequence[RoundHook] = (),
+    wake: asyncio.Event | None = None,
 ) -> None:
     async with dispatcher_bot(settings) as bot:
         dispatcher = Dispatcher(
-            sessions, bot, clock, pacing=pacing(settings), after_round=after_round
+            sessions,
+            bot,
+            clock,
+            pacing=pacing(settings),
+            after_round=after_round,
+            # Telegram's limits are in real seconds, whatever clock deliveries are due by.
+            pace_clock=utc_now,
         )
         log.info("outbox dispatcher %s is running", dispatcher.owner)
-        await dispatcher.run_forever(stop)
+        await dispatcher.run_forever(stop, wake=wake)
 
 
 async def run_worker(settings: Settings) -> None:
     """`gwbot worker`: the dispatcher (and later the scheduler) without receiving updates."""
-    from bot.runtime import utc_now
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

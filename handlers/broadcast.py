@@ -159,6 +159,7 @@ async def send(update: Update, context: BotContext) -> int:
         created = await broadcasts.send(
             session, context.member, draft, context.runtime.clock(), render
         )
+    context.runtime.outbox_wake.set()
     _draft(context).clear()
     await query.answer()
     await query.edit_message_text(context.t("broadcast.sent", count=created.recipients))

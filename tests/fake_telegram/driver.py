@@ -283,11 +283,17 @@ class FakeUser(_ChatDriver):
             return event.user_id == self.id
         return super()._sees(event)
 
-    async def send(self, text: str, reply_to: BotMessage | None = None) -> int:
-        """Send a text message to the bot; returns its message_id."""
+    async def send(
+        self,
+        text: str,
+        reply_to: BotMessage | None = None,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """Send a text message to the bot; returns its message_id. `entities` are the
+        formatting the app would attach (bold, links; offsets in UTF-16 code units)."""
         content: dict[str, Any] = {"text": text}
-        if entities := command_entities(text):
-            content["entities"] = entities
+        if found := [*command_entities(text), *(entities or [])]:
+            content["entities"] = found
         return self._server.inject_message(self.chat_id, self, content, reply_to)
 
     async def send_document(
