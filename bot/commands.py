@@ -42,6 +42,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", None, None, "command.start"),
     Command("help", "hilfe", None, "command.help", in_groups=True),
+    Command("report", "melden", PARTNER_PLUS, "command.report"),
     Command("agenda", "ziele", MEMBERS, "command.agenda"),
     Command("news", "neuigkeiten", MEMBERS, "command.news"),
     Command("settings", "einstellungen", MEMBERS, "command.settings"),

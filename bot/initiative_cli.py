@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.runner import prepare_database
@@ -29,7 +31,8 @@ async def apply_file(settings: Settings, path: Path) -> int:
     engine = make_engine(settings.database.url, schema=settings.database.schema_name)
     try:
         async with make_sessionmaker(engine).begin() as session:
-            report = await apply_initiative(session, parsed)
+            zone = ZoneInfo(parsed.initiative.timezone)
+            report = await apply_initiative(session, parsed, today=datetime.now(zone).date())
     finally:
         await engine.dispose()
     print(describe(path, report))

@@ -39,6 +39,8 @@ from handlers import (
     members,
     mydata,
     news,
+    report,
+    report_value,
     settings,
     start,
 )
@@ -177,6 +179,47 @@ def broadcast_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
     )
 
 
+def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    cancel = _button(r"^rep:cancel$", report.cancel)
+    change = _button(r"^rep:change$", report_value.change)
+    text = PRIVATE & filters.TEXT & ~filters.COMMAND
+    return persistent_conversation(
+        name=report_value.NAME,
+        command="report",
+        entry_points=[
+            _command("report", report.start),
+            # Reminders and nudges carry a button that opens exactly one item.
+            _button(r"^rep:o:(\d+)$", report.chose_item),
+        ],
+        states={
+            report.CHOOSE_ORG: [_button(r"^rep:org:(\d+)$", report.chose_organisation), cancel],
+            report.CHOOSE: [
+                _button(r"^rep:o:(\d+)$", report.chose_item),
+                _button(r"^rep:fix$", report.corrections),
+                cancel,
+            ],
+            report.CORRECT: [_button(r"^rep:correct$", report_value.correct), cancel],
+            report.VALUE: [
+                MessageHandler(text, report_value.typed_value),
+                MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, report_value.not_a_number),
+                _button(r"^rep:v:(\d+)$", report_value.pressed_value),
+                _button(r"^rep:na$", report_value.not_applicable),
+                cancel,
+            ],
+            report.PICK: [_button(r"^rep:pick:(\d+)$", report_value.picked), change, cancel],
+            report.NOTE: [
+                MessageHandler(text, report_value.typed_note),
+                _button(r"^rep:nonote$", report_value.no_note),
+                cancel,
+            ],
+            report.NOTE_REQUIRED: [MessageHandler(text, report_value.typed_note), change, cancel],
+            report.CONFIRM: [_button(r"^rep:save$", report_value.save), change, cancel],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
 def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
     return [
         # Group -1: skip redelivered updates, then identity: every later handler reads
@@ -205,6 +248,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, settings_conversation(runtime)),
         (0, invite_conversation(runtime)),
         (0, broadcast_conversation(runtime)),
+        (0, report_conversation(runtime)),
         (0, _command("start", start.start)),
         (0, _command("help", help.help_command)),
         (0, _command("agenda", agenda.agenda)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -38,6 +39,9 @@ def test_placeholders_match_across_languages(translator: Translator) -> None:
         assert placeholders(de) == placeholders(en), key
 
 
+KEY_SHAPE = re.compile(r"[a-z]+(\.[a-z0-9_]*[a-z0-9])+")
+
+
 def keys_used_in_code() -> set[str]:
     """String literals passed as the key of `.t(...)` in bot/ and handlers/: the first
     argument of `context.t(key)`, the second of `translator.t(language, key)`."""
@@ -63,8 +67,26 @@ def keys_used_in_code() -> set[str]:
     return keys
 
 
+def keys_in_tables(catalog_keys: frozenset[str]) -> set[str]:
+    """Keys written as plain strings, e.g. in a table that picks one by kind: any string
+    constant shaped like a key whose first part some catalog key starts with."""
+    prefixes = {key.split(".")[0] for key in catalog_keys}
+    keys = set()
+    for package in ("bot", "handlers"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and KEY_SHAPE.fullmatch(node.value)
+                    and node.value.split(".")[0] in prefixes
+                ):
+                    keys.add(node.value)
+    return keys
+
+
 def test_every_key_the_code_uses_exists(translator: Translator) -> None:
-    used = keys_used_in_code()
+    used = keys_used_in_code() | keys_in_tables(translator.catalogs["de"].keys)
     used |= {entry.description_key for entry in COMMANDS}
     used |= {f"role.{role}" for role in Role}
     assert len(used) > 10, "the scan found too few keys to be trusted"

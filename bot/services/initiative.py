@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -57,8 +58,13 @@ async def initiative_language(session: AsyncSession) -> str | None:
     return row.default_language if row else None
 
 
-async def apply_initiative(session: AsyncSession, parsed: InitiativeFile) -> ApplyReport:
+async def apply_initiative(
+    session: AsyncSession, parsed: InitiativeFile, today: date | None = None
+) -> ApplyReport:
+    """Make the database match the file. `today` (the initiative's local date) dates
+    organisations that join a running initiative, so they owe reports only from then on."""
     report = ApplyReport()
+    running = await session.get(Initiative, INITIATIVE_ID) is not None
     await _apply_initiative_row(session, parsed, report)
     organisations = await _sync(
         session,
@@ -68,6 +74,10 @@ async def apply_initiative(session: AsyncSession, parsed: InitiativeFile) -> App
         Organisation.code,
         [(o.code, _organisation_values(o)) for o in parsed.organisations],
     )
+    joined = report.created.get("organisations", []) if running and today else []
+    for organisation_entry in parsed.organisations:
+        if organisation_entry.code in joined and organisation_entry.since is None:
+            organisations[organisation_entry.code].active_since = today
     goals = await _sync(
         session,
         report,
@@ -191,7 +201,8 @@ def _assign(row: Any, values: dict[str, Any]) -> bool:
 
 
 def _organisation_values(entry: OrganisationEntry) -> dict[str, Any]:
-    return {"name": entry.name, "kind": entry.kind, "backbone": entry.backbone}
+    values = {"name": entry.name, "kind": entry.kind, "backbone": entry.backbone}
+    return values | ({"active_since": entry.since} if entry.since else {})
 
 
 def _goal_values(entry: GoalEntry, position: int) -> dict[str, Any]:

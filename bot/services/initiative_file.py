@@ -98,6 +98,9 @@ class OrganisationEntry(_Entry):
     name: Name
     kind: str = ""
     backbone: bool = False
+    # Owes reports from this day on; an organisation added to a running initiative without
+    # it owes from the day it was added (history is not rewritten).
+    since: date | None = None
 
 
 class GoalEntry(_Entry):

@@ -74,7 +74,7 @@ async def enqueue(
 ) -> int:
     """One delivery per active member, in their language (else the first given), placed by
     their settings; returns how many were written."""
-    zone, calendar = await _calendar(session)
+    zone, calendar = await initiative_calendar(session)
     fallback = next(iter(messages.values()))
     members = await session.scalars(
         select(Member).where(
@@ -118,9 +118,10 @@ async def local_zone(session: AsyncSession) -> ZoneInfo:
     return ZoneInfo(initiative.timezone if initiative else DEFAULT_ZONE)
 
 
-async def _calendar(
+async def initiative_calendar(
     session: AsyncSession,
 ) -> tuple[ZoneInfo, holiday_calendars.HolidayBase | tuple[()]]:
+    """The initiative's time zone and public holidays (`[initiative] holidays`, e.g. DE-BY)."""
     initiative = await session.get(Initiative, 1)
     if initiative is None:
         return ZoneInfo(DEFAULT_ZONE), ()

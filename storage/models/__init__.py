@@ -18,6 +18,7 @@ from storage.models.initiative import (
 )
 from storage.models.outbox import Delivery, DeliveryState
 from storage.models.people import AuditEntry, Invite, Member, Organisation
+from storage.models.reporting import IndicatorValue, Obligation, ValueSource
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -32,14 +33,17 @@ __all__ = [
     "Goal",
     "Indicator",
     "IndicatorReporter",
+    "IndicatorValue",
     "Initiative",
     "Invite",
     "Member",
+    "Obligation",
     "Organisation",
     "Origin",
     "ProcessedUpdate",
     "Role",
     "Schedule",
     "UserData",
+    "ValueSource",
     "utcnow",
 ]

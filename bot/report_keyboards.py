@@ -1,0 +1,75 @@
+"""Keyboards of /report: what is owed, the answer buttons, the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.keyboards import Translate
+from bot.services.number_reader import Kind
+from bot.services.roster import OrganisationChoice
+
+# Telegram shows long keyboards badly on phones; the rest is named in the text.
+MAX_ITEMS = 12
+
+
+def _b(t: Translate, key: str, data: str, **values: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t(key, **values), callback_data=data)
+
+
+def _cancel(t: Translate) -> list[InlineKeyboardButton]:
+    return [_b(t, "report.button.cancel", "rep:cancel")]
+
+
+def organisations(t: Translate, choices: Sequence[OrganisationChoice]) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(c.name, callback_data=f"rep:org:{c.id}")] for c in choices]
+    return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def owed(
+    t: Translate, items: Sequence[tuple[int, str]], *, corrections: bool
+) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(text, callback_data=f"rep:o:{i}")] for i, text in items]
+    if corrections:
+        rows.append([_b(t, "report.button.corrections", "rep:fix")])
+    return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def correction(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_b(t, "report.button.correct", "rep:correct"), *_cancel(t)]])
+
+
+def answers(t: Translate, kind: Kind) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    if kind is Kind.BOOLEAN:
+        rows.append([_b(t, "report.yes", "rep:v:1"), _b(t, "report.no", "rep:v:0")])
+    elif kind is Kind.SCALE:
+        rows.append([InlineKeyboardButton(str(n), callback_data=f"rep:v:{n}") for n in range(1, 6)])
+    rows.append([_b(t, "report.button.not_applicable", "rep:na")])
+    return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def readings(t: Translate, labels: Sequence[str]) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(text, callback_data=f"rep:pick:{i}")] for i, text in enumerate(labels)
+    ]
+    return InlineKeyboardMarkup([*rows, [_b(t, "report.button.retype", "rep:change")]])
+
+
+def note(t: Translate, *, optional: bool) -> InlineKeyboardMarkup:
+    first = (
+        [_b(t, "report.button.no_note", "rep:nonote")]
+        if optional
+        else [_b(t, "report.button.change", "rep:change")]
+    )
+    return InlineKeyboardMarkup([first, _cancel(t)])
+
+
+def confirm(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_b(t, "report.button.save", "rep:save")],
+            [_b(t, "report.button.change", "rep:change"), *_cancel(t)],
+        ]
+    )

@@ -1,0 +1,192 @@
+"""/report (/melden), second half: the value (typed or by button), asking back when a number
+can be read two ways, a note (required for implausible values), the summary and saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot import report_keyboards as keyboards
+from bot import report_texts as texts
+from bot.context import BotContext
+from bot.services import reporting
+from bot.services.errors import DomainError
+from bot.services.number_reader import Ambiguous, Read, Reason, Rejected, read_value, validate
+from bot.services.progress import standing
+from bot.services.reporting import Entry, Question
+
+CORRECT, VALUE, PICK, NOTE, NOTE_REQUIRED, CONFIRM = range(6)
+NAME = "report"
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(NAME, {})
+    return draft
+
+
+async def _question(context: BotContext) -> Question:
+    assert context.member
+    async with context.runtime.reads() as session:
+        return await reporting.question(
+            session, int(_draft(context).get("obligation", -1)), context.member
+        )
+
+
+async def ask_value(update: Update, context: BotContext, asked: Question | None = None) -> int:
+    asked = asked or await _question(context)
+    text = texts.ask(context.t, asked, context.language)
+    markup = keyboards.answers(context.t, asked.kind)
+    if update.callback_query:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    else:
+        assert update.effective_message
+        await update.effective_message.reply_text(text, reply_markup=markup)
+    return VALUE
+
+
+async def correct(update: Update, context: BotContext) -> int:
+    assert update.callback_query
+    await update.callback_query.answer()
+    return await ask_value(update, context)
+
+
+async def change(update: Update, context: BotContext) -> int:
+    assert update.callback_query
+    await update.callback_query.answer()
+    return await ask_value(update, context)
+
+
+async def typed_value(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message and message.text
+    asked = await _question(context)
+    answer = read_value(message.text, asked.spec, context.language)
+    if isinstance(answer, Rejected):
+        await message.reply_text(texts.rejected(context.t, asked.spec, answer, context.language))
+        return await ask_value(update, context, asked)
+    if isinstance(answer, Ambiguous):
+        fitting = [r for r in answer.readings if isinstance(validate(r, asked.spec), Read)]
+        _draft(context)["readings"] = fitting
+        labels = [texts.reading(asked, r, context.language) for r in fitting]
+        await message.reply_text(
+            context.t("report.ambiguous", typed=message.text.strip()),
+            reply_markup=keyboards.readings(context.t, labels),
+        )
+        return PICK
+    return await _got_value(update, context, asked, answer.value)
+
+
+async def not_a_number(update: Update, context: BotContext) -> int:
+    """A file, photo or sticker where a value is expected."""
+    asked = await _question(context)
+    assert update.effective_message
+    await update.effective_message.reply_text(
+        texts.rejected(context.t, asked.spec, Rejected(Reason.NOT_A_NUMBER), context.language)
+    )
+    return VALUE
+
+
+async def pressed_value(update: Update, context: BotContext) -> int:
+    assert update.callback_query and context.matches
+    asked = await _question(context)
+    answer = validate(float(context.matches[0].group(1)), asked.spec)
+    if isinstance(answer, Rejected):  # a forged button
+        raise DomainError("report.invalid_value")
+    await update.callback_query.answer()
+    return await _got_value(update, context, asked, answer.value)
+
+
+async def picked(update: Update, context: BotContext) -> int:
+    assert update.callback_query and context.matches
+    readings = _draft(context).get("readings", [])
+    index = int(context.matches[0].group(1))
+    if index >= len(readings):
+        raise DomainError("report.invalid_value")
+    await update.callback_query.answer()
+    return await _got_value(update, context, await _question(context), float(readings[index]))
+
+
+async def not_applicable(update: Update, context: BotContext) -> int:
+    assert update.callback_query
+    await update.callback_query.answer()
+    return await _got_value(update, context, await _question(context), None)
+
+
+async def _got_value(
+    update: Update, context: BotContext, asked: Question, value: float | None
+) -> int:
+    draft = _draft(context)
+    draft.update(value=value, note="")
+    earlier = None
+    if value is not None:
+        async with context.runtime.reads() as session:
+            earlier = await reporting.needs_note(session, asked, value)
+    if earlier:
+        text = texts.implausible(context.t, asked, value or 0.0, earlier, context.language)
+        await _say(update, text, keyboards.note(context.t, optional=False))
+        return NOTE_REQUIRED
+    await _say(update, context.t("report.asks_note"), keyboards.note(context.t, optional=True))
+    return NOTE
+
+
+async def typed_note(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message and message.text
+    if len(message.text) > reporting.MAX_NOTE_LENGTH:
+        raise DomainError(
+            "report.note_too_long", length=len(message.text), limit=reporting.MAX_NOTE_LENGTH
+        )
+    _draft(context)["note"] = message.text.strip()
+    return await _summary(update, context)
+
+
+async def no_note(update: Update, context: BotContext) -> int:
+    assert update.callback_query
+    await update.callback_query.answer()
+    return await _summary(update, context)
+
+
+async def _summary(update: Update, context: BotContext) -> int:
+    asked = await _question(context)
+    text = texts.summary(context.t, asked, _draft(context), context.language)
+    await _say(update, text, keyboards.confirm(context.t))
+    return CONFIRM
+
+
+async def save(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query and context.member
+    draft = _draft(context)
+    entry = Entry(
+        obligation_id=draft.get("obligation", -1),
+        value=draft.get("value"),
+        note=draft.get("note", ""),
+        seen_revision=draft.get("seen_revision", -1),
+    )
+    coordinator = context.member.role in reporting.COORDINATORS
+    async with context.runtime.sessions.begin() as session:
+        await reporting.save(session, context.member, entry, context.runtime.clock())
+        asked = await reporting.question(session, entry.obligation_id, context.member)
+        where = await standing(
+            session,
+            asked.indicator_id,
+            asked.period,
+            asked.organisation_id,
+            coordinator=coordinator,
+        )
+    draft.clear()
+    await query.answer()
+    text = texts.saved(context.t, asked, where, context.language, entry.value)
+    await query.edit_message_text(text)
+    return ConversationHandler.END
+
+
+async def _say(update: Update, text: str, markup: Any) -> None:
+    if update.callback_query:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    else:
+        assert update.effective_message
+        await update.effective_message.reply_text(text, reply_markup=markup)
