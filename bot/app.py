@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.context import BotApplication, BotContext
 from bot.errors import on_error
 from bot.i18n import Translator
+from bot.jobs import register_jobs
 from bot.menus import publish_menus
 from bot.persistence import Clock, DatabasePersistence
 from bot.rate_limit import RetryingRateLimiter
@@ -72,6 +73,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     )
     application.bot_data[RUNTIME_KEY] = runtime
     register_handlers(application, runtime)
+    register_jobs(application)
     application.add_error_handler(on_error)
     return application
 

@@ -301,3 +301,17 @@ async def test_three_organisations_and_a_coordinator_on_behalf(bot: RunningBot) 
     eva = await partner(bot, "Eva Evangelisch", "ev-kirche")
     fourth = await report(eva, KITA_JANUARY, "5")
     assert "Januar 2026 zusammen: 35 Plätze (von 4 Organisationen)." in fourth
+
+
+async def test_the_hourly_job_writes_the_obligations_of_a_new_period(bot: RunningBot) -> None:
+    await example(bot)
+    (job,) = [j for j in bot.application.job_queue.jobs() if j.name == "write_obligations"]  # type: ignore[union-attr]
+    await job.run(bot.application)
+    async with bot.sessions() as session:
+        before = set((await session.scalars(select(Obligation.period))).all())
+    assert "2026-02" not in before and "2026-W04" in before
+    bot.clock.now = datetime(2026, 2, 1, 0, 30, tzinfo=UTC)  # 01:30 in Berlin: February
+    await job.run(bot.application)
+    async with bot.sessions() as session:
+        after = set((await session.scalars(select(Obligation.period))).all())
+    assert after - before == {"2026-02", "2026-W05"}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -63,7 +65,7 @@ async def ensure_obligations(session: AsyncSession, now: datetime) -> int:
             select(Obligation.indicator_id, Obligation.organisation_id, Obligation.period)
         )
     }
-    created = 0
+    rows = []
     for indicator in indicators:
         start = indicator.start or initiative.start
         for organisation in _reporters(indicator, organisations):
@@ -71,20 +73,26 @@ async def ensure_obligations(session: AsyncSession, now: datetime) -> int:
             for period in periods_between(indicator.frequency, since, today):
                 if (indicator.id, organisation.id, period.code) in existing:
                     continue
-                session.add(
-                    Obligation(
-                        indicator_id=indicator.id,
-                        organisation_id=organisation.id,
-                        period=period.code,
-                        period_start=period.first_day,
-                        period_end=period.last_day,
-                        due_at=due_at(period, indicator.due_days, zone, holidays),
-                        created_at=now,
-                    )
+                rows.append(
+                    {
+                        "indicator_id": indicator.id,
+                        "organisation_id": organisation.id,
+                        "period": period.code,
+                        "period_start": period.first_day,
+                        "period_end": period.last_day,
+                        "due_at": due_at(period, indicator.due_days, zone, holidays),
+                        "created_at": now,
+                    }
                 )
-                created += 1
-    await session.flush()
-    return created
+    if not rows:
+        return 0
+    # Another process (the hourly job, a second /report) may write the same rows at the same
+    # time: the unique key decides, and neither fails.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(Obligation).on_conflict_do_nothing().returning(Obligation.id), rows
+    )
+    return len(result.all())
 
 
 def _reporters(indicator: Indicator, active: list[Organisation]) -> list[Organisation]:
