@@ -19,7 +19,7 @@ run: $(INSTALLED)
 	$(BIN)/gwbot run
 
 test: $(INSTALLED) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
