@@ -30,6 +30,7 @@ def audience(t: Translate) -> InlineKeyboardMarkup:
                 _button(t, "broadcast.button.role", "bc:aud:role"),
                 _button(t, "broadcast.button.organisations", "bc:aud:org"),
             ],
+            [_button(t, "broadcast.button.owing", "bc:aud:owing")],
             _cancel(t),
         ]
     )
@@ -53,6 +54,13 @@ def organisations(
     ]
     return InlineKeyboardMarkup(
         [*rows, [_button(t, "broadcast.button.done", "bc:orgs:done")], _cancel(t)]
+    )
+
+
+def periods(t: Translate, labels: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(text, callback_data=f"bc:owe:{code}") for code, text in labels]
+    return InlineKeyboardMarkup(
+        [*(buttons[i : i + 2] for i in range(0, len(buttons), 2)), _cancel(t)]
     )
 
 

@@ -76,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
         " applying it again changes nothing; entries removed from the file are deactivated.",
     )
     apply.add_argument("file", type=Path, metavar="FILE")
+    completeness = commands.add_parser(
+        "completeness",
+        parents=[common],
+        help="who owes reports for a period, who reported, who was on time",
+    )
+    completeness.add_argument(
+        "--period", metavar="P", help="e.g. 2026-11, 2026-W48, 2026-Q4 (default: the latest due)"
+    )
     invite = commands.add_parser(
         "invite",
         parents=[common],
@@ -138,6 +146,11 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
         return await invite_command(settings, args.org, args.role, args.uses, args.expires)
 
+    async def completeness() -> int:
+        from bot.completeness_cli import completeness_command
+
+        return await completeness_command(settings, args.period)
+
     async def worker() -> None:
         from bot.worker import run_worker
 
@@ -150,6 +163,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         "db": db_upgrade,
         "initiative": initiative_apply,
         "invite": invite,
+        "completeness": completeness,
     }
     try:
         code = asyncio.run(commands[args.command]())

@@ -49,6 +49,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("mydata", "meinedaten", MEMBERS, "command.mydata"),
     Command("cancel", "abbrechen", MEMBERS, "command.cancel"),
     Command("broadcast", "rundruf", COORDINATOR_PLUS, "command.broadcast"),
+    Command("missing", "ausstehend", COORDINATOR_PLUS, "command.missing"),
     Command("members", "mitglieder", COORDINATOR_PLUS, "command.members"),
     Command("invite", "einladen", COORDINATOR_PLUS, "command.invite"),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.formatting import format_date, format_value, split_message
+from bot.formatting import format_date, format_number, format_value, split_message
 from bot.i18n import Html
 from bot.services.agenda import (
     LEVELS,
@@ -17,6 +17,7 @@ from bot.services.agenda import (
     load_agenda,
     look_up,
 )
+from bot.services.reporting import COORDINATORS
 
 
 async def agenda(update: Update, context: BotContext) -> None:
@@ -26,7 +27,8 @@ async def agenda(update: Update, context: BotContext) -> None:
         if query:
             lookup = await look_up(session, query, context.language)
         else:
-            view = await load_agenda(session, context.language)
+            coordinator = context.member is not None and context.member.role in COORDINATORS
+            view = await load_agenda(session, context.language, coordinator=coordinator)
     if query:
         text = (
             "\n\n".join(_term(context, term) for term in lookup.matches)
@@ -74,6 +76,13 @@ def _indicator(context: BotContext, ind: IndicatorView) -> str:
         value = format_value(ind.target_value, ind.type, ind.unit, language)
         by = format_date(ind.target_by, language)
         parts.append(t(f"agenda.target.{ind.target_mode}", value=value, date=by))
+    if ind.current is not None:
+        value = format_value(ind.current, ind.type, ind.unit, language)
+        if ind.progress is not None:
+            percent = format_number(round(100 * ind.progress), language)
+            parts.append(t("agenda.progress", value=value, percent=percent))
+        else:
+            parts.append(t("agenda.current", value=value))
     # The parts are finished texts (their values escaped already).
     return t("agenda.indicator", name=ind.name, details=Html("; ".join(parts)))
 

@@ -14,12 +14,14 @@ from telegram.ext import ConversationHandler
 from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import body, recipient_messages
 from bot.context import BotContext
-from bot.services import broadcasts
+from bot.report_texts import period_label
+from bot.services import broadcasts, completeness
 from bot.services.audiences import Audience
 from bot.services.errors import DomainError
+from bot.services.obligations import ensure_obligations
 from bot.services.roster import organisations
 
-AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM = range(6)
+AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM, PERIOD = range(7)
 NAME = "broadcast"
 
 
@@ -54,6 +56,25 @@ async def ask_role(update: Update, context: BotContext) -> int:
 async def chose_role(update: Update, context: BotContext) -> int:
     assert context.matches
     return await _ask_text(update, context, Audience.of("role", [context.matches[0].group(1)]))
+
+
+async def ask_period(update: Update, context: BotContext) -> int:
+    """The audience "who still owes reports": for which period."""
+    assert update.callback_query
+    async with context.runtime.sessions.begin() as session:
+        await ensure_obligations(session, context.runtime.clock())
+        periods = await completeness.recent_periods(session, context.runtime.clock())
+    labels = [(p, period_label(p, context.language)) for p in periods]
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        context.t("broadcast.asks_period"), reply_markup=keyboards.periods(context.t, labels)
+    )
+    return PERIOD
+
+
+async def chose_period(update: Update, context: BotContext) -> int:
+    assert context.matches
+    return await _ask_text(update, context, Audience.of("owing", [context.matches[0].group(1)]))
 
 
 async def ask_organisations(update: Update, context: BotContext) -> int:
@@ -189,4 +210,7 @@ async def _audience_label(context: BotContext, audience: Audience, session: Any)
         return ", ".join(names.get(code, code) for code in audience.codes)
     if audience.kind == "all":
         return context.t("broadcast.audience.all")
+    if audience.kind == "owing" and audience.codes:
+        period = period_label(audience.codes[0], context.language)
+        return context.t("broadcast.audience.owing", period=period)
     return audience.code

@@ -64,7 +64,8 @@ async def show_owed(update: Update, context: BotContext, organisation_id: int) -
     assert update.effective_message
     now, language = context.runtime.clock(), context.language
     async with context.runtime.reads() as session:
-        found = await overview(session, organisation_id)
+        coordinator = context.member is not None and context.member.role in reporting.COORDINATORS
+        found = await overview(session, organisation_id, include_closed=coordinator)
         zone = await local_zone(session)
     _draft(context)["organisation"] = organisation_id
     shown = found.open[: keyboards.MAX_ITEMS]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.progress import overall
 from storage.models import GlossaryTerm, Goal, Indicator, Initiative
 
 LEVELS = ("output", "outcome", "impact")
@@ -29,6 +30,9 @@ class IndicatorView(_View):
     target_value: float | None
     target_by: date | None
     target_mode: str | None
+    # The latest figure and progress; None while hidden by the small-number rule or unknown.
+    current: float | None = None
+    progress: float | None = None
 
 
 class GoalView(_View):
@@ -52,8 +56,11 @@ class AgendaView(_View):
     glossary: list[Term]
 
 
-async def load_agenda(session: AsyncSession, language: str) -> AgendaView | None:
-    """The agenda in `language`, or None before the initiative file was applied."""
+async def load_agenda(
+    session: AsyncSession, language: str, *, coordinator: bool = False
+) -> AgendaView | None:
+    """The agenda in `language`, or None before the initiative file was applied. Figures of
+    the whole initiative follow the small-number rule unless a coordinator asks."""
     initiative = await session.get(Initiative, 1)
     if initiative is None:
         return None
@@ -64,6 +71,9 @@ async def load_agenda(session: AsyncSession, language: str) -> AgendaView | None
             select(Indicator).where(Indicator.active).order_by(Indicator.position)
         )
     ).all()
+    standings = {
+        ind.id: await overall(session, ind.id, coordinator=coordinator) for ind in indicators
+    }
     return AgendaView(
         name=initiative.name,
         agenda=initiative.agenda_en if english else initiative.agenda_de,
@@ -82,6 +92,8 @@ async def load_agenda(session: AsyncSession, language: str) -> AgendaView | None
                         target_value=ind.target_value,
                         target_by=ind.target_by,
                         target_mode=ind.target_mode,
+                        current=standings[ind.id].current,
+                        progress=standings[ind.id].progress,
                     )
                     for ind in indicators
                     if ind.goal_id == goal.id

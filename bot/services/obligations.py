@@ -20,7 +20,14 @@ from sqlalchemy.orm import selectinload
 from bot.services.errors import NotFound
 from bot.services.outbox import initiative_calendar
 from bot.services.periods import due_at, periods_between
-from storage.models import Indicator, IndicatorValue, Initiative, Obligation, Organisation
+from storage.models import (
+    ClosedPeriod,
+    Indicator,
+    IndicatorValue,
+    Initiative,
+    Obligation,
+    Organisation,
+)
 from storage.queries import values as stored
 
 
@@ -152,11 +159,18 @@ class Overview:
     reported: list[tuple[Owed, float | None]]
 
 
-async def overview(session: AsyncSession, organisation_id: int) -> Overview:
+async def overview(
+    session: AsyncSession, organisation_id: int, *, include_closed: bool = False
+) -> Overview:
+    """What the organisation owes and reported; closed periods' open items only for those who
+    may still report there (coordinators)."""
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound("report.unknown")
     items = await owed_by(session, organisation_id)
+    if not include_closed:
+        closed = set((await session.scalars(select(ClosedPeriod.period))).all())
+        items = [i for i in items if i.reported or i.period not in closed]
     latest = {
         (row.indicator_id, row.period): row.value
         for row in await stored.of_organisation(session, organisation_id)

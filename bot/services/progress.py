@@ -81,3 +81,8 @@ async def standing(
         current=current,
         progress=aggregation.progress(current, indicator.baseline, indicator.target_value),
     )
+
+
+async def overall(session: AsyncSession, indicator_id: int, *, coordinator: bool) -> Standing:
+    """Where the initiative stands on an indicator, whatever the period (for /agenda)."""
+    return await standing(session, indicator_id, "", -1, coordinator=coordinator)

@@ -19,6 +19,7 @@ from bot.services.number_reader import Kind, Rejected, Spec, validate
 from bot.services.periods import Period
 from bot.services.plausibility import is_implausible
 from storage.models import (
+    ClosedPeriod,
     Indicator,
     IndicatorValue,
     Obligation,
@@ -82,6 +83,9 @@ async def question(session: AsyncSession, obligation_id: int, actor: MemberInfo)
         raise DomainError("report.not_yours")
     if not indicator.active:
         raise NotFound("report.unknown")
+    closed = await session.get(ClosedPeriod, obligation.period) is not None
+    if closed and actor.role not in COORDINATORS:
+        raise DomainError("report.closed")
     revision = await stored.revision_count(
         session, indicator.id, organisation.id, obligation.period
     )

@@ -7,6 +7,7 @@ mappers know every table before the first query.
 from storage.models.base import NAMING_CONVENTION, Base, Role, utcnow
 from storage.models.bot_state import ChatData, ConversationState, ProcessedUpdate, UserData
 from storage.models.broadcasts import Broadcast
+from storage.models.closing import ClosedPeriod
 from storage.models.initiative import (
     GlossaryTerm,
     Goal,
@@ -26,6 +27,7 @@ __all__ = [
     "Base",
     "Broadcast",
     "ChatData",
+    "ClosedPeriod",
     "ConversationState",
     "Delivery",
     "DeliveryState",

@@ -1,0 +1,213 @@
+"""The conversations of the handler table (bot/registry.py): one builder per multi-step flow.
+
+Each state lists the buttons and messages it accepts; everything else falls to the shared
+fallbacks (/cancel, a hint to use the buttons, an answer to stale buttons). With the registry
+it is the only module that imports `handlers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.commands import command
+from bot.context import BotContext
+from bot.conversations import ExpiryGuard, persistent_conversation
+from bot.identity import Callback, role_guard
+from bot.runtime import Runtime
+from handlers import (
+    broadcast,
+    cancel,
+    fallback,
+    invite,
+    joining,
+    report,
+    report_value,
+    settings,
+)
+from storage.models import Role
+
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+Handler = BaseHandler[Any, BotContext, Any]
+ROLES = "|".join(role.value for role in Role)
+
+
+def command_handler(name: str, callback: Callback) -> CommandHandler[BotContext, Any]:
+    entry = command(name)
+    return CommandHandler(list(entry.names), role_guard(entry, callback), filters=PRIVATE)
+
+
+def button(pattern: str, callback: Callback) -> CallbackQueryHandler[BotContext, Any]:
+    return CallbackQueryHandler(callback, pattern=pattern)
+
+
+def _conversation_fallbacks() -> list[Handler]:
+    """Every conversation: /cancel ends it (also for people joining, who are no members yet),
+    typing gets a hint, stale buttons an answer. Other commands are left to their handlers."""
+    return [
+        CommandHandler(list(command("cancel").names), cancel.cancel_conversation, filters=PRIVATE),
+        MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, fallback.use_the_buttons),
+        CallbackQueryHandler(fallback.stale_button),
+    ]
+
+
+def _guard(runtime: Runtime) -> Callable[[str, str], ExpiryGuard]:
+    timeout = timedelta(minutes=runtime.settings.bot.conversation_timeout_minutes)
+    return lambda name, entry: ExpiryGuard(name, entry, runtime.persistence, timeout, runtime.clock)
+
+
+def joining_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    with_code = filters.Regex(r"^/start(@\w+)?\s+\S")
+    return persistent_conversation(
+        name=joining.NAME_KEY,
+        command="start",
+        entry_points=[
+            CommandHandler("start", joining.start_with_code, filters=PRIVATE & with_code)
+        ],
+        states={
+            joining.CONSENT: [
+                button(r"^join:consent$", joining.consented),
+                button(r"^join:decline$", joining.declined),
+            ],
+            joining.LANGUAGE: [button(r"^join:lang:(de|en)$", joining.chose_language)],
+            joining.NAME: [
+                button(r"^join:name$", joining.took_telegram_name),
+                MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, joining.typed_name),
+            ],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
+def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    back = button(r"^set:menu$", settings.menu)
+    return persistent_conversation(
+        name=settings.NAME,
+        command="settings",
+        entry_points=[command_handler("settings", settings.start)],
+        states={
+            settings.MENU: [
+                button(r"^set:lang$", settings.ask_language),
+                button(r"^set:hour$", settings.ask_hour),
+                button(r"^set:quiet$", settings.ask_quiet_from),
+                button(r"^set:pause$", settings.ask_pause),
+                button(r"^set:done$", settings.done),
+            ],
+            settings.LANGUAGE: [button(r"^set:lang:(\w+)$", settings.save_language), back],
+            settings.HOUR: [button(r"^set:hour:(\d+)$", settings.save_hour), back],
+            settings.QUIET_FROM: [
+                button(r"^set:quiet_from:(\d+)$", settings.ask_quiet_to),
+                button(r"^set:quiet_off$", settings.quiet_hours_off),
+                back,
+            ],
+            settings.QUIET_TO: [button(r"^set:quiet_to:(\d+)$", settings.save_quiet_hours), back],
+            settings.PAUSE: [button(r"^set:pause:(\d+|end)$", settings.save_pause), back],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
+def invite_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    return persistent_conversation(
+        name=invite.NAME,
+        command="invite",
+        entry_points=[command_handler("invite", invite.start)],
+        states={
+            invite.ORGANISATION: [button(r"^inv:org:(\d+)$", invite.chose_organisation)],
+            invite.ROLE: [button(rf"^inv:role:({ROLES})$", invite.chose_role)],
+            invite.USES: [button(r"^inv:uses:(\d+)$", invite.chose_uses)],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
+def broadcast_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    cancel = button(r"^bc:cancel$", broadcast.cancel)
+    return persistent_conversation(
+        name=broadcast.NAME,
+        command="broadcast",
+        entry_points=[command_handler("broadcast", broadcast.start)],
+        states={
+            broadcast.AUDIENCE: [
+                button(r"^bc:aud:all$", broadcast.everyone),
+                button(r"^bc:aud:role$", broadcast.ask_role),
+                button(r"^bc:aud:org$", broadcast.ask_organisations),
+                button(r"^bc:aud:owing$", broadcast.ask_period),
+                cancel,
+            ],
+            broadcast.PERIOD: [button(r"^bc:owe:([\w-]+)$", broadcast.chose_period), cancel],
+            broadcast.ROLE: [button(rf"^bc:role:({ROLES})$", broadcast.chose_role), cancel],
+            broadcast.ORGANISATIONS: [
+                button(r"^bc:org:(\d+)$", broadcast.toggle_organisation),
+                button(r"^bc:orgs:done$", broadcast.organisations_chosen),
+                cancel,
+            ],
+            broadcast.TEXT: [
+                MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, broadcast.got_text),
+                MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, broadcast.text_only),
+            ],
+            broadcast.ACK: [button(r"^bc:ackq:(yes|no)$", broadcast.chose_ack), cancel],
+            broadcast.CONFIRM: [
+                button(r"^bc:send$", broadcast.send),
+                button(r"^bc:edit$", broadcast.edit_text),
+                cancel,
+            ],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
+def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    cancel = button(r"^rep:cancel$", report.cancel)
+    change = button(r"^rep:change$", report_value.change)
+    text = PRIVATE & filters.TEXT & ~filters.COMMAND
+    return persistent_conversation(
+        name=report_value.NAME,
+        command="report",
+        entry_points=[
+            command_handler("report", report.start),
+            # Reminders and nudges carry a button that opens exactly one item.
+            button(r"^rep:o:(\d+)$", report.chose_item),
+        ],
+        states={
+            report.CHOOSE_ORG: [button(r"^rep:org:(\d+)$", report.chose_organisation), cancel],
+            report.CHOOSE: [
+                button(r"^rep:o:(\d+)$", report.chose_item),
+                button(r"^rep:fix$", report.corrections),
+                cancel,
+            ],
+            report.CORRECT: [button(r"^rep:correct$", report_value.correct), cancel],
+            report.VALUE: [
+                MessageHandler(text, report_value.typed_value),
+                MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, report_value.not_a_number),
+                button(r"^rep:v:(\d+)$", report_value.pressed_value),
+                button(r"^rep:na$", report_value.not_applicable),
+                cancel,
+            ],
+            report.PICK: [button(r"^rep:pick:(\d+)$", report_value.picked), change, cancel],
+            report.NOTE: [
+                MessageHandler(text, report_value.typed_note),
+                button(r"^rep:nonote$", report_value.no_note),
+                cancel,
+            ],
+            report.NOTE_REQUIRED: [MessageHandler(text, report_value.typed_note), change, cancel],
+            report.CONFIRM: [button(r"^rep:save$", report_value.save), change, cancel],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )

@@ -1,0 +1,64 @@
+"""Keyboards of /missing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.keyboards import Translate
+from bot.services.completeness import Completeness
+
+
+def _b(t: Translate, key: str, data: str, **values: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t(key, **values), callback_data=data)
+
+
+def period_actions(t: Translate, found: Completeness) -> InlineKeyboardMarkup:
+    period = found.period
+    rows = []
+    if found.missing:
+        rows.append([_b(t, "missing.button.nudge", f"mis:nudge:{period}")])
+        rows.append([_b(t, "missing.button.extend", f"mis:ext:{period}")])
+    if not found.closed:
+        rows.append([_b(t, "missing.button.close", f"mis:close:{period}")])
+    rows.append([_b(t, "missing.button.periods", "mis:periods")])
+    return InlineKeyboardMarkup(rows)
+
+
+def periods(labels: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(text, callback_data=f"mis:p:{code}") for code, text in labels]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def extension_organisations(period: str, owing: Mapping[int, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(name, callback_data=f"mis:exo:{period}:{organisation}")]
+            for organisation, name in owing.items()
+        ]
+    )
+
+
+def extension_days(
+    t: Translate, period: str, organisation: int, choices: Sequence[int]
+) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _b(t, "missing.button.days", f"mis:exd:{period}:{organisation}:{d}", days=d)
+                for d in choices
+            ]
+        ]
+    )
+
+
+def confirm_close(t: Translate, period: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _b(t, "missing.button.close_yes", f"mis:closey:{period}"),
+                _b(t, "missing.button.back", f"mis:p:{period}"),
+            ]
+        ]
+    )

@@ -1,0 +1,161 @@
+"""/missing end to end with the example initiative: the overview, nudges only to those who owe
+(reporting contacts first), a nudge opening /report on its item, extensions, closing a period,
+the "who still owes" broadcast audience, and the small-number rule in /agenda."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from bot.services.initiative import apply_initiative
+from bot.services.initiative_file import load_initiative_file
+from storage.models import Indicator, IndicatorValue, Member, Organisation, Role
+from tests.conftest import RunningBot
+from tests.fake_telegram import FakeUser
+from tests.test_agenda import EXAMPLE
+from tests.test_reporting import partner
+
+# Two days after January's monthly figures were due (end of 5 February).
+FEB_7 = datetime(2026, 2, 7, 9, 0, tzinfo=UTC)
+CARITAS = "Caritasverband Neustadt e. V."
+
+
+async def example(bot: RunningBot) -> None:
+    bot.clock.now = FEB_7
+    async with bot.sessions.begin() as session:
+        await apply_initiative(session, load_initiative_file(EXAMPLE))
+
+
+async def reported(
+    bot: RunningBot, organisation: str, value: float, code: str = "kita-plaetze"
+) -> None:
+    async with bot.sessions.begin() as session:
+        indicator = await session.scalar(select(Indicator.id).where(Indicator.code == code))
+        org = await session.scalar(select(Organisation.id).where(Organisation.code == organisation))
+        session.add(
+            IndicatorValue(
+                indicator_id=indicator,
+                organisation_id=org,
+                period="2026-01",
+                value=value,
+                reported_at=datetime(2026, 2, 2, 10, tzinfo=UTC),
+            )
+        )
+
+
+async def contact(bot: RunningBot, user: FakeUser) -> None:
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(Member).where(Member.telegram_id == user.id).values(reporting_contact=True)
+        )
+
+
+async def test_missing_nudges_exactly_who_owes(bot: RunningBot) -> None:
+    await example(bot)
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    alex = await partner(bot, "Alex Arndt", "awo")
+    carl = await partner(bot, "Carl Caritas", "caritas")
+    cora = await partner(bot, "Cora Caritas", "caritas")
+    sam = await partner(bot, "Sam Stadt", "stadt")
+    await contact(bot, anna)
+    await reported(bot, "awo", 12)
+    await clara.send("/ausstehend")
+    overview = await clara.next_message()
+    assert overview.text.startswith(
+        "Januar 2026 · 1 von 8 Meldungen da (13 %), davon 1 pünktlich.\nEs fehlen:"
+    )
+    assert "• AWO Kreisverband Neustadt: Wartezeit auf ein Erstgespräch" in overview.text
+    assert f"• {CARITAS}: Neue Kita-Plätze, Wartezeit" in overview.text
+    await clara.press(overview, "⏰ Alle Säumigen erinnern")
+    done = await clara.next_message()
+    assert done.text.startswith("⏰ 4 Personen aus 3 Organisationen erinnert.")
+    nudge = await anna.next_message()
+    assert nudge.text.startswith("⏰ Für Januar 2026 fehlt von AWO Kreisverband Neustadt noch:")
+    assert nudge.buttons == [["Wartezeit auf ein Erstgespräch in der Familienberatung"]]
+    for user in (carl, cora):
+        assert len((await user.next_message()).buttons) == 2
+    assert "Stadt Neustadt" in (await sam.next_message()).text
+    await alex.expect_no_message()  # the AWO named Anna as its reporting contact
+    opened = await anna.press_and_read(nudge, nudge.buttons[0][0])
+    assert opened.startswith("Wartezeit auf ein Erstgespräch in der Familienberatung, Januar 2026.")
+    # Partners cannot nudge, extend or close.
+    answer = await anna.callback_answer(await anna.press_data(nudge, "mis:nudge:2026-01"))
+    assert answer["text"] == "Das dürfen nur Koordinator*innen."
+
+
+async def test_extension_and_closing_a_period(bot: RunningBot) -> None:
+    await example(bot)
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    carl = await partner(bot, "Carl Caritas", "caritas")
+    await clara.send("/ausstehend")
+    overview = await clara.next_message()
+    await clara.press(overview, "Frist verlängern")
+    await clara.next_event(kinds=("edit",))
+    await clara.press(overview, CARITAS)
+    await clara.next_event(kinds=("edit",))
+    await clara.press(overview, "+7 Tage")
+    await clara.next_event(kinds=("edit",))  # the overview gets its buttons back
+    assert "🔒 Zeitraum schließen" in [row[0] for row in overview.buttons]
+    extended = await clara.next_message()
+    assert extended.text == (
+        f"✅ Frist für {CARITAS} (Januar 2026) um 7 Tage verlängert, bis 12.02.2026."
+    )
+    await carl.send("/melden")
+    listing = await carl.next_message()
+    assert "Neue Kita-Plätze · Jan 2026 · fällig 12.02." in [row[0] for row in listing.buttons]
+    await carl.send("/abbrechen")
+    await carl.next_message()
+    await clara.press(overview, "🔒 Zeitraum schließen")
+    question = await clara.next_message()
+    assert question.text.startswith("Zeitraum Januar 2026 schließen?")
+    assert (
+        await clara.press_and_read(question, "Ja, schließen") == "🔒 Januar 2026 ist geschlossen."
+    )
+    await carl.send("/melden")
+    listing = await carl.next_message()
+    assert not any("Jan 2026" in row[0] for row in listing.buttons)
+    await clara.send("/ausstehend")
+    again = await clara.next_message()
+    assert "🔒 Dieser Zeitraum ist geschlossen." in again.text
+
+
+async def test_a_broadcast_to_everyone_who_still_owes(bot: RunningBot) -> None:
+    await example(bot)
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    eva = await partner(bot, "Eva Evangelisch", "ev-kirche")
+    mo = await partner(bot, "Mo Mehrgenerationenhaus", "mgh")
+    await reported(bot, "awo", 12)
+    await reported(bot, "awo", 3.5, code="wartezeit-beratung")
+    await clara.send("/rundruf")
+    question = await clara.next_message()
+    await clara.press_and_read(question, "Wer noch Meldungen schuldet")
+    await clara.press_and_read(question, "Januar 2026")
+    await clara.send("Bitte denken Sie an die Januar-Zahlen.")
+    ack = await clara.next_message()
+    await clara.press_and_read(ack, "Nein")
+    confirm = await clara.next_message()
+    assert "an 1 Personen (wer für Januar 2026 noch Meldungen schuldet)" in confirm.text
+    await clara.press_and_read(confirm, "✅ Senden")
+    assert "Januar-Zahlen" in (await eva.next_message()).text
+    await anna.expect_no_message()  # the AWO reported everything for January
+    await mo.expect_no_message()  # the MGH owes no monthly figures
+
+
+async def test_agenda_shows_the_initiatives_figure_from_three_organisations(
+    bot: RunningBot,
+) -> None:
+    await example(bot)
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    await reported(bot, "awo", 12)
+    await reported(bot, "caritas", 8)
+    await anna.send("/ziele")
+    assert "📊" not in (await anna.next_message()).text  # two organisations: hidden
+    await clara.send("/ziele")
+    assert "📊 Stand 20 Plätze, 4 % des Ziels" in (await clara.next_message()).text
+    await reported(bot, "stadt", 10)
+    await anna.send("/ziele")
+    assert "📊 Stand 30 Plätze, 6 % des Ziels" in (await anna.next_message()).text
