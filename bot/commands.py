@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "hilfe", None, "command.help", in_groups=True),
     Command("report", "melden", PARTNER_PLUS, "command.report"),
     Command("agenda", "ziele", MEMBERS, "command.agenda"),
+    Command("progress", "fortschritt", MEMBERS, "command.progress"),
     Command("news", "neuigkeiten", MEMBERS, "command.news"),
     Command("settings", "einstellungen", MEMBERS, "command.settings"),
     Command("mydata", "meinedaten", MEMBERS, "command.mydata"),

@@ -27,7 +27,19 @@ from bot.conversation_table import (
 )
 from bot.identity import load_identity
 from bot.runtime import Runtime
-from handlers import agenda, cancel, fallback, groups, help, members, missing, mydata, news, start
+from handlers import (
+    agenda,
+    cancel,
+    fallback,
+    groups,
+    help,
+    members,
+    missing,
+    mydata,
+    news,
+    progress,
+    start,
+)
 
 
 def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
@@ -54,6 +66,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^bcs:(\d+)$", news.show_status)),
         (0, button(r"^bcu:(\d+)$", news.show_unconfirmed)),
         (0, button(r"^news:(\d+)$", news.older)),
+        (0, button(r"^prg:(all|\d+)$", progress.chart)),
         (0, button(r"^mis:p:([\w-]+)$", missing.show_period)),
         (0, button(r"^mis:periods$", missing.choose_period)),
         (0, button(r"^mis:nudge:([\w-]+)$", missing.nudge)),
@@ -71,6 +84,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, command_handler("help", help.help_command)),
         (0, command_handler("agenda", agenda.agenda)),
         (0, command_handler("news", news.news)),
+        (0, command_handler("progress", progress.choose)),
         (0, command_handler("mydata", mydata.mydata)),
         (0, command_handler("members", members.show)),
         (0, command_handler("missing", missing.show_latest)),

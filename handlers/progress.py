@@ -1,0 +1,77 @@
+"""/progress (/fortschritt): progress charts as photos - the overview by level, or one
+indicator over time with the member's own organisation beside the initiative's figure."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.services import chart_data
+from bot.services.obligations import organisation_of
+from bot.services.reporting import COORDINATORS
+from storage.models import Role
+
+
+def _texts(context: BotContext, organisation: str):  # type: ignore[no-untyped-def]
+    from bot.charts import Texts
+
+    t = context.t
+    return Texts(
+        initiative=t("progress.initiative"),
+        own=organisation,
+        baseline=t("progress.baseline"),
+        target=t("progress.target"),
+        progress=t("progress.title"),
+        no_data=t("progress.no_data"),
+        levels={level: t(f"progress.level.{level}") for level in chart_data.LEVELS},
+    )
+
+
+async def choose(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    async with context.runtime.reads() as session:
+        choices = await chart_data.indicators(session, context.language)
+    if not choices:
+        await update.effective_message.reply_text(context.t("agenda.none"))
+        return
+    rows = [[InlineKeyboardButton(context.t("progress.button.overview"), callback_data="prg:all")]]
+    rows += [[InlineKeyboardButton(name, callback_data=f"prg:{i}")] for i, name in choices]
+    await update.effective_message.reply_text(
+        context.t("progress.asks"), reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+async def chart(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and context.matches and update.effective_message
+    member = context.member
+    if member is None:
+        await query.answer(context.t("start.stranger"), show_alert=True)
+        return
+    from bot import charts
+
+    chosen = context.matches[0].group(1)
+    coordinator = member.role in COORDINATORS
+    texts = _texts(context, member.organisation_name)
+    async with context.runtime.reads() as session:
+        if chosen == "all":
+            bars = await chart_data.overview(session, context.language, coordinator=coordinator)
+            render = partial(charts.overview_chart, bars, texts, context.language)
+            caption = context.t("progress.title")
+        else:
+            # Observers follow the initiative; their own organisation reports nothing.
+            own = None
+            if member.role is not Role.OBSERVER:
+                own = await organisation_of(session, member.organisation_code)
+            series = await chart_data.series(
+                session, int(chosen), context.language, organisation_id=own, coordinator=coordinator
+            )
+            render = partial(charts.indicator_chart, series, texts, context.language)
+            caption = series.name
+    await query.answer()
+    # Drawing takes a moment of CPU: off the event loop, so other members are not kept waiting.
+    png = await asyncio.to_thread(render)
+    await update.effective_message.reply_photo(png, caption=caption)
