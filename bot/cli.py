@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -84,6 +85,23 @@ def _parser() -> argparse.ArgumentParser:
     completeness.add_argument(
         "--period", metavar="P", help="e.g. 2026-11, 2026-W48, 2026-Q4 (default: the latest due)"
     )
+    export = commands.add_parser(
+        "export", parents=[common], help="write reported values to a CSV or XLSX file"
+    )
+    export.add_argument("--what", choices=["values"], default="values")
+    export.add_argument("--format", choices=["csv", "xlsx"], required=True, dest="file_format")
+    export.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    export.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    export.add_argument("--all-revisions", action="store_true", help="also earlier revisions")
+    export.add_argument("--lang", choices=["de", "en"], help="numbers and dates (initiative's)")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    importing = commands.add_parser(
+        "import", parents=[common], help="read values from a CSV or XLSX file"
+    )
+    importing.add_argument("what", choices=["values"])
+    importing.add_argument("file", type=Path, metavar="FILE")
+    importing.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+    importing.add_argument("--lang", choices=["de", "en"], help="how numbers are written")
     invite = commands.add_parser(
         "invite",
         parents=[common],
@@ -151,6 +169,26 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
         return await completeness_command(settings, args.period)
 
+    async def export() -> int:
+        from bot.data_cli import export_command
+
+        return await export_command(
+            settings,
+            file_format=args.file_format,
+            out=args.out,
+            since=args.since,
+            until=args.until,
+            all_revisions=args.all_revisions,
+            language=args.lang,
+        )
+
+    async def import_() -> int:
+        from bot.data_cli import import_command
+
+        return await import_command(
+            settings, file=args.file, dry_run=args.dry_run, language=args.lang
+        )
+
     async def worker() -> None:
         from bot.worker import run_worker
 
@@ -164,6 +202,8 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         "initiative": initiative_apply,
         "invite": invite,
         "completeness": completeness,
+        "export": export,
+        "import": import_,
     }
     try:
         code = asyncio.run(commands[args.command]())

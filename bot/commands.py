@@ -52,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("broadcast", "rundruf", COORDINATOR_PLUS, "command.broadcast"),
     Command("missing", "ausstehend", COORDINATOR_PLUS, "command.missing"),
     Command("members", "mitglieder", COORDINATOR_PLUS, "command.members"),
+    Command("export", None, COORDINATOR_PLUS, "command.export"),
     Command("invite", "einladen", COORDINATOR_PLUS, "command.invite"),
 )
 

@@ -30,6 +30,7 @@ from bot.runtime import Runtime
 from handlers import (
     agenda,
     cancel,
+    export,
     fallback,
     groups,
     help,
@@ -67,6 +68,9 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^bcu:(\d+)$", news.show_unconfirmed)),
         (0, button(r"^news:(\d+)$", news.older)),
         (0, button(r"^prg:(all|\d+)$", progress.chart)),
+        (0, button(r"^exp:(values)$", export.chose_what)),
+        (0, button(r"^exp:(values):(csv|xlsx)$", export.chose_format)),
+        (0, button(r"^exp:(values):(csv|xlsx):(this|last|all)$", export.send_file)),
         (0, button(r"^mis:p:([\w-]+)$", missing.show_period)),
         (0, button(r"^mis:periods$", missing.choose_period)),
         (0, button(r"^mis:nudge:([\w-]+)$", missing.nudge)),
@@ -88,6 +92,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, command_handler("mydata", mydata.mydata)),
         (0, command_handler("members", members.show)),
         (0, command_handler("missing", missing.show_latest)),
+        (0, command_handler("export", export.start)),
         (0, command_handler("cancel", cancel.cancel)),
         (
             0,

@@ -1,0 +1,128 @@
+"""Exports of reported values (DESIGN section 4): one row per value, columns with stable English
+codes so a file can be edited and imported back; numbers and dates in the reader's language.
+
+A value belongs to the range when its period overlaps it: "2026" holds every figure about
+2026, whenever it was reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.services.outbox import local_zone
+from bot.services.periods import Period
+from bot.services.table_files import Value, write_csv, write_xlsx
+from storage.models import Indicator, IndicatorValue, Member, Organisation, ValueSource
+
+VALUE_COLUMNS = (
+    "indicator",
+    "organisation",
+    "period",
+    "value",
+    "not_applicable",
+    "unit",
+    "note",
+    "revision",
+    "reported_at",
+    "reported_by",
+    "source",
+    "indicator_name",
+    "organisation_name",
+)
+FORMATS = ("csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class Export:
+    columns: tuple[str, ...]
+    rows: list[list[Value]]
+    zone: ZoneInfo
+
+    def file(self, file_format: str, language: str, title: str) -> bytes:
+        if file_format == "xlsx":
+            return write_xlsx(self.columns, self.rows, sheet_title=title, zone=self.zone)
+        return write_csv(self.columns, self.rows, language, self.zone)
+
+
+async def values(
+    session: AsyncSession,
+    *,
+    language: str,
+    on_behalf: str,
+    since: date | None = None,
+    until: date | None = None,
+    all_revisions: bool = False,
+) -> Export:
+    """Reported values whose period overlaps [since, until]; the latest revision of each unless
+    `all_revisions`. `on_behalf` is how the reader's language says "entered on behalf"."""
+    reporter = aliased(Organisation)
+    query = (
+        select(IndicatorValue, Indicator, Organisation, reporter.name)
+        .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+        .join(Organisation, Organisation.id == IndicatorValue.organisation_id)
+        .outerjoin(Member, Member.id == IndicatorValue.reported_by)
+        .outerjoin(reporter, reporter.id == Member.organisation_id)
+        .order_by(Indicator.position, Indicator.code, IndicatorValue.period, Organisation.code)
+        .order_by(IndicatorValue.revision)
+    )
+    if not all_revisions:
+        latest = aliased(IndicatorValue)
+        query = query.where(
+            IndicatorValue.revision
+            == select(func.max(latest.revision))
+            .where(
+                latest.indicator_id == IndicatorValue.indicator_id,
+                latest.organisation_id == IndicatorValue.organisation_id,
+                latest.period == IndicatorValue.period,
+            )
+            .scalar_subquery()
+        )
+    english = language == "en"
+    rows: list[list[Value]] = []
+    for value, indicator, organisation, reporter_name in await session.execute(query):
+        period = Period.parse(value.period)
+        if (since and period.last_day < since) or (until and period.first_day > until):
+            continue
+        rows.append(
+            [
+                indicator.code,
+                organisation.code,
+                value.period,
+                _typed(value.value, indicator.type),
+                value.not_applicable,
+                indicator.unit,
+                value.note,
+                value.revision,
+                value.reported_at,
+                _reported_by(value.source, reporter_name or "", on_behalf),
+                value.source,
+                indicator.name_en if english else indicator.name_de,
+                organisation.name,
+            ]
+        )
+    return Export(VALUE_COLUMNS, rows, await local_zone(session))
+
+
+def _typed(value: float | None, kind: str) -> Value:
+    """Whole numbers as integers (`12`, not `12.0`); yes/no as booleans (ja/nein)."""
+    if value is None:
+        return None
+    if kind == "boolean":
+        return bool(value)
+    if kind in ("integer", "scale") or value.is_integer():
+        return int(value)
+    return value
+
+
+def _reported_by(source: str, organisation: str, on_behalf: str) -> str:
+    if source == ValueSource.ON_BEHALF:
+        return on_behalf
+    if source == ValueSource.IMPORT:
+        return ""
+    return organisation

@@ -1,0 +1,208 @@
+"""Importing values from CSV or XLSX (DESIGN section 4): the export's own format or a simple
+one (indicator, organisation, period, value). Every row is checked like chat input, except
+that past and closed periods are allowed; nothing is written unless every row is valid.
+Imported values are marked as such: they count as reported, without an on-time status.
+
+A row equal to what is stored (the same revision, or else the latest) changes nothing, so an
+exported file imported back leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.number_reader import Ambiguous, Kind, Rejected, Spec, read_value, validate
+from bot.services.periods import Period
+from bot.services.table_reader import CellValue, Table
+from storage.models import Indicator, IndicatorValue, Organisation, ValueSource
+
+REQUIRED = ("indicator", "organisation", "period")
+# (column, problem code, detail): how row checks report what is wrong.
+Report = Callable[..., None]
+# (indicator, organisation, period) -> revision -> (value or None, note)
+Stored = dict[tuple[int, int, str], dict[int, tuple[float | None, str]]]
+TRUE = {"ja", "yes", "true", "wahr", "1", "x"}
+MAX_NOTE = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str | None
+    code: str
+    detail: str = ""
+
+
+@dataclass
+class Outcome:
+    rows: int = 0
+    written: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    indicator: Indicator
+    organisation_id: int
+    period: str
+    value: float | None
+    note: str
+    revision: int | None
+
+
+async def import_values(
+    session: AsyncSession, table: Table, *, language: str, now: datetime, dry_run: bool = False
+) -> Outcome:
+    outcome = Outcome(rows=len(table.rows))
+    missing = [c for c in (*REQUIRED, "value") if c not in table.columns]
+    if missing and not ("not_applicable" in table.columns and missing == ["value"]):
+        outcome.problems.append(Problem(1, missing[0], "missing_column"))
+        return outcome
+    indicators = {i.code: i for i in (await session.scalars(select(Indicator))).all()}
+    organisations = dict((await session.execute(select(Organisation.code, Organisation.id))).all())
+    entries = []
+    for row in table.rows:
+        entry = _entry(row.number, row.cells, indicators, organisations, language, outcome)
+        if entry is not None:
+            entries.append(entry)
+    if outcome.problems:
+        return outcome
+    stored = await _stored(session)
+    for entry in entries:
+        key = (entry.indicator.id, entry.organisation_id, entry.period)
+        revisions = stored.setdefault(key, {})
+        same = revisions.get(entry.revision) if entry.revision else None
+        latest = revisions[max(revisions)] if revisions else None
+        if (same or latest) == (entry.value, entry.note):
+            outcome.unchanged += 1
+            continue
+        revision = max(revisions, default=0) + 1
+        revisions[revision] = (entry.value, entry.note)
+        outcome.written += 1
+        if not dry_run:
+            session.add(
+                IndicatorValue(
+                    indicator_id=entry.indicator.id,
+                    organisation_id=entry.organisation_id,
+                    period=entry.period,
+                    value=entry.value,
+                    not_applicable=entry.value is None,
+                    note=entry.note,
+                    revision=revision,
+                    reported_by=None,
+                    source=ValueSource.IMPORT,
+                    reported_at=now,
+                )
+            )
+    return outcome
+
+
+def _entry(
+    number: int,
+    cells: dict[str, CellValue],
+    indicators: dict[str, Indicator],
+    organisations: dict[str, int],
+    language: str,
+    outcome: Outcome,
+) -> _Entry | None:
+    def problem(column: str | None, code: str, detail: object = "") -> None:
+        outcome.problems.append(Problem(number, column, code, str(detail)))
+
+    text = {c: ("" if cells.get(c) is None else str(cells.get(c)).strip()) for c in REQUIRED}
+    indicator = indicators.get(text["indicator"])
+    if indicator is None:
+        problem("indicator", "unknown_indicator", text["indicator"])
+    organisation = organisations.get(text["organisation"])
+    if organisation is None:
+        problem("organisation", "unknown_organisation", text["organisation"])
+    try:
+        period = Period.parse(text["period"])
+    except ValueError:
+        problem("period", "bad_period", text["period"])
+        return None
+    if indicator is None or organisation is None:
+        return None
+    if period.frequency != indicator.frequency:
+        problem("period", "wrong_frequency", text["period"])
+        return None
+    value = _value(cells, indicator, language, problem)
+    note = "" if cells.get("note") is None else str(cells.get("note")).strip()
+    if len(note) > MAX_NOTE:
+        problem("note", "note_too_long", len(note))
+    revision = cells.get("revision")
+    if value is False or len(note) > MAX_NOTE:
+        return None
+    return _Entry(
+        indicator=indicator,
+        organisation_id=organisation,
+        period=period.code,
+        value=value,
+        note=note,
+        revision=_revision(revision),
+    )
+
+
+def _revision(cell: CellValue) -> int | None:
+    """The revision column of an export: a number in XLSX, text in CSV; else none."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return int(cell)
+    if isinstance(cell, str) and cell.strip().isdigit():
+        return int(cell.strip())
+    return None
+
+
+def _value(
+    cells: dict[str, CellValue], indicator: Indicator, language: str, problem: object
+) -> float | bool | None:
+    """The checked value; None for "not applicable"; False after reporting a problem."""
+    report = problem  # a callable(column, code, detail)
+    assert callable(report)
+    flag = cells.get("not_applicable")
+    if flag is True or (isinstance(flag, str) and flag.strip().lower() in TRUE):
+        return None
+    raw = cells.get("value")
+    spec = Spec(Kind(indicator.type), indicator.min_value, indicator.max_value)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        report("value", "missing_value")
+        return False
+    if isinstance(raw, bool):
+        raw = 1.0 if raw else 0.0
+    answer = (
+        validate(float(raw), spec)
+        if isinstance(raw, int | float)
+        else read_value(str(raw), spec, language)
+    )
+    if isinstance(answer, Rejected):
+        report("value", "bad_value", f"{raw}: {answer.reason.value}")
+        return False
+    if isinstance(answer, Ambiguous):
+        report("value", "ambiguous_value", raw)
+        return False
+    return answer.value
+
+
+async def _stored(session: AsyncSession) -> Stored:
+    rows = await session.execute(
+        select(
+            IndicatorValue.indicator_id,
+            IndicatorValue.organisation_id,
+            IndicatorValue.period,
+            IndicatorValue.revision,
+            IndicatorValue.value,
+            IndicatorValue.not_applicable,
+            IndicatorValue.note,
+        )
+    )
+    stored: Stored = {}
+    for indicator, organisation, period, revision, value, not_applicable, note in rows:
+        stored.setdefault((indicator, organisation, period), {})[revision] = (
+            None if not_applicable else value,
+            note,
+        )
+    return stored
