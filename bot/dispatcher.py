@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+# A claimer starts sending rows only in the first part of its lease, so a slow round never
+# sends a row another process took over after the lease ran out.
+LEASE_SHARE = 0.5
 # Runs in its own transaction after each round that sent something, e.g. to tell a broadcast's
 # author that it is done. What it enqueues goes out in a later round.
 RoundHook = Callable[[AsyncSession, datetime], Awaitable[object]]
@@ -95,7 +98,13 @@ class Dispatcher:
         if not claimed:
             return 0
         slots = asyncio.Semaphore(self.pacing.in_flight)
+        # Rows whose lease ran out may already be another claimer's: never start sending one.
+        # Those left over stay `sending` until the lease passes, then anyone takes them.
+        stop_at = now + self.pacing.lease * LEASE_SHARE
         for row in claimed:
+            if self.clock() >= stop_at:
+                log.warning("lease nearly over: the rest of this batch is left to the next round")
+                break
             await self._unrecorded.acquire()
             if row.chat_id is None or row.blocked:
                 state = DeliveryState.BLOCKED if row.blocked else DeliveryState.FAILED
