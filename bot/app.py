@@ -16,6 +16,7 @@ from bot.menus import publish_menus
 from bot.persistence import Clock, DatabasePersistence
 from bot.rate_limit import RetryingRateLimiter
 from bot.registry import register_handlers
+from bot.reminder_messages import register_hooks
 from bot.runtime import RUNTIME_KEY, Runtime, utc_now
 from bot.update_processor import PerUserUpdateProcessor
 from storage.engine import make_engine, make_sessionmaker
@@ -73,6 +74,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     )
     application.bot_data[RUNTIME_KEY] = runtime
     register_handlers(application, runtime)
+    register_hooks(runtime.translator)
     register_jobs(application)
     application.add_error_handler(on_error)
     return application

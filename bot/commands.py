@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cancel", "abbrechen", MEMBERS, "command.cancel"),
     Command("broadcast", "rundruf", COORDINATOR_PLUS, "command.broadcast"),
     Command("missing", "ausstehend", COORDINATOR_PLUS, "command.missing"),
+    Command("reminders", "erinnerungen", COORDINATOR_PLUS, "command.reminders"),
     Command("members", "mitglieder", COORDINATOR_PLUS, "command.members"),
     Command("export", None, COORDINATOR_PLUS, "command.export"),
     Command("invite", "einladen", COORDINATOR_PLUS, "command.invite"),

@@ -9,10 +9,13 @@ from datetime import timedelta
 from bot.context import BotApplication, BotContext
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services.obligations import ensure_obligations
+from bot.services.schedules import run_due
 
 log = logging.getLogger(__name__)
 
 OBLIGATIONS_EVERY = timedelta(hours=1)
+# Reminders are minute-precise at most; a look every 30 seconds keeps them on time.
+SCHEDULES_EVERY = timedelta(seconds=30)
 
 
 async def write_obligations(context: BotContext) -> None:
@@ -25,8 +28,20 @@ async def write_obligations(context: BotContext) -> None:
         log.info("%d new reporting obligations", created)
 
 
+async def run_schedules(context: BotContext) -> None:
+    runtime = context.bot_data[RUNTIME_KEY]
+    assert isinstance(runtime, Runtime)
+    async with runtime.sessions.begin() as session:
+        fired = await run_due(session, runtime.clock())
+    if fired:
+        runtime.outbox_wake.set()
+
+
 def register_jobs(application: BotApplication) -> None:
     assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        run_schedules, interval=SCHEDULES_EVERY, first=timedelta(seconds=2)
+    )
     application.job_queue.run_repeating(
         write_obligations, interval=OBLIGATIONS_EVERY, first=timedelta(seconds=5)
     )

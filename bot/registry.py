@@ -39,6 +39,7 @@ from handlers import (
     mydata,
     news,
     progress,
+    reminders,
     start,
 )
 
@@ -68,6 +69,9 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^bcu:(\d+)$", news.show_unconfirmed)),
         (0, button(r"^news:(\d+)$", news.older)),
         (0, button(r"^prg:(all|\d+)$", progress.chart)),
+        (0, button(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp)),
+        (0, button(r"^rem:(pause|resume):(\d+)$", reminders.pause)),
+        (0, button(r"^rem:rsvp:(\d+)$", reminders.show_answers)),
         (0, button(r"^exp:(values)$", export.chose_what)),
         (0, button(r"^exp:(values):(csv|xlsx)$", export.chose_format)),
         (0, button(r"^exp:(values):(csv|xlsx):(this|last|all)$", export.send_file)),
@@ -93,6 +97,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, command_handler("members", members.show)),
         (0, command_handler("missing", missing.show_latest)),
         (0, command_handler("export", export.start)),
+        (0, command_handler("reminders", reminders.show)),
         (0, command_handler("cancel", cancel.cancel)),
         (
             0,

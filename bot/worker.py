@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Sequence
@@ -16,7 +17,10 @@ from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook
 from bot.i18n import Translator
+from bot.jobs import SCHEDULES_EVERY
+from bot.reminder_messages import register_hooks
 from bot.runtime import utc_now
+from bot.services.schedules import run_due
 from storage.engine import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -81,14 +85,37 @@ async def dispatch_until(
 
 
 async def run_worker(settings: Settings) -> None:
-    """`gwbot worker`: the dispatcher (and later the scheduler) without receiving updates."""
+    """`gwbot worker`: the outbox dispatcher and the schedule engine, without updates."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    translator = Translator(settings.bot.default_language)
+    register_hooks(translator)
+    sessions = make_sessionmaker(engine)
     try:
-        hooks = round_hooks(Translator(settings.bot.default_language))
-        await dispatch_until(settings, make_sessionmaker(engine), utc_now, stop, hooks)
+        await asyncio.gather(
+            dispatch_until(settings, sessions, utc_now, stop, round_hooks(translator)),
+            schedule_until(sessions, utc_now, stop),
+        )
     finally:
         await engine.dispose()
+
+
+async def schedule_until(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    stop: asyncio.Event,
+    every: float = SCHEDULES_EVERY.total_seconds(),
+) -> None:
+    """The schedule engine without PTB's JobQueue (`gwbot worker`): the same pass as `run`'s
+    job; both may run at once, the database decides who fires what."""
+    while not stop.is_set():
+        try:
+            async with sessions.begin() as session:
+                await run_due(session, clock())
+        except Exception:  # a database restart must not end the loop
+            log.exception("schedule pass failed; trying again")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)

@@ -20,6 +20,7 @@ from storage.models.initiative import (
 from storage.models.outbox import Delivery, DeliveryState
 from storage.models.people import AuditEntry, Invite, Member, Organisation
 from storage.models.reporting import IndicatorValue, Obligation, ValueSource
+from storage.models.schedules import Rsvp, ScheduleRun
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -44,7 +45,9 @@ __all__ = [
     "Origin",
     "ProcessedUpdate",
     "Role",
+    "Rsvp",
     "Schedule",
+    "ScheduleRun",
     "UserData",
     "ValueSource",
     "utcnow",

@@ -1,0 +1,49 @@
+"""How meeting and custom reminders read, and the hooks that send them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.i18n import LANGUAGES, Translator
+from bot.services import schedules
+from bot.services.outbox import Button, OutgoingMessage
+from storage.models import Schedule
+
+
+def rsvp_data(schedule_id: int, day: date, answer: str) -> str:
+    return f"rsvp:{schedule_id}:{day:%Y%m%d}:{answer}"
+
+
+def render(translator: Translator):  # type: ignore[no-untyped-def]
+    def messages(schedule: Schedule, day: date) -> dict[str, OutgoingMessage]:
+        result = {}
+        for language in LANGUAGES:
+            text = schedule.text_en if language == "en" and schedule.text_en else schedule.text_de
+            key = "reminders.meeting" if schedule.kind == "meeting" else "reminders.custom"
+            buttons = []
+            if schedule.kind == "meeting":
+                buttons = [
+                    [
+                        Button(
+                            text=translator.t(language, "reminders.button.yes"),
+                            data=rsvp_data(schedule.id, day, "yes"),
+                        ),
+                        Button(
+                            text=translator.t(language, "reminders.button.no"),
+                            data=rsvp_data(schedule.id, day, "no"),
+                        ),
+                    ]
+                ]
+            result[language] = OutgoingMessage(
+                text=translator.t(language, key, text=text), buttons=buttons
+            )
+        return result
+
+    return messages
+
+
+def register_hooks(translator: Translator) -> None:
+    """Meeting and custom reminders; later features register `pulse`, `digest`, ..."""
+    hook = schedules.reminder_hook(render(translator))
+    schedules.register("meeting", hook)
+    schedules.register("custom", hook)

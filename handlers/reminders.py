@@ -1,0 +1,127 @@
+"""/reminders (/erinnerungen) for coordinators: the schedules, pause and resume, who comes to
+the meetings; and the RSVP buttons of meeting reminders for everyone they reached."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.formatting import format_date, split_message
+from bot.services import reminders as service
+from bot.services.outbox import local_zone
+from bot.services.recurrence import describe
+
+
+def _keyboard(context: BotContext, items: list[service.Reminder]) -> InlineKeyboardMarkup:
+    rows = []
+    for item in items:
+        if item.kind == "reporting":
+            continue
+        action = "resume" if item.paused else "pause"
+        label = context.t(f"reminders.button.{action}", code=item.code)
+        rows.append([InlineKeyboardButton(label, callback_data=f"rem:{action}:{item.id}")])
+        if item.kind == "meeting":
+            label = context.t("reminders.button.answers", code=item.code)
+            rows.append([InlineKeyboardButton(label, callback_data=f"rem:rsvp:{item.id}")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def show(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    service.require_coordinator(context.member)
+    text, markup = await _listing(context)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def _listing(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    async with context.runtime.reads() as session:
+        items = await service.reminders(session, context.language)
+        zone = await local_zone(session)
+    lines = [context.t("reminders.title" if items else "reminders.none")]
+    for item in items:
+        when = (
+            describe(item.rrule, context.language)
+            if item.rrule
+            else context.t("reminders.by_due_dates")
+        )
+        state = (
+            context.t("reminders.paused")
+            if item.paused
+            else _next(context, item.next_fire_at, zone)
+        )
+        lines.append(
+            context.t(
+                "reminders.line",
+                code=item.code,
+                kind=context.t(f"reminders.kind.{item.kind}"),
+                when=when,
+                state=state,
+                text=item.text,
+            )
+        )
+    return "\n".join(lines), _keyboard(context, items)
+
+
+def _next(context: BotContext, moment: datetime | None, zone: object) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone)  # type: ignore[arg-type]
+    return context.t(
+        "reminders.next", date=format_date(local.date(), context.language), time=f"{local:%H:%M}"
+    )
+
+
+async def pause(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and context.matches
+    paused = context.matches[0].group(1) == "pause"
+    async with context.runtime.sessions.begin() as session:
+        await service.pause(
+            session,
+            context.member,
+            int(context.matches[0].group(2)),
+            paused,
+            context.runtime.clock(),
+        )
+    text, markup = await _listing(context)
+    await query.answer(context.t("reminders.paused_now" if paused else "reminders.resumed_now"))
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def show_answers(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and context.matches and update.effective_message
+    service.require_coordinator(context.member)
+    async with context.runtime.reads() as session:
+        days = await service.answers(session, int(context.matches[0].group(1)))
+    lines = [context.t("reminders.answers_none")] if not days else []
+    for day in days:
+        lines.append(
+            context.t(
+                "reminders.answers",
+                date=format_date(day.day, context.language),
+                coming=len(day.coming),
+                not_coming=len(day.not_coming),
+                names=", ".join(day.coming) or "–",
+            )
+        )
+    await query.answer()
+    for part in split_message("\n".join(lines)):
+        await update.effective_message.reply_text(part)
+
+
+async def rsvp(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and context.matches
+    schedule, day, reply = context.matches[0].groups()
+    try:
+        meeting = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+    except ValueError:
+        meeting = date.min  # a forged button: no meeting was on that day, refused below
+    async with context.runtime.sessions.begin() as session:
+        await service.rsvp(
+            session, context.member, int(schedule), meeting, reply, context.runtime.clock()
+        )
+    await query.answer(context.t(f"reminders.rsvp_{reply}"))

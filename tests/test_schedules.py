@@ -1,0 +1,181 @@
+"""The schedule engine on SQLite and PostgreSQL with a controlled clock: meeting reminders at
+their local time, caught up once after downtime, pause and resume, two engines at once firing
+once, RSVPs end to end, and /erinnerungen."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import DatabaseSettings
+from bot.i18n import Translator
+from bot.reminder_messages import register_hooks
+from bot.services import schedules
+from bot.services.initiative import apply_initiative
+from bot.services.initiative_file import load_initiative_file
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import upgrade_database
+from storage.models import Delivery, Member, Organisation, Role, Schedule, ScheduleRun
+from tests.conftest import RunningBot
+from tests.test_reporting import partner
+
+INITIATIVE = """
+[initiative]
+name = "Test"
+timezone = "Europe/Berlin"
+default_language = "de"
+start = 2026-01-01
+
+[[organisations]]
+code = "awo"
+name = "AWO"
+
+[[reminders]]
+code = "steuerungsrunde"
+kind = "meeting"
+rrule = "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;BYHOUR=9;BYMINUTE=0"
+starts = 2026-01-13
+audience = { roles = ["partner", "coordinator"] }
+text = { de = "Steuerungsrunde heute 10 Uhr, Rathaus Raum 2", en = "Steering meeting today 10:00" }
+"""
+# A Monday evening in March (winter time); the meeting is on Tuesday 10 March at 09:00 local.
+MONDAY = datetime(2026, 3, 9, 18, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sessions(
+    database: DatabaseSettings, tmp_path: Path
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    await upgrade_database(database.url, schema=database.schema_name)
+    engine = make_engine(database.url, schema=database.schema_name)
+    path = tmp_path / "initiative.toml"
+    path.write_text(textwrap.dedent(INITIATIVE), encoding="utf-8")
+    maker = make_sessionmaker(engine)
+    async with maker.begin() as session:
+        await apply_initiative(session, load_initiative_file(path))
+        awo = await session.scalar(select(Organisation).where(Organisation.code == "awo"))
+        for number, role in enumerate((Role.PARTNER, Role.PARTNER, Role.OBSERVER)):
+            session.add(
+                Member(
+                    telegram_id=500 + number,
+                    display_name=f"M{number}",
+                    organisation=awo,
+                    role=role.value,
+                    language="de",
+                )
+            )
+    register_hooks(Translator("de"))
+    yield maker
+    await engine.dispose()
+
+
+async def tick(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    async with sessions.begin() as session:
+        return await schedules.run_due(session, now)
+
+
+async def runs(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[datetime, int]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(ScheduleRun.occurrence, ScheduleRun.recipients).order_by(ScheduleRun.id)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_meeting_reminders_keep_local_time_and_catch_up_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    assert await tick(sessions, MONDAY) == 0  # the engine learns the next time: Tuesday 09:00
+    async with sessions() as session:
+        first = await session.scalar(select(Schedule.next_fire_at))
+    assert first == datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    assert await tick(sessions, datetime(2026, 3, 10, 8, 0, tzinfo=UTC)) == 1
+    assert await tick(sessions, datetime(2026, 3, 10, 8, 1, tzinfo=UTC)) == 0  # once
+    # The clocks go forward on 29 March: 24 March is 08:00 UTC, 7 April 07:00 UTC, both 09:00
+    # in Berlin.
+    async with sessions() as session:
+        assert await session.scalar(select(Schedule.next_fire_at)) == datetime(
+            2026, 3, 24, 8, 0, tzinfo=UTC
+        )
+    assert await tick(sessions, datetime(2026, 3, 24, 8, 0, tzinfo=UTC)) == 1
+    async with sessions() as session:
+        assert await session.scalar(select(Schedule.next_fire_at)) == datetime(
+            2026, 4, 7, 7, 0, tzinfo=UTC
+        )
+    # Down for six weeks: the three missed meetings are caught up once, not three times.
+    assert await tick(sessions, datetime(2026, 5, 6, 12, 0, tzinfo=UTC)) == 1
+    assert await tick(sessions, datetime(2026, 5, 6, 12, 5, tzinfo=UTC)) == 0
+    async with sessions() as session:
+        assert await session.scalar(select(Schedule.next_fire_at)) == datetime(
+            2026, 5, 19, 7, 0, tzinfo=UTC
+        )
+        deliveries = (await session.scalars(select(Delivery))).all()
+    assert [r[1] for r in await runs(sessions)] == [2, 2, 2]  # partners and coordinators
+    assert len(deliveries) == 6
+    assert deliveries[0].payload["text"] == "📅 Steuerungsrunde heute 10 Uhr, Rathaus Raum 2"
+    assert [b["text"] for b in deliveries[0].payload["buttons"][0]] == [
+        "✅ Ich komme",
+        "Ich komme nicht",
+    ]
+
+
+async def test_pause_and_resume(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await tick(sessions, MONDAY)
+    async with sessions.begin() as session:
+        await session.execute(update(Schedule).values(paused=True))
+    assert await tick(sessions, datetime(2026, 3, 10, 8, 0, tzinfo=UTC)) == 0
+    async with sessions.begin() as session:
+        await session.execute(update(Schedule).values(paused=False, next_fire_at=None))
+    # Resumed a week later: the paused meeting is not sent late; the next one comes.
+    assert await tick(sessions, datetime(2026, 3, 17, 12, 0, tzinfo=UTC)) == 0
+    assert await tick(sessions, datetime(2026, 3, 24, 8, 0, tzinfo=UTC)) == 1
+    assert [r[0] for r in await runs(sessions)] == [datetime(2026, 3, 24, 8, 0, tzinfo=UTC)]
+
+
+async def test_two_engines_at_once_fire_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await tick(sessions, MONDAY)
+    due = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    results = await asyncio.gather(*(tick(sessions, due) for _ in range(4)))
+    assert sum(results) == 1
+    async with sessions() as session:
+        assert await session.scalar(select(func.count(Delivery.id))) == 2
+
+
+async def test_rsvp_and_the_reminder_list_in_chat(bot: RunningBot) -> None:
+    from tests.test_reporting import example
+
+    await example(bot)
+    bot.clock.now = datetime(2026, 1, 26, 18, 0, tzinfo=UTC)  # the evening before a meeting
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    olga = await partner(bot, "Olga Obs", "awo", role=Role.OBSERVER)
+    (job,) = [j for j in bot.application.job_queue.jobs() if j.name == "run_schedules"]  # type: ignore[union-attr]
+    await job.run(bot.application)  # learns the next times
+    bot.clock.now = datetime(2026, 1, 27, 8, 0, tzinfo=UTC)  # Tuesday 09:00 in Berlin
+    await job.run(bot.application)
+    reminder = await anna.next_message()
+    assert reminder.text.startswith("📅 Heute um 10 Uhr ist Steuerungsrunde im Rathaus")
+    answer = await anna.callback_answer(await anna.press(reminder, "✅ Ich komme"))
+    assert answer["text"] == "Danke, eingetragen: Sie kommen."
+    refused = await olga.callback_answer(
+        await olga.press_data(reminder, reminder.button_data("✅ Ich komme") or "")
+    )
+    assert refused["text"] == "Diese Erinnerung ging nicht an Sie."
+    await clara.next_message()  # the coordinator is in the audience too
+    await clara.send("/erinnerungen")
+    listing = await clara.next_message()
+    assert "steuerungsrunde · Treffen · alle 2 Wochen dienstags, 9:00" in listing.text
+    await clara.press(listing, "Zusagen: steuerungsrunde")
+    answers = await clara.next_message()
+    assert answers.text == "27.01.2026: 1 kommen, 0 nicht. Es kommen: Anna Berger"
+    paused = await clara.press_and_read(listing, "⏸ steuerungsrunde pausieren")
+    assert "steuerungsrunde · Treffen · alle 2 Wochen dienstags, 9:00 · ⏸ pausiert" in paused
+    await anna.send("/erinnerungen")
+    assert "nicht für Ihre Rolle" in (await anna.next_message()).text
