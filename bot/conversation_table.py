@@ -31,6 +31,7 @@ from handlers import (
     fallback,
     invite,
     joining,
+    reminder_add,
     report,
     report_value,
     settings,
@@ -207,6 +208,42 @@ def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             ],
             report.NOTE_REQUIRED: [MessageHandler(text, report_value.typed_note), change, cancel],
             report.CONFIRM: [button(r"^rep:save$", report_value.save), change, cancel],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
+def reminder_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    cancel = button(r"^radd:cancel$", reminder_add.cancel)
+    return persistent_conversation(
+        name=reminder_add.NAME,
+        command="reminders",
+        entry_points=[button(r"^rem:add$", reminder_add.start)],
+        states={
+            reminder_add.KIND: [
+                button(r"^radd:kind:(meeting|custom)$", reminder_add.chose_kind),
+                cancel,
+            ],
+            reminder_add.RHYTHM: [
+                button(r"^radd:every:([1-4])$", reminder_add.chose_every),
+                button(r"^radd:monthly$", reminder_add.ask_nth),
+                cancel,
+            ],
+            reminder_add.NTH: [button(r"^radd:nth:(-1|[1-4])$", reminder_add.chose_nth), cancel],
+            reminder_add.WEEKDAY: [
+                button(r"^radd:day:([0-6])$", reminder_add.chose_weekday),
+                cancel,
+            ],
+            reminder_add.HOUR: [button(r"^radd:hour:(\d{1,2})$", reminder_add.chose_hour), cancel],
+            reminder_add.AUDIENCE: [
+                button(r"^radd:aud:(all|partners|coordinators)$", reminder_add.chose_audience),
+                cancel,
+            ],
+            reminder_add.TEXT: [
+                MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, reminder_add.got_text)
+            ],
+            reminder_add.CONFIRM: [button(r"^radd:save$", reminder_add.save), cancel],
         },
         fallbacks=_conversation_fallbacks(),
         guard=_guard(runtime),

@@ -22,6 +22,7 @@ from bot.conversation_table import (
     command_handler,
     invite_conversation,
     joining_conversation,
+    reminder_conversation,
     report_conversation,
     settings_conversation,
 )
@@ -88,6 +89,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, invite_conversation(runtime)),
         (0, broadcast_conversation(runtime)),
         (0, report_conversation(runtime)),
+        (0, reminder_conversation(runtime)),
         (0, command_handler("start", start.start)),
         (0, command_handler("help", help.help_command)),
         (0, command_handler("agenda", agenda.agenda)),

@@ -25,6 +25,7 @@ def _keyboard(context: BotContext, items: list[service.Reminder]) -> InlineKeybo
         if item.kind == "meeting":
             label = context.t("reminders.button.answers", code=item.code)
             rows.append([InlineKeyboardButton(label, callback_data=f"rem:rsvp:{item.id}")])
+    rows.append([InlineKeyboardButton(context.t("reminders.button.add"), callback_data="rem:add")])
     return InlineKeyboardMarkup(rows)
 
 

@@ -179,3 +179,58 @@ async def test_rsvp_and_the_reminder_list_in_chat(bot: RunningBot) -> None:
     assert "steuerungsrunde · Treffen · alle 2 Wochen dienstags, 9:00 · ⏸ pausiert" in paused
     await anna.send("/erinnerungen")
     assert "nicht für Ihre Rolle" in (await anna.next_message()).text
+
+
+async def test_a_reminder_made_in_chat_fires_and_survives_apply(bot: RunningBot) -> None:
+    from tests.test_reporting import example
+
+    await example(bot)
+    bot.clock.now = datetime(2026, 1, 26, 18, 0, tzinfo=UTC)  # a Monday evening
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    await clara.send("/erinnerungen")
+    listing = await clara.next_message()
+    for button in (
+        "➕ Neue Erinnerung",
+        "Erinnerung",
+        "monatlich (z. B. am 1. Montag)",
+        "letzter",
+        "Fr.",
+        "14:00",
+    ):
+        await clara.press_and_read(listing, button)
+    assert await clara.press_and_read(listing, "Alle Mitglieder") == (
+        "Schreiben Sie jetzt den Text der Erinnerung in einer Nachricht (z. B. Ort und Uhrzeit)."
+    )
+    await clara.send("Bitte die Monatsstatistik ins Portal laden.")
+    summary = await clara.next_message()
+    assert summary.text == (
+        "Bitte prüfen: Erinnerung · monatlich am letzten Freitag, 14:00 · Alle Mitglieder\n"
+        "„Bitte die Monatsstatistik ins Portal laden.“"
+    )
+    assert await clara.press_and_read(summary, "✅ Speichern") == (
+        "✅ Gespeichert als chat-1. Sie finden sie unter /erinnerungen."
+    )
+    async with bot.sessions() as session:
+        made = await session.scalar(select(Schedule).where(Schedule.code == "chat-1"))
+    assert made is not None
+    assert (made.rrule, made.origin) == ("FREQ=MONTHLY;BYDAY=-1FR;BYHOUR=14;BYMINUTE=0", "chat")
+    # Applying the initiative file again leaves reminders made in chat alone.
+    from bot.services.initiative import apply_initiative
+    from bot.services.initiative_file import load_initiative_file
+    from tests.test_agenda import EXAMPLE
+
+    async with bot.sessions.begin() as session:
+        await apply_initiative(session, load_initiative_file(EXAMPLE))
+    (job,) = [j for j in bot.application.job_queue.jobs() if j.name == "run_schedules"]  # type: ignore[union-attr]
+    await job.run(bot.application)
+    bot.clock.now = datetime(2026, 1, 30, 13, 0, tzinfo=UTC)  # last Friday of January, 14:00
+    await job.run(bot.application)
+    # Tuesday's steering meeting was missed while the clock jumped: caught up once, too.
+    texts = sorted([(await anna.next_message()).text for _ in range(2)])
+    assert texts[0] == "⏰ Bitte die Monatsstatistik ins Portal laden."
+    assert texts[1].startswith("📅 Heute um 10 Uhr ist Steuerungsrunde")
+    await anna.expect_no_message()
+    async with bot.sessions() as session:
+        still = await session.scalar(select(Schedule.active).where(Schedule.code == "chat-1"))
+    assert still is True

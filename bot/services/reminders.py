@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
 from bot.services.members import MemberInfo
 from bot.services.outbox import local_zone
+from bot.services.recurrence import monthly_nth_weekday, validate_rrule, weekly
 from bot.services.schedules import RSVP_ANSWERS, answer
-from storage.models import Delivery, Member, Role, Rsvp, Schedule, ScheduleRun
+from storage.models import Delivery, Member, Origin, Role, Rsvp, Schedule, ScheduleRun
 from storage.queries.audit import record
 
 COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 SHOWN_KINDS = ("meeting", "custom", "pulse", "digest", "signals", "reporting")
+MAX_TEXT = 1000
+# The audiences offered in chat, as the initiative file writes them.
+AUDIENCES: dict[str, dict[str, list[str]] | None] = {
+    "all": None,
+    "partners": {"roles": ["partner", "coordinator", "admin"]},
+    "coordinators": {"roles": ["coordinator", "admin"]},
+}
 
 
 class Reminder(BaseModel):
@@ -132,3 +140,54 @@ async def answers(session: AsyncSession, schedule_id: int, limit: int = 3) -> li
         entry = days.setdefault(day, MeetingAnswers(day=day, coming=[], not_coming=[]))
         (entry.coming if reply == "yes" else entry.not_coming).append(name or "")
     return list(days.values())[:limit]
+
+
+class NewReminder(BaseModel):
+    """A reminder as the chat flow collects it; the rhythm becomes an RRULE."""
+
+    kind: str
+    every_weeks: int | None = None  # 1-4: weekly rhythm ...
+    nth: int | None = None  # ... or monthly on the n-th weekday (-1: the last)
+    weekday: int
+    hour: int
+    audience: str  # all | partners | coordinators
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+    def rrule(self) -> str:
+        if self.nth is not None:
+            return monthly_nth_weekday(self.nth, self.weekday, self.hour)
+        return weekly(self.weekday, self.hour, interval=self.every_weeks or 1)
+
+
+async def create(
+    session: AsyncSession, actor: MemberInfo | None, new: NewReminder, now: datetime
+) -> Schedule:
+    """A reminder made in chat: marked as such, so `initiative apply` leaves it alone."""
+    actor = require_coordinator(actor)
+    if new.kind not in ("meeting", "custom") or new.audience not in AUDIENCES:
+        raise DomainError("reminders.invalid")
+    try:
+        rrule = validate_rrule(new.rrule())
+    except ValueError as error:
+        raise DomainError("reminders.invalid") from error
+    zone = await local_zone(session)
+    taken = set((await session.scalars(select(Schedule.code))).all())
+    number = 1 + sum(code.startswith("chat-") for code in taken)
+    while f"chat-{number}" in taken:
+        number += 1
+    schedule = Schedule(
+        code=f"chat-{number}",
+        kind=new.kind,
+        rrule=rrule,
+        starts=now.astimezone(zone).date(),
+        audience=AUDIENCES[new.audience],
+        text_de=new.text,
+        text_en="",
+        origin=Origin.CHAT,
+        active=True,
+        paused=False,
+    )
+    session.add(schedule)
+    await session.flush()
+    record(session, actor.id, "reminder.created", schedule.code, at=now, rrule=rrule)
+    return schedule
