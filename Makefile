@@ -33,6 +33,7 @@ format: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks.help_roundtrip
 	$(BIN)/python -m benchmarks.outbox
+	$(BIN)/python -m benchmarks.schedules
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.placement import Placement, Preferences, place
@@ -62,6 +64,16 @@ class OutgoingMessage(BaseModel):
         return value
 
 
+Calendar = tuple[ZoneInfo, "holiday_calendars.HolidayBase | tuple[()]"]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    member_id: int
+    language: str | None
+    preferences: Preferences
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -74,32 +86,68 @@ async def enqueue(
 ) -> int:
     """One delivery per active member, in their language (else the first given), placed by
     their settings; returns how many were written."""
-    zone, calendar = await initiative_calendar(session)
-    fallback = next(iter(messages.values()))
-    members = await session.scalars(
-        select(Member).where(
-            Member.id.in_(member_ids), Member.active, Member.telegram_id.is_not(None)
-        )
+    rows = delivery_rows(
+        await recipients(session, member_ids),
+        kind=kind,
+        messages=messages,
+        placement=placement,
+        wanted=wanted,
+        reference=reference,
+        calendar=await initiative_calendar(session),
     )
-    count = 0
-    for member in members:
-        preferences = Preferences(
-            member.reminder_hour, member.quiet_start, member.quiet_end, member.paused_until
-        )
-        message = messages.get(member.language or "", fallback)
-        session.add(
-            Delivery(
-                member_id=member.id,
-                kind=kind,
-                reference=reference,
-                payload=message.model_dump(),
-                state=DeliveryState.PENDING.value,
-                not_before=place(placement, wanted, preferences, zone, calendar),
-                attempts=0,
-            )
-        )
-        count += 1
-    return count
+    await write_deliveries(session, rows)
+    return len(rows)
+
+
+async def recipients(session: AsyncSession, member_ids: Sequence[int]) -> list[Recipient]:
+    """The active members among `member_ids` that a message can reach, with their settings."""
+    rows = await session.execute(
+        select(
+            Member.id,
+            Member.language,
+            Member.reminder_hour,
+            Member.quiet_start,
+            Member.quiet_end,
+            Member.paused_until,
+        ).where(Member.id.in_(member_ids), Member.active, Member.telegram_id.is_not(None))
+    )
+    return [
+        Recipient(member_id, language, Preferences(hour, quiet_start, quiet_end, paused))
+        for member_id, language, hour, quiet_start, quiet_end, paused in rows
+    ]
+
+
+def delivery_rows(
+    people: Sequence[Recipient],
+    *,
+    kind: str,
+    messages: Mapping[str, OutgoingMessage],
+    placement: Placement,
+    wanted: datetime,
+    reference: str | None,
+    calendar: Calendar,
+) -> list[dict[str, Any]]:
+    """The outbox rows for these people: plain values, so many can be inserted at once."""
+    zone, holidays = calendar
+    payloads = {language: message.model_dump() for language, message in messages.items()}
+    fallback = next(iter(payloads.values()))
+    return [
+        {
+            "member_id": person.member_id,
+            "kind": kind,
+            "reference": reference,
+            "payload": payloads.get(person.language or "", fallback),
+            "state": DeliveryState.PENDING.value,
+            "not_before": place(placement, wanted, person.preferences, zone, holidays),
+            "attempts": 0,
+        }
+        for person in people
+    ]
+
+
+async def write_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Delivery), list(rows))
 
 
 async def drop_pending(session: AsyncSession, reference: str) -> int:

@@ -14,16 +14,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audiences
 from bot.services.audiences import Audience
-from bot.services.outbox import OutgoingMessage, enqueue, local_zone
+from bot.services.outbox import (
+    Calendar,
+    OutgoingMessage,
+    Recipient,
+    delivery_rows,
+    initiative_calendar,
+    recipients,
+    write_deliveries,
+)
 from bot.services.placement import Placement
 from bot.services.recurrence import due_once, next_fire
 from storage.models import Rsvp, Schedule, ScheduleRun
@@ -34,13 +43,51 @@ RSVP_ANSWERS = ("yes", "no")
 RECURRING = ("meeting", "custom", "pulse", "digest", "signals")
 
 
+@dataclass
+class Pass:
+    """What one engine pass looks up once and writes at once: thousands of due schedules must
+    fit in a fraction of the job's interval."""
+
+    calendar: Calendar
+    audiences: dict[str, list[Recipient]] = field(default_factory=dict)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    next_times: list[dict[str, Any]] = field(default_factory=list)
+    # due_once is pure: schedules sharing a rule and time share the answer.
+    rules: dict[tuple[str, date, datetime], tuple[bool, datetime | None]] = field(
+        default_factory=dict
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.calendar[0]
+
+    async def recipients(self, session: AsyncSession, audience: Audience) -> list[Recipient]:
+        if audience.code not in self.audiences:
+            member_ids = await audiences.member_ids(session, audience)
+            self.audiences[audience.code] = await recipients(session, member_ids)
+        return self.audiences[audience.code]
+
+    def due(
+        self, rule: str, starts: date, next_fire_at: datetime, now: datetime
+    ) -> tuple[bool, datetime | None]:
+        key = (rule, starts, next_fire_at)
+        if key not in self.rules:
+            self.rules[key] = due_once(rule, starts, self.zone, next_fire_at, now)
+        return self.rules[key]
+
+
 @dataclass(frozen=True)
 class Firing:
-    """What a hook gets: the schedule and the occurrence it fires for."""
+    """What a hook gets: the schedule, the occurrence it fires for, the pass it belongs to."""
 
     schedule: Schedule
     occurrence: datetime
-    zone: ZoneInfo
+    batch: Pass
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.batch.zone
 
 
 # A kind's hook enqueues what the firing sends and returns how many it reached.
@@ -68,24 +115,27 @@ def reminder_hook(render: Render) -> Hook:
 
     async def fire(session: AsyncSession, firing: Firing, now: datetime) -> int:
         schedule = firing.schedule
-        member_ids = await audiences.member_ids(session, schedule_audience(schedule))
+        people = await firing.batch.recipients(session, schedule_audience(schedule))
         day = firing.occurrence.astimezone(firing.zone).date()
-        return await enqueue(
-            session,
-            member_ids=member_ids,
+        rows = delivery_rows(
+            people,
             kind=schedule.kind,
             messages=render(schedule, day),
             placement=Placement.MEETING,
-            wanted=max(firing.occurrence, now) if schedule.kind == "meeting" else now,
+            wanted=max(firing.occurrence, now),
             reference=f"schedule:{schedule.id}",
+            calendar=firing.batch.calendar,
         )
+        firing.batch.deliveries.extend(rows)
+        return len(rows)
 
     return fire
 
 
 async def run_due(session: AsyncSession, now: datetime) -> int:
     """Fire every due schedule once; returns how many fired. Call in one transaction."""
-    zone = await local_zone(session)
+    batch = Pass(await initiative_calendar(session))
+    zone = batch.zone
     await _start_new(session, zone, now)
     query = (
         select(Schedule)
@@ -103,7 +153,7 @@ async def run_due(session: AsyncSession, now: datetime) -> int:
     for schedule in (await session.scalars(query)).all():
         assert schedule.rrule is not None and schedule.next_fire_at is not None
         starts = schedule.starts or now.astimezone(zone).date()
-        due, following = due_once(schedule.rrule, starts, zone, schedule.next_fire_at, now)
+        due, following = batch.due(schedule.rrule, starts, schedule.next_fire_at, now)
         if not due:
             continue
         occurrence = schedule.next_fire_at
@@ -114,15 +164,33 @@ async def run_due(session: AsyncSession, now: datetime) -> int:
                 "no hook for schedules of kind %s; %s skipped", schedule.kind, schedule.code
             )
         else:
-            reached = await hook(session, Firing(schedule, occurrence, zone), now)
-        session.add(
-            ScheduleRun(
-                schedule_id=schedule.id, occurrence=occurrence, fired_at=now, recipients=reached
-            )
+            reached = await hook(session, Firing(schedule, occurrence, batch), now)
+        batch.runs.append(
+            {
+                "schedule_id": schedule.id,
+                "occurrence": occurrence,
+                "fired_at": now,
+                "recipients": reached,
+            }
         )
-        schedule.next_fire_at = following
-        log.info("schedule %s fired for %s: %d recipients", schedule.code, occurrence, reached)
+        batch.next_times.append({"b_id": schedule.id, "b_next": following})
+        log.debug("schedule %s fired for %s: %d recipients", schedule.code, occurrence, reached)
         fired += 1
+    await write_deliveries(session, batch.deliveries)
+    if batch.runs:
+        await session.execute(insert(ScheduleRun), batch.runs)
+        # One executemany instead of thousands of tracked ORM updates.
+        table = Schedule.__table__
+        assert isinstance(table, Table)
+        connection = await session.connection()
+        await connection.execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(next_fire_at=bindparam("b_next")),
+            batch.next_times,
+        )
+    if fired:
+        log.info("%d schedules fired, %d messages queued", fired, len(batch.deliveries))
     return fired
 
 
