@@ -234,3 +234,43 @@ async def test_a_reminder_made_in_chat_fires_and_survives_apply(bot: RunningBot)
     async with bot.sessions() as session:
         still = await session.scalar(select(Schedule.active).where(Schedule.code == "chat-1"))
     assert still is True
+
+
+async def test_meeting_reminders_wait_for_the_end_of_quiet_hours(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Member).where(Member.display_name == "M0").values(quiet_start=8, quiet_end=10)
+        )
+    await tick(sessions, MONDAY)
+    assert await tick(sessions, datetime(2026, 3, 10, 8, 0, tzinfo=UTC)) == 1
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Member.display_name, Delivery.not_before)
+            .join(Member, Member.id == Delivery.member_id)
+            .order_by(Member.display_name)
+        )
+        times = dict(rows.all())
+    assert times == {
+        "M0": datetime(2026, 3, 10, 9, 0, tzinfo=UTC),  # 10:00 in Berlin, when quiet ends
+        "M1": datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
+    }
+
+
+async def test_a_new_rhythm_in_the_file_takes_effect(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await tick(sessions, MONDAY)
+    path = tmp_path / "changed.toml"
+    path.write_text(
+        textwrap.dedent(INITIATIVE).replace("INTERVAL=2;BYDAY=TU", "BYDAY=WE"), encoding="utf-8"
+    )
+    async with sessions.begin() as session:
+        await apply_initiative(session, load_initiative_file(path))
+    await tick(sessions, MONDAY)
+    async with sessions() as session:
+        # Wednesday 11 March, 09:00 in Berlin, instead of Tuesday.
+        assert await session.scalar(select(Schedule.next_fire_at)) == datetime(
+            2026, 3, 11, 8, 0, tzinfo=UTC
+        )

@@ -10,11 +10,11 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DatabaseSettings
@@ -22,7 +22,7 @@ from bot.services.outbox import OutgoingMessage, enqueue
 from bot.services.placement import Placement
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
-from storage.models import Delivery, Member, Organisation
+from storage.models import Delivery, Initiative, Member, Organisation, Schedule, ScheduleRun
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -149,3 +149,64 @@ async def test_two_workers_never_send_the_same_delivery_twice(
     assert len(counts) == 300
     assert set(counts.values()) == {1}
     assert await states(sessions) == Counter({"sent": 300})
+
+
+async def test_two_workers_fire_a_due_reminder_once(
+    fake: FakeTelegram,
+    database: DatabaseSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    """`gwbot worker` runs the schedule engine too; two of them fire a reminder once."""
+    users = [fake.user(first_name=f"T{i}") for i in range(20)]
+    async with sessions.begin() as session:
+        session.add(
+            Initiative(
+                id=1,
+                name="T",
+                timezone="Europe/Berlin",
+                default_language="de",
+                start=date(2026, 1, 1),
+            )
+        )
+        organisation = Organisation(code="awo", name="AWO", kind="Verein")
+        session.add_all(
+            Member(
+                telegram_id=u.id,
+                display_name=u.first_name,
+                organisation=organisation,
+                role="partner",
+                language="de",
+            )
+            for u in users
+        )
+        session.add(
+            Schedule(
+                code="runde",
+                kind="meeting",
+                rrule="FREQ=WEEKLY;BYDAY=TU;BYHOUR=9;BYMINUTE=0",
+                starts=date(2026, 1, 6),
+                text_de="Steuerungsrunde um 10 Uhr",
+                text_en="",
+                next_fire_at=datetime.now(UTC) - timedelta(minutes=5),
+                origin="file",
+            )
+        )
+    async with sessions.begin() as session:
+        # The real clock runs here: no quiet hours that would hold the reminder back.
+        await session.execute(update(Member).values(quiet_start=None, quiet_end=None))
+    workers = [await worker(fake, database, tmp_path) for _ in range(2)]
+    try:
+        await everyone_has_it(users)
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        codes = [await asyncio.wait_for(process.wait(), 60) for process in workers]
+    assert codes == [0, 0]
+    assert set(received(fake).values()) == {1}
+    assert users[0].messages[0].text == "📅 Steuerungsrunde um 10 Uhr"
+    async with sessions() as session:
+        fired = (await session.scalars(select(ScheduleRun.recipients))).all()
+        upcoming = await session.scalar(select(Schedule.next_fire_at))
+    assert fired == [20]
+    assert upcoming is not None and upcoming > datetime.now(UTC)

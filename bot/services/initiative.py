@@ -122,7 +122,8 @@ async def apply_initiative(
             for i, g in enumerate(parsed.glossary)
         ],
     )
-    await _sync(
+    rules = {s.code: (s.rrule, s.starts) for s in (await session.scalars(select(Schedule))).all()}
+    reminders = await _sync(
         session,
         report,
         "reminders",
@@ -130,6 +131,9 @@ async def apply_initiative(
         Schedule.code,
         [(r.code, _reminder_values(r)) for r in parsed.reminders],
     )
+    for code, schedule in reminders.items():
+        if rules.get(code, (schedule.rrule, schedule.starts)) != (schedule.rrule, schedule.starts):
+            schedule.next_fire_at = None  # a new rhythm: the engine computes the next time
     return report
 
 
