@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
@@ -75,7 +77,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     application.bot_data[RUNTIME_KEY] = runtime
     register_handlers(application, runtime)
     register_hooks(runtime.translator)
-    register_jobs(application)
+    register_jobs(application, timedelta(seconds=settings.scheduler.interval_seconds))
     application.add_error_handler(on_error)
     return application
 

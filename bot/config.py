@@ -144,6 +144,12 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class SchedulerSettings(_Section):
+    # How often reminders, reporting reminders and escalations are looked at; reminders are
+    # minute-precise at most.
+    interval_seconds: int = Field(default=30, ge=5, le=3600)
+
+
 class OutboxSettings(_Section):
     # Messages per second overall, under Telegram's ~30/s, and per private chat.
     rate: float = Field(default=28.0, gt=0, le=1000)
@@ -174,6 +180,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
     outbox: OutboxSettings = OutboxSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     privacy: PrivacySettings = PrivacySettings()
 
     @classmethod

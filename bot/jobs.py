@@ -4,18 +4,21 @@ of truth (DESIGN section 1), so a restart loses nothing: the next run catches up
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.context import BotApplication, BotContext
+from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services.obligations import ensure_obligations
+from bot.services.reporting_reminders import run_reporting_reminders
 from bot.services.schedules import run_due
 
 log = logging.getLogger(__name__)
 
 OBLIGATIONS_EVERY = timedelta(hours=1)
-# Reminders are minute-precise at most; a look every 30 seconds keeps them on time.
-SCHEDULES_EVERY = timedelta(seconds=30)
 
 
 async def write_obligations(context: BotContext) -> None:
@@ -28,20 +31,30 @@ async def write_obligations(context: BotContext) -> None:
         log.info("%d new reporting obligations", created)
 
 
+async def schedule_tick(
+    sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], texts: ReportingTexts
+) -> int:
+    """One pass of everything timed: recurring schedules, then reporting reminders and
+    escalations; returns how many schedules fired and reminders were queued."""
+    async with sessions.begin() as session:
+        fired = await run_due(session, clock())
+    async with sessions.begin() as session:
+        # A period that started since the last look owes reports before anyone is reminded.
+        await ensure_obligations(session, clock())
+        queued = await run_reporting_reminders(session, clock(), texts.items, texts.escalation)
+    return fired + queued
+
+
 async def run_schedules(context: BotContext) -> None:
     runtime = context.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
-    async with runtime.sessions.begin() as session:
-        fired = await run_due(session, runtime.clock())
-    if fired:
+    if await schedule_tick(runtime.sessions, runtime.clock, ReportingTexts(runtime.translator)):
         runtime.outbox_wake.set()
 
 
-def register_jobs(application: BotApplication) -> None:
+def register_jobs(application: BotApplication, every: timedelta) -> None:
     assert application.job_queue is not None
-    application.job_queue.run_repeating(
-        run_schedules, interval=SCHEDULES_EVERY, first=timedelta(seconds=2)
-    )
+    application.job_queue.run_repeating(run_schedules, interval=every, first=every)
     application.job_queue.run_repeating(
         write_obligations, interval=OBLIGATIONS_EVERY, first=timedelta(seconds=5)
     )

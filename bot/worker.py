@@ -17,10 +17,10 @@ from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook
 from bot.i18n import Translator
-from bot.jobs import SCHEDULES_EVERY
+from bot.jobs import schedule_tick
 from bot.reminder_messages import register_hooks
+from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import utc_now
-from bot.services.schedules import run_due
 from storage.engine import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,13 @@ async def run_worker(settings: Settings) -> None:
     try:
         await asyncio.gather(
             dispatch_until(settings, sessions, utc_now, stop, round_hooks(translator)),
-            schedule_until(sessions, utc_now, stop),
+            schedule_until(
+                sessions,
+                utc_now,
+                stop,
+                ReportingTexts(translator),
+                settings.scheduler.interval_seconds,
+            ),
         )
     finally:
         await engine.dispose()
@@ -107,14 +113,14 @@ async def schedule_until(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     stop: asyncio.Event,
-    every: float = SCHEDULES_EVERY.total_seconds(),
+    texts: ReportingTexts,
+    every: float,
 ) -> None:
     """The schedule engine without PTB's JobQueue (`gwbot worker`): the same pass as `run`'s
     job; both may run at once, the database decides who fires what."""
     while not stop.is_set():
         try:
-            async with sessions.begin() as session:
-                await run_due(session, clock())
+            await schedule_tick(sessions, clock, texts)
         except Exception:  # a database restart must not end the loop
             log.exception("schedule pass failed; trying again")
         with contextlib.suppress(TimeoutError):

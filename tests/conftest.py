@@ -98,6 +98,8 @@ def settings_for(fake: FakeTelegram, database: DatabaseSettings, **bot: object) 
     return Settings(
         bot={"token": fake.token, "api_base_url": fake.base_url, "polling_timeout": 5, **bot},
         database=database,
+        # Timed work runs when a test triggers the job, never on its own in the middle.
+        scheduler={"interval_seconds": 3600},
     )
 
 

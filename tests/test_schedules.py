@@ -76,6 +76,14 @@ async def sessions(
     await engine.dispose()
 
 
+async def without_reporting_reminders(bot: RunningBot) -> None:
+    """These tests are about meetings: the example's reporting reminders are paused."""
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(Schedule).where(Schedule.kind == "reporting").values(paused=True)
+        )
+
+
 async def tick(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
     async with sessions.begin() as session:
         return await schedules.run_due(session, now)
@@ -152,6 +160,7 @@ async def test_rsvp_and_the_reminder_list_in_chat(bot: RunningBot) -> None:
     from tests.test_reporting import example
 
     await example(bot)
+    await without_reporting_reminders(bot)
     bot.clock.now = datetime(2026, 1, 26, 18, 0, tzinfo=UTC)  # the evening before a meeting
     clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
     anna = await partner(bot, "Anna Berger", "awo")
@@ -185,6 +194,7 @@ async def test_a_reminder_made_in_chat_fires_and_survives_apply(bot: RunningBot)
     from tests.test_reporting import example
 
     await example(bot)
+    await without_reporting_reminders(bot)
     bot.clock.now = datetime(2026, 1, 26, 18, 0, tzinfo=UTC)  # a Monday evening
     clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
     anna = await partner(bot, "Anna Berger", "awo")

@@ -19,6 +19,7 @@ from storage.models.initiative import (
 )
 from storage.models.outbox import Delivery, DeliveryState
 from storage.models.people import AuditEntry, Invite, Member, Organisation
+from storage.models.reminder_log import Escalation, ReportingReminder
 from storage.models.reporting import IndicatorValue, Obligation, ValueSource
 from storage.models.schedules import Rsvp, ScheduleRun
 
@@ -32,6 +33,7 @@ __all__ = [
     "ConversationState",
     "Delivery",
     "DeliveryState",
+    "Escalation",
     "GlossaryTerm",
     "Goal",
     "Indicator",
@@ -44,6 +46,7 @@ __all__ = [
     "Organisation",
     "Origin",
     "ProcessedUpdate",
+    "ReportingReminder",
     "Role",
     "Rsvp",
     "Schedule",

@@ -1,0 +1,277 @@
+"""Reporting reminders (DESIGN sections 2 and 5; `[[reminders]]` kind `reporting`): only to
+those who owe, at the offsets to each due date, bundled per person and day, at the person's
+reminder hour and never in quiet hours, pauses or on public holidays; escalation to the
+coordinators as one summary a day.
+
+Nothing is queued ahead: each tick decides who is due for a reminder now. A report that
+arrives before someone's reminder hour therefore simply leaves nothing to send, and a
+reminder held back by a holiday or a pause goes out on the next allowed day (within a week).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.outbox import (
+    Calendar,
+    OutgoingMessage,
+    Recipient,
+    delivery_rows,
+    initiative_calendar,
+    recipients,
+    write_deliveries,
+)
+from bot.services.placement import Placement, place
+from storage.models import (
+    Escalation,
+    Indicator,
+    IndicatorValue,
+    Member,
+    Obligation,
+    Organisation,
+    ReportingReminder,
+    Role,
+    Schedule,
+)
+
+# A reminder held back (holiday, pause) still goes out within this many days, then it is stale.
+LOOKBACK_DAYS = 7
+REPORTERS = (Role.PARTNER.value, Role.COORDINATOR.value, Role.ADMIN.value)
+COORDINATORS = (Role.COORDINATOR.value, Role.ADMIN.value)
+
+
+@dataclass(frozen=True)
+class Item:
+    obligation_id: int
+    organisation_id: int
+    organisation_name: str
+    name_de: str
+    name_en: str
+    period: str
+    due_day: date
+    offset: int
+
+
+RenderItems = Callable[[Sequence[Item]], Mapping[str, OutgoingMessage]]
+RenderEscalation = Callable[[Sequence[Item], int], Mapping[str, OutgoingMessage]]
+
+
+async def run_reporting_reminders(
+    session: AsyncSession,
+    now: datetime,
+    render_items: RenderItems,
+    render_escalation: RenderEscalation,
+) -> int:
+    """Send what is due now; returns how many messages were queued."""
+    calendar = await initiative_calendar(session)
+    today = now.astimezone(calendar[0]).date()
+    rules = (
+        await session.scalars(
+            select(Schedule).where(
+                Schedule.active, Schedule.paused.is_(False), Schedule.kind == "reporting"
+            )
+        )
+    ).all()
+    if not rules:
+        return 0
+    offsets = sorted({o for rule in rules for o in (rule.offsets_days or [0])})
+    escalate = min((r.escalate_after_days for r in rules if r.escalate_after_days), default=None)
+    open_items = await _open(session, calendar, today, offsets)
+    queued = await _remind(session, now, today, calendar, open_items, render_items)
+    if escalate is not None:
+        overdue = await _open(session, calendar, today, [escalate], window=None)
+        queued += await _escalate(
+            session, now, today, calendar, overdue, escalate, render_escalation
+        )
+    return queued
+
+
+async def _open(
+    session: AsyncSession,
+    calendar: Calendar,
+    today: date,
+    offsets: Sequence[int],
+    window: int | None = LOOKBACK_DAYS,
+) -> list[Item]:
+    """Unreported obligations whose reminder day (due day + offset) has come within the last
+    `window` days (None: at any time); each with the latest offset that has come."""
+    zone = calendar[0]
+    window_days = window if window is not None else 100 * 366
+    reported = exists().where(
+        IndicatorValue.indicator_id == Obligation.indicator_id,
+        IndicatorValue.organisation_id == Obligation.organisation_id,
+        IndicatorValue.period == Obligation.period,
+    )
+    earliest = datetime.combine(today - timedelta(days=max(offsets) + window_days), time(), zone)
+    latest = datetime.combine(today + timedelta(days=1 - min(offsets)), time(), zone)
+    rows = await session.execute(
+        select(Obligation, Indicator.name_de, Indicator.name_en, Organisation.name)
+        .join(Indicator, Indicator.id == Obligation.indicator_id)
+        .join(Organisation, Organisation.id == Obligation.organisation_id)
+        .where(Indicator.active, Organisation.active, ~reported)
+        # Extensions only move due times later, so the bounds on the original stay safe.
+        .where(Obligation.due_at >= earliest - timedelta(days=60), Obligation.due_at <= latest)
+    )
+    items = []
+    for obligation, name_de, name_en, organisation in rows:
+        due = obligation.extended_until or obligation.due_at
+        # Due at the end of a day: that day is the due day.
+        due_day = (due.astimezone(zone) - timedelta(seconds=1)).date()
+        oldest = today - timedelta(days=window_days)
+        come = [o for o in offsets if oldest < due_day + timedelta(days=o) <= today]
+        if come:
+            items.append(
+                Item(
+                    obligation.id,
+                    obligation.organisation_id,
+                    organisation,
+                    name_de,
+                    name_en,
+                    obligation.period,
+                    due_day,
+                    max(come),
+                )
+            )
+    return sorted(items, key=lambda i: (i.due_day, i.name_de))
+
+
+async def _people(session: AsyncSession, organisation_ids: set[int]) -> dict[int, list[Recipient]]:
+    """Per organisation: its reporting contacts, or all its members if it named none."""
+    rows = await session.execute(
+        select(Member.id, Member.organisation_id, Member.reporting_contact).where(
+            Member.active,
+            Member.telegram_id.is_not(None),
+            Member.organisation_id.in_(organisation_ids),
+            Member.role.in_(REPORTERS),
+        )
+    )
+    by_organisation: dict[int, list[tuple[int, bool]]] = {}
+    for member_id, organisation_id, contact in rows:
+        by_organisation.setdefault(organisation_id, []).append((member_id, contact))
+    chosen = {
+        organisation: [m for m, c in members if c] or [m for m, _ in members]
+        for organisation, members in by_organisation.items()
+    }
+    people = {
+        r.member_id: r for r in await recipients(session, [m for ms in chosen.values() for m in ms])
+    }
+    return {o: [people[m] for m in ms if m in people] for o, ms in chosen.items()}
+
+
+def _time_has_come(person: Recipient, now: datetime, today: date, calendar: Calendar) -> bool:
+    """The person's reminder moment today (reminder hour, outside quiet hours, no pause, no
+    holiday) has come."""
+    zone, holidays = calendar
+    moment = place(
+        Placement.REMINDER,
+        datetime.combine(today, time(), zone),
+        person.preferences,
+        zone,
+        holidays,
+    )
+    return moment.astimezone(zone).date() == today and moment <= now
+
+
+async def _remind(
+    session: AsyncSession,
+    now: datetime,
+    today: date,
+    calendar: Calendar,
+    items: list[Item],
+    render: RenderItems,
+) -> int:
+    people = await _people(session, {i.organisation_id for i in items})
+    queued = 0
+    for organisation, persons in people.items():
+        owed = [i for i in items if i.organisation_id == organisation]
+        for person in persons:
+            if not _time_has_come(person, now, today, calendar):
+                continue
+            fresh = await _claim(session, person.member_id, owed, today)
+            if not fresh:
+                continue
+            rows = delivery_rows(
+                [person],
+                kind="reporting_reminder",
+                messages=render(fresh),
+                placement=Placement.IMMEDIATE,
+                wanted=now,
+                reference=f"reporting-reminder:{person.member_id}:{today}",
+                calendar=calendar,
+            )
+            await write_deliveries(session, rows)
+            queued += len(rows)
+    return queued
+
+
+async def _claim(
+    session: AsyncSession, member_id: int, items: list[Item], today: date
+) -> list[Item]:
+    """Record the reminders as sent; only those not sent before (by this or another process)
+    come back."""
+    if not items:
+        return []
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "obligation_id": i.obligation_id,
+            "offset_days": i.offset,
+            "member_id": member_id,
+            "sent_on": today,
+        }
+        for i in items
+    ]
+    result = await session.execute(
+        insert(ReportingReminder)
+        .on_conflict_do_nothing()
+        .returning(ReportingReminder.obligation_id),
+        rows,
+    )
+    claimed = {row[0] for row in result.all()}
+    return [i for i in items if i.obligation_id in claimed]
+
+
+async def _escalate(
+    session: AsyncSession,
+    now: datetime,
+    today: date,
+    calendar: Calendar,
+    overdue: list[Item],
+    days: int,
+    render: RenderEscalation,
+) -> int:
+    if not overdue:
+        return 0
+    coordinator_ids = (
+        await session.scalars(select(Member.id).where(Member.active, Member.role.in_(COORDINATORS)))
+    ).all()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    queued = 0
+    for person in await recipients(session, list(coordinator_ids)):
+        if not _time_has_come(person, now, today, calendar):
+            continue
+        claimed = await session.execute(
+            insert(Escalation).on_conflict_do_nothing().returning(Escalation.id),
+            [{"member_id": person.member_id, "sent_on": today}],
+        )
+        if not claimed.all():
+            continue  # already told today
+        rows = delivery_rows(
+            [person],
+            kind="escalation",
+            messages=render(overdue, days),
+            placement=Placement.IMMEDIATE,
+            wanted=now,
+            reference=f"escalation:{today}",
+            calendar=calendar,
+        )
+        await write_deliveries(session, rows)
+        queued += len(rows)
+    return queued
