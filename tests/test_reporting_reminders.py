@@ -308,3 +308,18 @@ async def test_a_reminder_in_chat_opens_the_report(bot: RunningBot) -> None:
     assert opened.startswith("Neue Kita-Plätze, Januar 2026.")
     await job.run(bot.application)  # the same day again: nothing new
     await anna.expect_no_message()
+
+
+async def test_quiet_hours_hold_the_reminder_until_they_end(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Member)
+            .where(Member.display_name == "A1")
+            .values(reminder_hour=9, quiet_start=8, quiet_end=11)
+        )
+    await run(sessions, datetime(2026, 2, 2, 9, 30, tzinfo=UTC))  # 10:30 in Berlin: quiet
+    assert "A1" not in [n for n, _ in await sent(sessions, "reporting_reminder")]
+    await run(sessions, datetime(2026, 2, 2, 10, 0, tzinfo=UTC))  # 11:00: quiet hours are over
+    assert "A1" in [n for n, _ in await sent(sessions, "reporting_reminder")]
