@@ -87,6 +87,12 @@ async def _acknowledgements(session: AsyncSession, person: Person) -> Any:
     return await rows.acknowledgements_of(session, person.member_id)
 
 
+async def _meeting_answers(session: AsyncSession, person: Person) -> Any:
+    return [
+        _without(row, "member_id") for row in await rows.rsvp_rows_of(session, person.member_id)
+    ]
+
+
 # Everything /mydata hands out, section by section.
 EXPORT: tuple[tuple[str, Export], ...] = (
     ("member", _member),
@@ -98,6 +104,7 @@ EXPORT: tuple[tuple[str, Export], ...] = (
     ("invites_created", _invites),
     ("broadcasts_written", _broadcasts),
     ("broadcast_acknowledgements", _acknowledgements),
+    ("meeting_answers", _meeting_answers),
 )
 
 

@@ -22,6 +22,7 @@ from storage.models import (
     Invite,
     Member,
     Organisation,
+    Rsvp,
     UserData,
 )
 
@@ -78,6 +79,12 @@ async def acknowledgements_of(session: AsyncSession, member_id: int) -> list[Row
         .order_by(Delivery.acknowledged_at)
     )
     return [dict(row) for row in result.mappings()]
+
+
+async def rsvp_rows_of(session: AsyncSession, member_id: int) -> list[Row]:
+    """The member's answers to meeting reminders."""
+    rows = await _rows(session, Rsvp.__table__, Rsvp.member_id == member_id)
+    return sorted(rows, key=lambda row: (row["meeting_on"], row["id"]))
 
 
 def _key_holds(key: str, telegram_id: int) -> bool:
