@@ -7,15 +7,15 @@ from datetime import date
 from bot.i18n import LANGUAGES, Translator
 from bot.services import schedules
 from bot.services.outbox import Button, OutgoingMessage
-from storage.models import Schedule
+from bot.services.schedules import DueSchedule, Render
 
 
 def rsvp_data(schedule_id: int, day: date, answer: str) -> str:
     return f"rsvp:{schedule_id}:{day:%Y%m%d}:{answer}"
 
 
-def render(translator: Translator):  # type: ignore[no-untyped-def]
-    def messages(schedule: Schedule, day: date) -> dict[str, OutgoingMessage]:
+def render(translator: Translator) -> Render:
+    def messages(schedule: DueSchedule, day: date) -> dict[str, OutgoingMessage]:
         result = {}
         for language in LANGUAGES:
             text = schedule.text_en if language == "en" and schedule.text_en else schedule.text_de

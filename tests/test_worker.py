@@ -197,6 +197,8 @@ async def test_two_workers_fire_a_due_reminder_once(
         await session.execute(update(Member).values(quiet_start=None, quiet_end=None))
     workers = [await worker(fake, database, tmp_path) for _ in range(2)]
     try:
+        # Both are up (their dispatchers asked who they are) before anyone is stopped.
+        await fake.wait_for_call("getMe", count=2, timeout=60)
         await everyone_has_it(users)
     finally:
         for process in workers:

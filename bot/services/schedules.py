@@ -78,10 +78,38 @@ class Pass:
 
 
 @dataclass(frozen=True)
+class DueSchedule:
+    """The columns a firing needs: plain rows, not tracked ORM objects (thousands per pass)."""
+
+    id: int
+    code: str
+    kind: str
+    rrule: str
+    starts: date | None
+    next_fire_at: datetime
+    audience: dict[str, Any] | None
+    text_de: str
+    text_en: str
+
+
+DUE_COLUMNS = (
+    Schedule.id,
+    Schedule.code,
+    Schedule.kind,
+    Schedule.rrule,
+    Schedule.starts,
+    Schedule.next_fire_at,
+    Schedule.audience,
+    Schedule.text_de,
+    Schedule.text_en,
+)
+
+
+@dataclass(frozen=True)
 class Firing:
     """What a hook gets: the schedule, the occurrence it fires for, the pass it belongs to."""
 
-    schedule: Schedule
+    schedule: DueSchedule
     occurrence: datetime
     batch: Pass
 
@@ -92,7 +120,7 @@ class Firing:
 
 # A kind's hook enqueues what the firing sends and returns how many it reached.
 Hook = Callable[[AsyncSession, Firing, datetime], Awaitable[int]]
-Render = Callable[[Schedule, date], Mapping[str, OutgoingMessage]]
+Render = Callable[[DueSchedule, date], Mapping[str, OutgoingMessage]]
 HOOKS: dict[str, Hook] = {}
 
 
@@ -100,7 +128,7 @@ def register(kind: str, hook: Hook) -> None:
     HOOKS[kind] = hook
 
 
-def schedule_audience(schedule: Schedule) -> Audience:
+def schedule_audience(schedule: DueSchedule) -> Audience:
     spec = schedule.audience or {}
     if spec.get("organisations"):
         return Audience.of("organisations", spec["organisations"])
@@ -138,7 +166,7 @@ async def run_due(session: AsyncSession, now: datetime) -> int:
     zone = batch.zone
     await _start_new(session, zone, now)
     query = (
-        select(Schedule)
+        select(*DUE_COLUMNS)
         .where(
             Schedule.active,
             Schedule.paused.is_(False),
@@ -150,8 +178,8 @@ async def run_due(session: AsyncSession, now: datetime) -> int:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     fired = 0
-    for schedule in (await session.scalars(query)).all():
-        assert schedule.rrule is not None and schedule.next_fire_at is not None
+    for row in (await session.execute(query)).all():
+        schedule = DueSchedule(*row)
         starts = schedule.starts or now.astimezone(zone).date()
         due, following = batch.due(schedule.rrule, starts, schedule.next_fire_at, now)
         if not due:
