@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
         " applying it again changes nothing; entries removed from the file are deactivated.",
     )
     apply.add_argument("file", type=Path, metavar="FILE")
+    privacy = commands.add_parser(
+        "privacy", parents=[common], help="the key anonymous concerns and surveys need"
+    )
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    privacy_commands.add_parser("init", parents=[common], help="create and print a new key")
     completeness = commands.add_parser(
         "completeness",
         parents=[common],
@@ -189,6 +194,11 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
             settings, file=args.file, dry_run=args.dry_run, language=args.lang
         )
 
+    async def privacy_init() -> int:
+        from bot.privacy_cli import init_key
+
+        return init_key(settings)
+
     async def worker() -> None:
         from bot.worker import run_worker
 
@@ -202,6 +212,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         "initiative": initiative_apply,
         "invite": invite,
         "completeness": completeness,
+        "privacy": privacy_init,
         "export": export,
         "import": import_,
     }

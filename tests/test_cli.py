@@ -117,3 +117,23 @@ async def test_gwbot_run_with_a_refused_token_says_so(fake: FakeTelegram, tmp_pa
     assert process.returncode == 2
     assert "Telegram did not accept the bot token" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+def test_privacy_init_prints_a_new_key_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+    from bot.services.privacy_crypto import PrivacyKey
+
+    main(["privacy", "init"])
+    out = capsys.readouterr().out
+    config_line = next(line for line in out.splitlines() if line.startswith("key = "))
+    env_line = next(line for line in out.splitlines() if line.startswith("GWBOT_PRIVACY__KEY="))
+    key = config_line.removeprefix('key = "').removesuffix('"')
+    assert env_line == f"GWBOT_PRIVACY__KEY={key}"
+    PrivacyKey.from_text(key)  # a valid key
+    monkeypatch.setenv("GWBOT_PRIVACY__KEY", key)
+    with pytest.raises(SystemExit) as refused:
+        main(["privacy", "init"])
+    assert refused.value.code == 2
+    assert "already configured" in capsys.readouterr().err
