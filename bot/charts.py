@@ -10,10 +10,15 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.formatting import format_number, format_value
 from bot.services.chart_data import Bar, Series
 from bot.services.periods import Period, short_label
+
+if TYPE_CHECKING:  # matplotlib itself loads only when a chart is drawn
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 10.0, 7.5, 120
 TEXT, SMALL = 18, 15
@@ -34,7 +39,7 @@ class Texts:
     levels: dict[str, str]
 
 
-def _figure(height: float = HEIGHT_INCHES):  # type: ignore[no-untyped-def]
+def _figure(height: float = HEIGHT_INCHES) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -43,13 +48,13 @@ def _figure(height: float = HEIGHT_INCHES):  # type: ignore[no-untyped-def]
     return figure
 
 
-def _png(figure) -> bytes:  # type: ignore[no-untyped-def]
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
-def _numbers(language: str):  # type: ignore[no-untyped-def]
+def _numbers(language: str) -> FuncFormatter:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda value, _: format_number(value, language))
@@ -60,7 +65,7 @@ def indicator_chart(series: Series, texts: Texts, language: str) -> bytes:
     return _png(indicator_figure(series, texts, language))
 
 
-def indicator_figure(series: Series, texts: Texts, language: str):  # type: ignore[no-untyped-def]
+def indicator_figure(series: Series, texts: Texts, language: str) -> Figure:
     figure = _figure()
     axes = figure.add_subplot()
     axes.set_title(series.name, fontsize=TEXT, wrap=True)

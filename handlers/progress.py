@@ -8,6 +8,8 @@ from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import charts
+from bot.charts import Texts
 from bot.context import BotContext
 from bot.services import chart_data
 from bot.services.obligations import organisation_of
@@ -15,9 +17,7 @@ from bot.services.reporting import COORDINATORS
 from storage.models import Role
 
 
-def _texts(context: BotContext, organisation: str):  # type: ignore[no-untyped-def]
-    from bot.charts import Texts
-
+def _texts(context: BotContext, organisation: str) -> Texts:
     t = context.t
     return Texts(
         initiative=t("progress.initiative"),
@@ -51,8 +51,6 @@ async def chart(update: Update, context: BotContext) -> None:
     if member is None:
         await query.answer(context.t("start.stranger"), show_alert=True)
         return
-    from bot import charts
-
     chosen = context.matches[0].group(1)
     coordinator = member.role in COORDINATORS
     texts = _texts(context, member.organisation_name)

@@ -4,6 +4,7 @@ the meetings; and the RSVP buttons of meeting reminders for everyone they reache
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -65,10 +66,10 @@ async def _listing(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     return "\n".join(lines), _keyboard(context, items)
 
 
-def _next(context: BotContext, moment: datetime | None, zone: object) -> str:
+def _next(context: BotContext, moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return ""
-    local = moment.astimezone(zone)  # type: ignore[arg-type]
+    local = moment.astimezone(zone)
     return context.t(
         "reminders.next", date=format_date(local.date(), context.language), time=f"{local:%H:%M}"
     )

@@ -4,6 +4,8 @@ English number and period labels, the small-number rule, and /fortschritt end to
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -133,3 +135,13 @@ async def test_progress_charts_in_chat(bot: RunningBot) -> None:
         chart.caption_text if hasattr(chart, "caption_text") else chart.text == "Neue Kita-Plätze"
     )
     assert chart.content is not None and png_size(chart.content) == (1200, 900)
+
+
+def test_matplotlib_loads_only_when_a_chart_is_drawn() -> None:
+    code = (
+        "import sys, bot.app, bot.registry, handlers.progress; print('matplotlib' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
