@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.formatting import format_number, format_value
+from bot.formatting import format_number, format_value, shorten
 from bot.services.chart_data import Bar, Series
 from bot.services.periods import Period, short_label
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # matplotlib itself loads only when a chart is drawn
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 10.0, 7.5, 120
 TEXT, SMALL = 18, 15
 MAX_TICKS = 8
+# Indicator names beside the overview's bars; longer ones are cut.
+LABEL_TEXT = 38
 COLOURS = {"initiative": "#1f5fa8", "own": "#e07b00", "baseline": "#7f7f7f", "target": "#2a9d3f"}
 
 
@@ -145,7 +147,7 @@ def overview_chart(bars: list[Bar], texts: Texts, language: str) -> bytes:
     labels, values, colours = [], [], []
     for bar in reversed(bars):  # matplotlib draws bottom up; the list reads top down
         level = texts.levels.get(bar.level, bar.level)
-        labels.append(f"{_short(bar.name)}\n({level})")
+        labels.append(f"{shorten(bar.name, LABEL_TEXT)}\n({level})")
         values.append(0.0 if bar.progress is None else 100 * bar.progress)
         colours.append(COLOURS["initiative"] if bar.progress is not None else COLOURS["baseline"])
     positions = list(range(len(bars)))
@@ -170,7 +172,3 @@ def _running_total(values: list[float | None]) -> list[float]:
         total += value or 0.0
         out.append(total)
     return out
-
-
-def _short(name: str, limit: int = 38) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"

@@ -44,7 +44,7 @@ def describe(found: Completeness) -> str:
     expected = len(found.items)
     if not expected:
         return f"{found.period}: nothing is owed for this period."
-    percent = (200 * found.reported + expected) // (2 * expected)  # half up
+    percent = found.percent
     closed = " (closed)" if found.closed else ""
     lines = [
         f"{found.period}{closed}: {found.reported} of {expected} reported ({percent}%), "

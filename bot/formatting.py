@@ -34,6 +34,11 @@ def format_value(value: float, kind: str, unit: str, language: str) -> str:
     return f"{number} {unit}".strip()
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis marking a cut (button labels, chart labels)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split at paragraph (else line) boundaries into messages under Telegram's limit.
 

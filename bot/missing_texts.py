@@ -6,20 +6,18 @@ from collections.abc import Callable, Sequence
 
 from bot.formatting import format_number
 from bot.i18n import LANGUAGES, Translator
-from bot.report_texts import period_label
+from bot.report_texts import open_report_button, period_label
 from bot.services.completeness import Completeness, Item
-from bot.services.outbox import Button, OutgoingMessage
+from bot.services.outbox import OutgoingMessage
 
 Translate = Callable[..., str]
 # A nudge offers at most this many items as buttons; the rest are named in the text.
 NUDGE_BUTTONS = 5
-BUTTON_TEXT = 60
 
 
 def overview(t: Translate, found: Completeness, language: str) -> str:
     expected = len(found.items)
-    # Half up, as people round: 1 of 8 is 13 %.
-    percent = (200 * found.reported + expected) // (2 * expected) if expected else 100
+    percent = found.percent
     lines = [
         t(
             "missing.summary",
@@ -60,14 +58,10 @@ def nudge_messages(
                 items=lines,
             )
             buttons = [
-                [Button(text=_short(item.name(language)), data=f"rep:o:{item.obligation_id}")]
+                [open_report_button(item.name(language), item.obligation_id)]
                 for item in items[:NUDGE_BUTTONS]
             ]
             messages[language] = OutgoingMessage(text=text, buttons=buttons)
         return messages
 
     return render
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= BUTTON_TEXT else text[: BUTTON_TEXT - 1] + "…"

@@ -4,22 +4,24 @@ summary, and where the initiative stands after saving (DIALOGUES: "Reporting a v
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 
-from bot.formatting import format_date, format_number, format_value
+from bot.formatting import format_date, format_number, format_value, shorten
 from bot.i18n import Html
 from bot.services.number_reader import Kind, Reason, Rejected, Spec
 from bot.services.obligations import Owed
-from bot.services.periods import Period, label, short_label
+from bot.services.outbox import Button
+from bot.services.periods import Period, due_date_of, label, short_label
 from bot.services.progress import Standing
 from bot.services.reporting import Question
 
 Translate = Callable[..., str]
-_SECOND = timedelta(seconds=1)
+# Telegram shows long button labels cut off on phones; ours end visibly.
+BUTTON_TEXT = 60
 HINT_KEYS = {
     Kind.INTEGER: ("report.hint.integer", "report.hint.integer_between"),
     Kind.DECIMAL: ("report.hint.decimal", "report.hint.decimal_between"),
@@ -39,6 +41,11 @@ PERIOD_KEYS = {
 }
 
 
+def open_report_button(name: str, obligation_id: int) -> Button:
+    """A button that opens /report on exactly this item (entry point `rep:o:<id>`)."""
+    return Button(text=shorten(name, BUTTON_TEXT), data=f"rep:o:{obligation_id}")
+
+
 def period_label(code: str, language: str) -> str:
     try:
         return label(Period.parse(code), language)
@@ -48,8 +55,7 @@ def period_label(code: str, language: str) -> str:
 
 def button_label(t: Translate, item: Owed, language: str, now: datetime, zone: ZoneInfo) -> str:
     period = short_label(Period.parse(item.period), language)
-    # The due time is the end of the due day: show that day, not the midnight after it.
-    due = (item.due_at.astimezone(zone) - _SECOND).date()
+    due = due_date_of(item.due_at, zone)
     day = format_date(due, language)
     if language == "de" and due.year == now.astimezone(zone).year:
         day = day[:6]  # "05.02." as people write it; another year keeps its year

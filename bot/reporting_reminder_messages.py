@@ -6,21 +6,16 @@ from collections.abc import Sequence
 
 from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Html, Translator
-from bot.report_texts import period_label
-from bot.services.outbox import Button, OutgoingMessage
+from bot.report_texts import open_report_button, period_label
+from bot.services.outbox import OutgoingMessage
 from bot.services.reporting_reminders import Item
 
 BUTTONS = 5
-BUTTON_TEXT = 60
 MAX_LINES = 30
 
 
 def _name(item: Item, language: str) -> str:
     return item.name_de if language == "de" else item.name_en
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= BUTTON_TEXT else text[: BUTTON_TEXT - 1] + "…"
 
 
 class ReportingTexts:
@@ -48,7 +43,7 @@ class ReportingTexts:
                 items=Html("\n".join(lines)),
             )
             buttons = [
-                [Button(text=_short(_name(item, language)), data=f"rep:o:{item.obligation_id}")]
+                [open_report_button(_name(item, language), item.obligation_id)]
                 for item in items[:BUTTONS]
             ]
             messages[language] = OutgoingMessage(text=text, buttons=buttons)

@@ -17,7 +17,7 @@ from bot.services.agenda import (
     load_agenda,
     look_up,
 )
-from bot.services.reporting import COORDINATORS
+from bot.services.members import is_coordinator
 
 
 async def agenda(update: Update, context: BotContext) -> None:
@@ -27,7 +27,7 @@ async def agenda(update: Update, context: BotContext) -> None:
         if query:
             lookup = await look_up(session, query, context.language)
         else:
-            coordinator = context.member is not None and context.member.role in COORDINATORS
+            coordinator = is_coordinator(context.member)
             view = await load_agenda(session, context.language, coordinator=coordinator)
     if query:
         text = (

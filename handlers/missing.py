@@ -3,8 +3,6 @@ button, grant an organisation more time, close the period. Stateless buttons, ea
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from telegram import Update
 
 from bot import missing_keyboards as keyboards
@@ -15,6 +13,7 @@ from bot.report_texts import period_label
 from bot.services import completeness as service
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import local_zone
+from bot.services.periods import due_date_of
 
 
 async def show_latest(update: Update, context: BotContext) -> None:
@@ -108,9 +107,7 @@ async def extend(update: Update, context: BotContext) -> None:
         found = await service.completeness(session, period)
     await query.answer()
     await query.edit_message_reply_markup(keyboards.period_actions(context.t, found))
-    # Due at the end of a day: name that day, not the midnight after it.
-    last_day = (extended.until.astimezone(zone) - timedelta(seconds=1)).date()
-    until = format_date(last_day, context.language)
+    until = format_date(due_date_of(extended.until, zone), context.language)
     await update.effective_message.reply_text(
         context.t(
             "missing.extended",

@@ -13,6 +13,7 @@ from bot.i18n import Html
 from bot.services import broadcasts
 from bot.services.broadcasts import Acknowledgement
 from bot.services.errors import DomainError
+from bot.services.members import is_coordinator
 
 PAGE = 5
 
@@ -52,7 +53,7 @@ async def _page(update: Update, context: BotContext, offset: int) -> None:
         context.t,
         context.language,
         items,
-        coordinator=broadcasts.is_coordinator(context.member),
+        coordinator=is_coordinator(context.member),
         older_offset=offset + PAGE if more else None,
     )
     await update.effective_message.reply_text(parts[-1], reply_markup=markup)

@@ -12,8 +12,8 @@ from bot import charts
 from bot.charts import Texts
 from bot.context import BotContext
 from bot.services import chart_data
+from bot.services.members import is_coordinator
 from bot.services.obligations import organisation_of
-from bot.services.reporting import COORDINATORS
 from storage.models import Role
 
 
@@ -52,7 +52,7 @@ async def chart(update: Update, context: BotContext) -> None:
         await query.answer(context.t("start.stranger"), show_alert=True)
         return
     chosen = context.matches[0].group(1)
-    coordinator = member.role in COORDINATORS
+    coordinator = is_coordinator(member)
     texts = _texts(context, member.organisation_name)
     async with context.runtime.reads() as session:
         if chosen == "all":

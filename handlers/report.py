@@ -13,6 +13,7 @@ from bot.context import BotContext
 from bot.formatting import split_message
 from bot.report_texts import button_label, owed_value, period_label, value_text
 from bot.services import reporting
+from bot.services.members import is_coordinator
 from bot.services.obligations import (
     ensure_obligations,
     organisation_of,
@@ -43,7 +44,7 @@ async def start(update: Update, context: BotContext) -> int:
         await ensure_obligations(session, context.runtime.clock())
         own = await organisation_of(session, context.member.organisation_code)
         choices = await owing_organisations(session)
-    if context.member.role in reporting.COORDINATORS:
+    if is_coordinator(context.member):
         markup = keyboards.organisations(
             context.t, [OrganisationChoice(id=i, code="", name=n) for i, n in choices]
         )
@@ -64,7 +65,7 @@ async def show_owed(update: Update, context: BotContext, organisation_id: int) -
     assert update.effective_message
     now, language = context.runtime.clock(), context.language
     async with context.runtime.reads() as session:
-        coordinator = context.member is not None and context.member.role in reporting.COORDINATORS
+        coordinator = is_coordinator(context.member)
         found = await overview(session, organisation_id, include_closed=coordinator)
         zone = await local_zone(session)
     _draft(context)["organisation"] = organisation_id

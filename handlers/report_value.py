@@ -13,6 +13,7 @@ from bot import report_texts as texts
 from bot.context import BotContext
 from bot.services import reporting
 from bot.services.errors import DomainError
+from bot.services.members import is_coordinator
 from bot.services.number_reader import Ambiguous, Read, Reason, Rejected, read_value, validate
 from bot.services.progress import standing
 from bot.services.reporting import Entry, Question
@@ -166,7 +167,7 @@ async def save(update: Update, context: BotContext) -> int:
         note=draft.get("note", ""),
         seen_revision=draft.get("seen_revision", -1),
     )
-    coordinator = context.member.role in reporting.COORDINATORS
+    coordinator = is_coordinator(context.member)
     async with context.runtime.sessions.begin() as session:
         await reporting.save(session, context.member, entry, context.runtime.clock())
         asked = await reporting.question(session, entry.obligation_id, context.member)

@@ -14,13 +14,13 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import audiences
+from bot.services import audiences, members
 from bot.services.audiences import Audience
 from bot.services.errors import DomainError, NotFound
 from bot.services.members import MemberInfo
 from bot.services.outbox import OutgoingMessage, enqueue, local_zone, visible_length
 from bot.services.placement import Placement
-from storage.models import Broadcast, Member, Organisation, Role
+from storage.models import Broadcast, Member, Organisation
 from storage.queries import broadcasts as rows
 from storage.queries.audit import record
 
@@ -28,7 +28,6 @@ from storage.queries.audit import record
 MAX_TEXT_LENGTH = 3750
 KIND = "broadcast"
 REPORT_KIND = "broadcast_report"
-COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 # /news looks this far back for broadcasts a member may see.
 NEWS_SCAN = 200
 
@@ -92,14 +91,8 @@ def check_text(text: str) -> str:
     return text
 
 
-def is_coordinator(member: MemberInfo | None) -> bool:
-    return member is not None and member.role in COORDINATORS
-
-
 def require_coordinator(actor: MemberInfo | None) -> MemberInfo:
-    if actor is None or actor.role not in COORDINATORS:
-        raise DomainError("broadcast.not_allowed")
-    return actor
+    return members.require_coordinator(actor, "broadcast.not_allowed")
 
 
 async def recipients(session: AsyncSession, audience: Audience, actor: MemberInfo) -> list[int]:

@@ -14,24 +14,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import members
 from bot.services.audiences import Audience, AudienceKind, register
 from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
 from bot.services.outbox import OutgoingMessage, enqueue
 from bot.services.placement import Placement
+from bot.services.roster import reporting_people
 from storage.models import (
     ClosedPeriod,
     Indicator,
     IndicatorValue,
-    Member,
     Obligation,
     Organisation,
-    Role,
     ValueSource,
 )
 from storage.queries.audit import record
 
-COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 EXTENSION_DAYS = (3, 7, 14)
 
 
@@ -66,6 +65,12 @@ class Completeness:
         return sum(bool(item.on_time) for item in self.items)
 
     @property
+    def percent(self) -> int:
+        """Reported of expected, rounded half up as people do (1 of 8 is 13 %)."""
+        expected = len(self.items)
+        return (200 * self.reported + expected) // (2 * expected) if expected else 100
+
+    @property
     def missing(self) -> list[Item]:
         return [item for item in self.items if not item.reported]
 
@@ -78,9 +83,7 @@ class Completeness:
 
 
 def require_coordinator(actor: MemberInfo | None) -> MemberInfo:
-    if actor is None or actor.role not in COORDINATORS:
-        raise DomainError("missing.not_allowed")
-    return actor
+    return members.require_coordinator(actor, "missing.not_allowed")
 
 
 async def recent_periods(session: AsyncSession, now: datetime, limit: int = 6) -> list[str]:
@@ -144,21 +147,9 @@ async def owing_member_ids(session: AsyncSession, period: str) -> dict[int, list
         by_organisation.setdefault(item.organisation_id, []).append(item)
     if not by_organisation:
         return {}
-    members = await session.execute(
-        select(Member.id, Member.organisation_id, Member.reporting_contact).where(
-            Member.active,
-            Member.telegram_id.is_not(None),
-            Member.organisation_id.in_(by_organisation),
-            Member.role.in_([Role.PARTNER.value, Role.COORDINATOR.value, Role.ADMIN.value]),
-        )
-    )
-    people: dict[int, list[tuple[int, bool]]] = {}
-    for member_id, organisation_id, contact in members:
-        people.setdefault(organisation_id, []).append((member_id, contact))
     asked: dict[int, list[Item]] = {}
-    for organisation_id, members_of in people.items():
-        contacts = [m for m, contact in members_of if contact] or [m for m, _ in members_of]
-        for member_id in contacts:
+    for organisation_id, member_ids in (await reporting_people(session, by_organisation)).items():
+        for member_id in member_ids:
             asked[member_id] = by_organisation[organisation_id]
     return asked
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.errors import DomainError
 from storage.models import Role
 from storage.queries.members import active_member_identity, unblock
+
+# Who runs the initiative day to day: broadcasts, completeness, reminders, figures of all.
+COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 
 
 class MemberInfo(BaseModel):
@@ -20,6 +24,17 @@ class MemberInfo(BaseModel):
     organisation_name: str
     # The bot was blocked by this member; outbox messages wait until they write again.
     blocked: bool = False
+
+
+def is_coordinator(member: MemberInfo | None) -> bool:
+    return member is not None and member.role in COORDINATORS
+
+
+def require_coordinator(member: MemberInfo | None, refusal: str) -> MemberInfo:
+    """The member if they coordinate; else the feature's refusal (a translation key)."""
+    if member is None or member.role not in COORDINATORS:
+        raise DomainError(refusal)
+    return member
 
 
 async def find_member(session: AsyncSession, telegram_id: int) -> MemberInfo | None:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +27,7 @@ from storage.models import (
     Organisation,
 )
 from storage.queries import values as stored
+from storage.queries.inserts import insert_new
 
 
 @dataclass(frozen=True)
@@ -95,10 +94,7 @@ async def ensure_obligations(session: AsyncSession, now: datetime) -> int:
         return 0
     # Another process (the hourly job, a second /report) may write the same rows at the same
     # time: the unique key decides, and neither fails.
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(Obligation).on_conflict_do_nothing().returning(Obligation.id), rows
-    )
+    result = await session.execute(insert_new(session, Obligation).returning(Obligation.id), rows)
     return len(result.all())
 
 

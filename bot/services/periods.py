@@ -172,6 +172,12 @@ def due_at(
     return midnight.astimezone(UTC)
 
 
+def due_date_of(moment: datetime, zone: ZoneInfo) -> date:
+    """The local day something due at `moment` is due on: due times are the midnight after the
+    due day (see `due_at`), so that is the day of the second before it."""
+    return (moment.astimezone(zone) - timedelta(seconds=1)).date()
+
+
 def label(period: Period, language: str) -> str:
     """How people name the period: `November 2026`, `KW 48/2026`, `Week 48, 2026`, `Q4 2026`."""
     locale = _locale(language)

@@ -8,15 +8,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import members
 from bot.services.errors import DomainError, NotFound
 from bot.services.members import MemberInfo
 from bot.services.outbox import local_zone
 from bot.services.recurrence import monthly_nth_weekday, validate_rrule, weekly
 from bot.services.schedules import RSVP_ANSWERS, answer
-from storage.models import Delivery, Member, Origin, Role, Rsvp, Schedule, ScheduleRun
+from storage.models import Delivery, Member, Origin, Rsvp, Schedule, ScheduleRun
 from storage.queries.audit import record
 
-COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 SHOWN_KINDS = ("meeting", "custom", "pulse", "digest", "signals", "reporting")
 MAX_TEXT = 1000
 # The audiences offered in chat, as the initiative file writes them.
@@ -45,9 +45,7 @@ class MeetingAnswers(BaseModel):
 
 
 def require_coordinator(actor: MemberInfo | None) -> MemberInfo:
-    if actor is None or actor.role not in COORDINATORS:
-        raise DomainError("reminders.not_allowed")
-    return actor
+    return members.require_coordinator(actor, "reminders.not_allowed")
 
 
 async def reminders(session: AsyncSession, language: str) -> list[Reminder]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
-from bot.services.members import MemberInfo
+from bot.services.members import COORDINATORS, MemberInfo
 from bot.services.number_reader import Kind, Rejected, Spec, validate
 from bot.services.periods import Period
 from bot.services.plausibility import is_implausible
@@ -31,7 +31,6 @@ from storage.queries import values as stored
 from storage.queries.audit import record
 
 MAX_NOTE_LENGTH = 500
-COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 REPORTERS = COORDINATORS | {Role.PARTNER}
 # How many earlier periods the plausibility check compares with.
 HISTORY = 12

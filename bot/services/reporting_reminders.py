@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.members import COORDINATORS
 from bot.services.outbox import (
     Calendar,
     OutgoingMessage,
@@ -28,7 +27,9 @@ from bot.services.outbox import (
     recipients,
     write_deliveries,
 )
+from bot.services.periods import due_date_of
 from bot.services.placement import Placement, place
+from bot.services.roster import reporting_people
 from storage.models import (
     Escalation,
     Indicator,
@@ -37,14 +38,12 @@ from storage.models import (
     Obligation,
     Organisation,
     ReportingReminder,
-    Role,
     Schedule,
 )
+from storage.queries.inserts import insert_new
 
 # A reminder held back (holiday, pause) still goes out within this many days, then it is stale.
 LOOKBACK_DAYS = 7
-REPORTERS = (Role.PARTNER.value, Role.COORDINATOR.value, Role.ADMIN.value)
-COORDINATORS = (Role.COORDINATOR.value, Role.ADMIN.value)
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ async def _open(
     for obligation, name_de, name_en, organisation in rows:
         due = obligation.extended_until or obligation.due_at
         # Due at the end of a day: that day is the due day.
-        due_day = (due.astimezone(zone) - timedelta(seconds=1)).date()
+        due_day = due_date_of(due, zone)
         oldest = today - timedelta(days=window_days)
         come = [o for o in offsets if oldest < due_day + timedelta(days=o) <= today]
         if come:
@@ -144,21 +143,7 @@ async def _open(
 
 async def _people(session: AsyncSession, organisation_ids: set[int]) -> dict[int, list[Recipient]]:
     """Per organisation: its reporting contacts, or all its members if it named none."""
-    rows = await session.execute(
-        select(Member.id, Member.organisation_id, Member.reporting_contact).where(
-            Member.active,
-            Member.telegram_id.is_not(None),
-            Member.organisation_id.in_(organisation_ids),
-            Member.role.in_(REPORTERS),
-        )
-    )
-    by_organisation: dict[int, list[tuple[int, bool]]] = {}
-    for member_id, organisation_id, contact in rows:
-        by_organisation.setdefault(organisation_id, []).append((member_id, contact))
-    chosen = {
-        organisation: [m for m, c in members if c] or [m for m, _ in members]
-        for organisation, members in by_organisation.items()
-    }
+    chosen = await reporting_people(session, organisation_ids)
     people = {
         r.member_id: r for r in await recipients(session, [m for ms in chosen.values() for m in ms])
     }
@@ -218,7 +203,6 @@ async def _claim(
     come back."""
     if not items:
         return []
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [
         {
             "obligation_id": i.obligation_id,
@@ -229,9 +213,7 @@ async def _claim(
         for i in items
     ]
     result = await session.execute(
-        insert(ReportingReminder)
-        .on_conflict_do_nothing()
-        .returning(ReportingReminder.obligation_id),
+        insert_new(session, ReportingReminder).returning(ReportingReminder.obligation_id),
         rows,
     )
     claimed = {row[0] for row in result.all()}
@@ -250,15 +232,16 @@ async def _escalate(
     if not overdue:
         return 0
     coordinator_ids = (
-        await session.scalars(select(Member.id).where(Member.active, Member.role.in_(COORDINATORS)))
+        await session.scalars(
+            select(Member.id).where(Member.active, Member.role.in_([r.value for r in COORDINATORS]))
+        )
     ).all()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     queued = 0
     for person in await recipients(session, list(coordinator_ids)):
         if not _time_has_come(person, now, today, calendar):
             continue
         claimed = await session.execute(
-            insert(Escalation).on_conflict_do_nothing().returning(Escalation.id),
+            insert_new(session, Escalation).returning(Escalation.id),
             [{"member_id": person.member_id, "sent_on": today}],
         )
         if not claimed.all():

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.services.errors import DomainError
-from bot.services.members import MemberInfo
+from bot.services.members import COORDINATORS, MemberInfo
 from storage.models import Member, Organisation, Role
 from storage.queries.audit import record
 
-MANAGERS = frozenset({Role.COORDINATOR, Role.ADMIN})
+MANAGERS = COORDINATORS
 
 
 class OrganisationChoice(BaseModel):
@@ -116,3 +118,29 @@ def _entry(member: Member) -> RosterEntry:
         organisation_code=member.organisation.code,
         organisation_name=member.organisation.name,
     )
+
+
+# Who may report for an organisation (observers never).
+REPORTING_ROLES = (Role.PARTNER.value, Role.COORDINATOR.value, Role.ADMIN.value)
+
+
+async def reporting_people(
+    session: AsyncSession, organisation_ids: Collection[int]
+) -> dict[int, list[int]]:
+    """Who is asked when an organisation owes a report: its reporting contacts, or all its
+    members if it named none; organisation id -> member ids (reachable ones only)."""
+    rows = await session.execute(
+        select(Member.id, Member.organisation_id, Member.reporting_contact).where(
+            Member.active,
+            Member.telegram_id.is_not(None),
+            Member.organisation_id.in_(organisation_ids),
+            Member.role.in_(REPORTING_ROLES),
+        )
+    )
+    by_organisation: dict[int, list[tuple[int, bool]]] = {}
+    for member_id, organisation_id, contact in rows:
+        by_organisation.setdefault(organisation_id, []).append((member_id, contact))
+    return {
+        organisation: [m for m, c in members if c] or [m for m, _ in members]
+        for organisation, members in by_organisation.items()
+    }
