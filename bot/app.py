@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
+from bot.concern_flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
 from bot.config import Settings
 from bot.context import BotApplication, BotContext
 from bot.errors import on_error
@@ -19,7 +20,8 @@ from bot.persistence import Clock, DatabasePersistence
 from bot.rate_limit import RetryingRateLimiter
 from bot.registry import register_handlers
 from bot.reminder_messages import register_hooks
-from bot.runtime import RUNTIME_KEY, Runtime, utc_now
+from bot.runtime import DEFAULT_TIMEZONE, RUNTIME_KEY, Runtime, utc_now
+from bot.services.privacy_crypto import DailyKey
 from bot.update_processor import PerUserUpdateProcessor
 from storage.engine import make_engine, make_sessionmaker
 
@@ -35,6 +37,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
         raise MissingTokenError
     engine = make_engine(settings.database.url, schema=settings.database.schema_name)
     sessions = make_sessionmaker(engine)
+    timeout = timedelta(minutes=settings.bot.conversation_timeout_minutes)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -42,9 +45,15 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
         reads=make_sessionmaker(engine, read_only=True),
         translator=Translator(settings.bot.default_language),
         persistence=DatabasePersistence(sessions, clock),
+        concern_drafts=ConcernDrafts(clock, timeout),
+        concern_cap=DailyCap(
+            DailyKey(clock, DEFAULT_TIMEZONE),
+            {"concern": settings.privacy.concern_daily_limit, "message": MESSAGES_PER_DAY},
+        ),
+        privacy_key=settings.privacy.privacy_key(),
         clock=clock,
     )
-    timeout = settings.bot.request_timeout
+    timeout_seconds = settings.bot.request_timeout
     application: BotApplication = (
         ApplicationBuilder()
         .token(token)
@@ -53,16 +62,22 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
         .request(
             HTTPXRequest(
                 connection_pool_size=settings.bot.connection_pool_size,
-                read_timeout=timeout,
-                write_timeout=timeout,
-                connect_timeout=timeout,
-                pool_timeout=timeout,
+                read_timeout=timeout_seconds,
+                write_timeout=timeout_seconds,
+                connect_timeout=timeout_seconds,
+                pool_timeout=timeout_seconds,
             )
         )
-        .get_updates_request(HTTPXRequest(read_timeout=settings.bot.polling_timeout + timeout))
+        .get_updates_request(
+            HTTPXRequest(read_timeout=settings.bot.polling_timeout + timeout_seconds)
+        )
         .rate_limiter(RetryingRateLimiter())
         .persistence(runtime.persistence)
-        .concurrent_updates(PerUserUpdateProcessor(settings.bot.max_concurrent_updates))
+        .concurrent_updates(
+            PerUserUpdateProcessor(
+                settings.bot.max_concurrent_updates, quiet=runtime.concern_drafts.claims
+            )
+        )
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

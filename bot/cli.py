@@ -91,13 +91,21 @@ def _parser() -> argparse.ArgumentParser:
         "--period", metavar="P", help="e.g. 2026-11, 2026-W48, 2026-Q4 (default: the latest due)"
     )
     export = commands.add_parser(
-        "export", parents=[common], help="write reported values to a CSV or XLSX file"
+        "export", parents=[common], help="write reported values or concerns to a CSV or XLSX file"
     )
-    export.add_argument("--what", choices=["values"], default="values")
+    # Activities and pulse results arrive with the features that collect them.
+    export.add_argument(
+        "--what",
+        choices=["values", "concerns"],
+        default="values",
+        help="values (default), or concerns: every message of their threads, without reporters",
+    )
     export.add_argument("--format", choices=["csv", "xlsx"], required=True, dest="file_format")
     export.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
     export.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD")
-    export.add_argument("--all-revisions", action="store_true", help="also earlier revisions")
+    export.add_argument(
+        "--all-revisions", action="store_true", help="also earlier revisions (values only)"
+    )
     export.add_argument("--lang", choices=["de", "en"], help="numbers and dates (initiative's)")
     export.add_argument("--out", type=Path, required=True, metavar="FILE")
     importing = commands.add_parser(
@@ -179,6 +187,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
         return await export_command(
             settings,
+            what=args.what,
             file_format=args.file_format,
             out=args.out,
             since=args.since,

@@ -27,6 +27,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.services.privacy_crypto import PrivacyKey
+
 ENV_PREFIX = "GWBOT_"
 # Left to the test suite (e.g. GWBOT_TEST_DATABASE_URL); never read as settings.
 TEST_ENV_PREFIX = "GWBOT_TEST_"
@@ -164,8 +166,28 @@ class PrivacySettings(_Section):
     key: SecretStr | None = None
     pulse_k: int = Field(default=5, ge=2)
     retention_days: int = Field(default=180, ge=1)
+    # Coordinators hear of new concerns and messages once per batch, never at the second.
+    concern_batch_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    concern_escalate_hours: int = Field(default=24, ge=1)
+    concern_daily_limit: int = Field(default=3, ge=1)
     controller: str = ""
     contact: str = ""
+
+    @field_validator("key")
+    @classmethod
+    def _usable_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                PrivacyKey.from_text(value.get_secret_value())
+            except ValueError:
+                # Never echo the value: it is a secret even when it is a wrong one.
+                raise ValueError(
+                    "not a key made by `gwbot privacy init` (44 characters of URL-safe base64)"
+                ) from None
+        return value
+
+    def privacy_key(self) -> PrivacyKey | None:
+        return None if self.key is None else PrivacyKey.from_text(self.key.get_secret_value())
 
 
 class Settings(BaseSettings):

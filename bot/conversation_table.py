@@ -28,6 +28,7 @@ from bot.runtime import Runtime
 from handlers import (
     broadcast,
     cancel,
+    concern_desk,
     fallback,
     invite,
     joining,
@@ -244,6 +245,22 @@ def reminder_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, reminder_add.got_text)
             ],
             reminder_add.CONFIRM: [button(r"^radd:save$", reminder_add.save), cancel],
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
+def concern_reply_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    """A coordinator's reply to a concern: the button opens it, the next text is the reply."""
+    return persistent_conversation(
+        name=concern_desk.NAME,
+        command="concerns",
+        entry_points=[button(r"^cdk:r:([0-9A-Z]{8})$", concern_desk.ask_reply)],
+        states={
+            concern_desk.TEXT: [
+                MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, concern_desk.got_reply)
+            ]
         },
         fallbacks=_conversation_fallbacks(),
         guard=_guard(runtime),

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from storage.queries.outbox import (
     Claimed,
     Outcome,
     claim_due,
+    forget_sealed,
     mark_blocked,
     next_due,
     record_outcomes,
@@ -71,6 +72,7 @@ class Dispatcher:
         owner: str | None = None,
         after_round: Sequence[RoundHook] = (),
         pace_clock: Clock | None = None,
+        open_contact: Callable[[str], int] | None = None,
     ) -> None:
         self.sessions, self.bot, self.clock, self.sleep = sessions, bot, clock, sleep
         self.after_round = tuple(after_round)
@@ -78,6 +80,8 @@ class Dispatcher:
         # by. They differ when a test moves the business clock by hand but sleeps for real.
         self.pace_clock = pace_clock or clock
         self.pacing = pacing
+        # Opens an anonymous reporter's sealed chat (the privacy key stays outside).
+        self.open_contact = open_contact
         self.owner = owner or f"dispatcher-{uuid.uuid4().hex[:12]}"
         self._next_slot: datetime | None = None
         self._next_in_chat: dict[int, datetime] = {}
@@ -106,6 +110,7 @@ class Dispatcher:
                 log.warning("lease nearly over: the rest of this batch is left to the next round")
                 break
             await self._unrecorded.acquire()
+            row = self._unsealed(row)
             if row.chat_id is None or row.blocked:
                 state = DeliveryState.BLOCKED if row.blocked else DeliveryState.FAILED
                 await self._done(Outcome(row.id, state, error="no chat to send to"))
@@ -121,6 +126,14 @@ class Dispatcher:
             async with self.sessions.begin() as session:
                 await hook(session, self.clock())
         return len(claimed)
+
+    def _unsealed(self, row: Claimed) -> Claimed:
+        if row.contact is None or self.open_contact is None:
+            return row
+        try:
+            return replace(row, chat_id=self.open_contact(row.contact))
+        except ValueError:  # sealed with another key: nobody can be reached
+            return row
 
     async def settle(self) -> None:
         """Wait for the sends in flight (tests let time pass only after them)."""
@@ -195,7 +208,8 @@ class Dispatcher:
                 uncount_attempt=True,
             )
         except Forbidden as exc:
-            self._blocked.add(row.member_id)
+            if row.member_id is not None:
+                self._blocked.add(row.member_id)
             return Outcome(row.id, DeliveryState.BLOCKED, error=str(exc))
         except BadRequest as exc:  # sending it again would fail the same way
             return Outcome(row.id, DeliveryState.FAILED, error=str(exc))
@@ -221,6 +235,7 @@ class Dispatcher:
             async with self.sessions.begin() as session:
                 await record_outcomes(session, outcomes, self.owner, self.clock())
                 await mark_blocked(session, blocked)
+                await forget_sealed(session)
         finally:
             for _ in outcomes:
                 self._unrecorded.release()

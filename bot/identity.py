@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.commands import Command
+from bot.concern_flow import QUIET
 from bot.context import BotContext
 from bot.i18n import resolve_language
 from bot.services.members import find_member, wrote_again
@@ -32,7 +33,7 @@ async def load_identity(update: Update, context: BotContext) -> None:
         context.member = await find_member(session, user.id)
         runtime = context.runtime
         default = await runtime.initiative_language.get(session, runtime.clock())
-    if context.member is not None and context.member.blocked:
+    if context.member is not None and context.member.blocked and not QUIET.get():
         async with runtime.sessions.begin() as session:
             await wrote_again(session, context.member.id)
     stored = context.member.language if context.member else None

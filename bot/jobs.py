@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.concern_texts import concern_texts
+from bot.config import PrivacySettings
 from bot.context import BotApplication, BotContext
+from bot.i18n import Translator
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import RUNTIME_KEY, Runtime
+from bot.services.concern_jobs import ConcernTexts, JobSettings, run_concern_jobs
 from bot.services.obligations import ensure_obligations
 from bot.services.reporting_reminders import run_reporting_reminders
 from bot.services.schedules import run_due
@@ -31,24 +36,47 @@ async def write_obligations(context: BotContext) -> None:
         log.info("%d new reporting obligations", created)
 
 
+@dataclass(frozen=True)
+class ConcernWork:
+    texts: ConcernTexts
+    settings: JobSettings
+
+    @classmethod
+    def of(cls, translator: Translator, privacy: PrivacySettings) -> ConcernWork:
+        return cls(
+            concern_texts(translator),
+            JobSettings(privacy.concern_escalate_hours, privacy.retention_days),
+        )
+
+
 async def schedule_tick(
-    sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], texts: ReportingTexts
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Callable[[], datetime],
+    texts: ReportingTexts,
+    concerns: ConcernWork | None = None,
 ) -> int:
     """One pass of everything timed: recurring schedules, then reporting reminders and
-    escalations; returns how many schedules fired and reminders were queued."""
+    escalations, then the concerns' batches, escalations and deletions; returns how many
+    schedules fired and messages were queued."""
     async with sessions.begin() as session:
         fired = await run_due(session, clock())
     async with sessions.begin() as session:
         # A period that started since the last look owes reports before anyone is reminded.
         await ensure_obligations(session, clock())
         queued = await run_reporting_reminders(session, clock(), texts.items, texts.escalation)
+    if concerns is not None:
+        async with sessions.begin() as session:
+            queued += await run_concern_jobs(session, clock(), concerns.texts, concerns.settings)
     return fired + queued
 
 
 async def run_schedules(context: BotContext) -> None:
     runtime = context.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
-    if await schedule_tick(runtime.sessions, runtime.clock, ReportingTexts(runtime.translator)):
+    work = ConcernWork.of(runtime.translator, runtime.settings.privacy)
+    if await schedule_tick(
+        runtime.sessions, runtime.clock, ReportingTexts(runtime.translator), work
+    ):
         runtime.outbox_wake.set()
 
 

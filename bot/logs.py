@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
+from typing import TextIO
+
+from bot.concern_flow import QUIET
 
 QUIET_LOGGERS = {
     "httpx": logging.WARNING,
@@ -46,11 +49,22 @@ class SecretsFilter(logging.Filter):
         return text
 
 
-def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
+class QuietFilter(logging.Filter):
+    """Drops every record while an update of the concern flow is handled (DESIGN section 6):
+    not even "update 123 handled" may show that someone used it, or when."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not QUIET.get()
+
+
+def configure_logging(
+    level: str, secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
     root = logging.getLogger()
     root.setLevel(level)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(QuietFilter())
     handler.addFilter(SecretsFilter(secrets))
     for old in root.handlers[:]:
         root.removeHandler(old)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot.commands import all_names
+from bot.commands import all_names, command
 from bot.commit import commit_update
+from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from bot.context import BotApplication
 from bot.conversation_table import (
     NEW_MESSAGE,
@@ -20,6 +21,7 @@ from bot.conversation_table import (
     broadcast_conversation,
     button,
     command_handler,
+    concern_reply_conversation,
     invite_conversation,
     joining_conversation,
     reminder_conversation,
@@ -31,6 +33,9 @@ from bot.runtime import Runtime
 from handlers import (
     agenda,
     cancel,
+    concern,
+    concern_answer,
+    concern_desk,
     export,
     fallback,
     groups,
@@ -46,6 +51,7 @@ from handlers import (
 
 
 def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
+    drafts = runtime.concern_drafts
     return [
         # Group -1: skip redelivered updates, then identity: every later handler reads
         # context.member and context.language.
@@ -54,6 +60,43 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         # (they own the updates of users inside them and answer any other button as stale),
         # single commands (private chat), group chats, and the fallbacks, which must come last
         # because they match anything the features left.
+        # The concern flow comes first: its drafts live in memory (bot.concern_flow), and a
+        # user with one must reach it whatever other conversation they left open.
+        (0, command_handler("concern", concern.start)),
+        (
+            0,
+            CommandHandler(
+                list(command("cancel").names), concern.cancel, filters=PRIVATE & HasDraft(drafts)
+            ),
+        ),
+        (0, button(r"^anl:k:(anon|named)$", concern.choose_kind)),
+        (0, button(r"^anl:c:(\w+)$", concern.choose_category)),
+        (0, button(r"^anl:s:(\w+)$", concern.choose_severity)),
+        (0, button(r"^anl:ok$", concern.send)),
+        (0, button(r"^anl:nf:(yes|no)$", concern.choose_notify)),
+        (0, button(r"^anl:x$", concern.cancel)),
+        (0, button(r"^anl:code$", concern_answer.ask_code)),
+        (0, button(r"^anl:r:([0-9A-Z]{8}):([\w-]+)$", concern_answer.ask_answer)),
+        (
+            0,
+            MessageHandler(
+                PRIVATE & NEW_MESSAGE & ~filters.COMMAND & HasDraft(drafts, typing=True),
+                concern_answer.typed,
+            ),
+        ),
+        (
+            0,
+            MessageHandler(
+                PRIVATE & NEW_MESSAGE & filters.TEXT & ~filters.COMMAND & AnswerFilter(),
+                concern_answer.got_reply,
+            ),
+        ),
+        (
+            0,
+            MessageHandler(
+                PRIVATE & NEW_MESSAGE & filters.Regex(RECEIPT_ALONE), concern_answer.read_with_code
+            ),
+        ),
         # Stateless buttons that act on whoever pressed them come before the conversations,
         # whose fallbacks answer any other button as stale.
         (0, button(r"^mydata:leave$", mydata.ask_leave)),
@@ -73,9 +116,14 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp)),
         (0, button(r"^rem:(pause|resume):(\d+)$", reminders.pause)),
         (0, button(r"^rem:rsvp:(\d+)$", reminders.show_answers)),
-        (0, button(r"^exp:(values)$", export.chose_what)),
-        (0, button(r"^exp:(values):(csv|xlsx)$", export.chose_format)),
-        (0, button(r"^exp:(values):(csv|xlsx):(this|last|all)$", export.send_file)),
+        (0, button(r"^exp:(values|concerns)$", export.chose_what)),
+        (0, button(r"^exp:(values|concerns):(csv|xlsx)$", export.chose_format)),
+        (0, button(r"^exp:(values|concerns):(csv|xlsx):(this|last|all)$", export.send_file)),
+        (0, button(r"^cdk:list$", concern_desk.back_to_list)),
+        (0, button(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail)),
+        (0, button(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge)),
+        (0, button(r"^cdk:st:([0-9A-Z]{8})$", concern_desk.ask_status)),
+        (0, button(r"^cdk:s:([0-9A-Z]{8}):(\w+)$", concern_desk.set_status)),
         (0, button(r"^mis:p:([\w-]+)$", missing.show_period)),
         (0, button(r"^mis:periods$", missing.choose_period)),
         (0, button(r"^mis:nudge:([\w-]+)$", missing.nudge)),
@@ -90,6 +138,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, broadcast_conversation(runtime)),
         (0, report_conversation(runtime)),
         (0, reminder_conversation(runtime)),
+        (0, concern_reply_conversation(runtime)),
         (0, command_handler("start", start.start)),
         (0, command_handler("help", help.help_command)),
         (0, command_handler("agenda", agenda.agenda)),
@@ -100,6 +149,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, command_handler("missing", missing.show_latest)),
         (0, command_handler("export", export.start)),
         (0, command_handler("reminders", reminders.show)),
+        (0, command_handler("concerns", concern_desk.show)),
         (0, command_handler("cancel", cancel.cancel)),
         (
             0,

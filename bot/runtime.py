@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.attempts import AttemptLimiter
+from bot.concern_flow import ConcernDrafts, DailyCap
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.persistence import DatabasePersistence
 from bot.services.initiative import initiative_language
+from bot.services.privacy_crypto import PrivacyKey
 
 RUNTIME_KEY = "runtime"
 # Until the initiative file names its own time zone.
@@ -53,6 +55,11 @@ class Runtime:
     reads: async_sessionmaker[AsyncSession]
     translator: Translator
     persistence: DatabasePersistence
+    # The concern flow's in-memory drafts and daily cap (bot.concern_flow).
+    concern_drafts: ConcernDrafts
+    concern_cap: DailyCap
+    # None until `gwbot privacy init` made one: anonymous concerns are off then.
+    privacy_key: PrivacyKey | None
     # Injectable so tests can move time instead of waiting for it.
     clock: Callable[[], datetime] = utc_now
     initiative_language: InitiativeLanguage = field(default_factory=InitiativeLanguage)

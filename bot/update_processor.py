@@ -9,18 +9,25 @@ the slots while they wait for their own lock, and everyone else would wait too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.concern_flow import QUIET
+
 QUEUE_LIMIT = 100_000
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(
+        self, max_concurrent_updates: int, quiet: Callable[[object], bool] = lambda _: False
+    ) -> None:
         super().__init__(max_concurrent_updates=QUEUE_LIMIT)
+        # Which updates leave no trace (bot.concern_flow); decided under the user's lock,
+        # when their earlier updates have moved their draft on.
+        self._quiet = quiet
         self._running = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
@@ -36,7 +43,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         try:
             # asyncio.Lock wakes waiters first come, first served: the user's order holds.
             async with lock, self._running:
-                await coroutine
+                token = QUIET.set(self._quiet(update))
+                try:
+                    await coroutine
+                finally:
+                    QUIET.reset(token)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:

@@ -17,7 +17,7 @@ from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook
 from bot.i18n import Translator
-from bot.jobs import schedule_tick
+from bot.jobs import ConcernWork, schedule_tick
 from bot.reminder_messages import register_hooks
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import utc_now
@@ -70,6 +70,7 @@ async def dispatch_until(
     after_round: Sequence[RoundHook] = (),
     wake: asyncio.Event | None = None,
 ) -> None:
+    key = settings.privacy.privacy_key()
     async with dispatcher_bot(settings) as bot:
         dispatcher = Dispatcher(
             sessions,
@@ -79,6 +80,7 @@ async def dispatch_until(
             after_round=after_round,
             # Telegram's limits are in real seconds, whatever clock deliveries are due by.
             pace_clock=utc_now,
+            open_contact=None if key is None else (lambda token: key.open_contact(token)[0]),
         )
         log.info("outbox dispatcher %s is running", dispatcher.owner)
         await dispatcher.run_forever(stop, wake=wake)
@@ -103,6 +105,7 @@ async def run_worker(settings: Settings) -> None:
                 stop,
                 ReportingTexts(translator),
                 settings.scheduler.interval_seconds,
+                ConcernWork.of(translator, settings.privacy),
             ),
         )
     finally:
@@ -115,12 +118,13 @@ async def schedule_until(
     stop: asyncio.Event,
     texts: ReportingTexts,
     every: float,
+    concerns: ConcernWork | None = None,
 ) -> None:
     """The schedule engine without PTB's JobQueue (`gwbot worker`): the same pass as `run`'s
     job; both may run at once, the database decides who fires what."""
     while not stop.is_set():
         try:
-            await schedule_tick(sessions, clock, texts)
+            await schedule_tick(sessions, clock, texts, concerns)
         except Exception:  # a database restart must not end the loop
             log.exception("schedule pass failed; trying again")
         with contextlib.suppress(TimeoutError):

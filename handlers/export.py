@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -11,6 +12,35 @@ from bot.services import exports
 from bot.services.completeness import require_coordinator
 
 RANGES = ("this", "last", "all")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """The texts that name what a file holds, so a forwarded file still says it."""
+
+    button: str
+    sheet: str
+    file_name: str
+    done: str
+    caption: str
+
+
+KINDS = {
+    "values": Kind(
+        "export.button.values",
+        "export.sheet",
+        "export.file_name",
+        "export.done",
+        "export.caption.values",
+    ),
+    "concerns": Kind(
+        "export.button.concerns",
+        "export.sheet_concerns",
+        "export.file_name_concerns",
+        "export.done_concerns",
+        "export.caption.concerns",
+    ),
+}
 
 
 def _keyboard(
@@ -28,7 +58,7 @@ async def start(update: Update, context: BotContext) -> None:
     assert update.effective_message
     await update.effective_message.reply_text(
         context.t("export.asks_what"),
-        reply_markup=_keyboard(context, "exp", [("values", "export.button.values")]),
+        reply_markup=_keyboard(context, "exp", [(w, kind.button) for w, kind in KINDS.items()]),
     )
 
 
@@ -61,7 +91,8 @@ async def send_file(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches and update.effective_message
     require_coordinator(context.member)
-    _, file_format, chosen = context.matches[0].groups()
+    what, file_format, chosen = context.matches[0].groups()
+    kind = KINDS[what]
     year = context.runtime.today().year
     since, until = {
         "this": (date(year, 1, 1), date(year, 12, 31)),
@@ -69,16 +100,22 @@ async def send_file(update: Update, context: BotContext) -> None:
     }.get(chosen, (None, None))
     language = context.language
     async with context.runtime.reads() as session:
-        table = await exports.values(
-            session,
-            language=language,
-            on_behalf=context.t("export.on_behalf"),
-            since=since,
-            until=until,
-        )
-    content = table.file(file_format, language, context.t("export.sheet"))
+        if what == "concerns":
+            table = await exports.concerns(session, since=since, until=until)
+        else:
+            table = await exports.values(
+                session,
+                language=language,
+                on_behalf=context.t("export.on_behalf"),
+                since=since,
+                until=until,
+            )
+    content = table.file(file_format, language, context.t(kind.sheet))
     years = str(since.year) if since else context.t("export.file_all")
-    name = f"{context.t('export.file_name')}-{years}.{file_format}"
+    name = f"{context.t(kind.file_name)}-{years}.{file_format}"
+    span = str(since.year) if since else context.t("export.caption_all")
     await query.answer()
-    await query.edit_message_text(context.t("export.done", count=len(table.rows)))
-    await update.effective_message.reply_document(InputFile(content, filename=name))
+    await query.edit_message_text(context.t(kind.done, count=len(table.rows)))
+    await update.effective_message.reply_document(
+        InputFile(content, filename=name), caption=context.t(kind.caption, span=span)
+    )

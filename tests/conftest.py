@@ -22,6 +22,7 @@ from bot.config import DatabaseSettings, Settings
 from bot.context import BotApplication
 from bot.logs import QUIET_LOGGERS
 from bot.runner import prepare_database, serve
+from bot.services.privacy_crypto import generate_key
 from storage.engine import make_engine
 from storage.migrate import upgrade_database
 from tests.clock import FakeClock
@@ -29,6 +30,8 @@ from tests.fake_telegram import FakeTelegram
 
 PG_URL_VARIABLE = "GWBOT_TEST_DATABASE_URL"
 TEST_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
+# The end-to-end bot has anonymous concerns enabled unless a test is marked otherwise.
+TEST_PRIVACY_KEY = generate_key()
 
 
 @pytest.fixture(autouse=True)
@@ -94,10 +97,16 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
-def settings_for(fake: FakeTelegram, database: DatabaseSettings, **bot: object) -> Settings:
+def settings_for(
+    fake: FakeTelegram,
+    database: DatabaseSettings,
+    privacy: dict[str, object] | None = None,
+    **bot: object,
+) -> Settings:
     return Settings(
         bot={"token": fake.token, "api_base_url": fake.base_url, "polling_timeout": 5, **bot},
         database=database,
+        privacy=privacy or {},
         # Timed work runs when a test triggers the job, never on its own in the middle.
         scheduler={"interval_seconds": 3600},
     )
@@ -142,12 +151,15 @@ async def bot(
     database: DatabaseSettings,
     transport: str,
     migrated_sqlite_template: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[RunningBot]:
     """The production application against the fake server, on a migrated database."""
     if not database.is_postgresql:
         shutil.copyfile(migrated_sqlite_template, make_url(database.url).database or "")
     extra = webhook_settings() if transport == "webhook" else {}
-    settings = settings_for(fake, database, request_timeout=2, **extra)
+    keyless = request.node.get_closest_marker("without_privacy_key") is not None
+    privacy: dict[str, object] = {} if keyless else {"key": TEST_PRIVACY_KEY}
+    settings = settings_for(fake, database, privacy, request_timeout=2, **extra)
     await prepare_database(settings)
     clock = FakeClock()
     application = build_application(settings, clock=clock)

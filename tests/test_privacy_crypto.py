@@ -311,3 +311,28 @@ def test_random_ids_are_22_url_safe_characters_and_unique() -> None:
     ids = [random_id() for _ in range(1000)]
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", value) for value in ids)
     assert len(set(ids)) == 1000
+
+
+def test_a_contact_opens_to_its_chat_and_language_and_never_repeats() -> None:
+    key = PrivacyKey.from_text(generate_key())
+    first, second = key.seal_contact(-1001234567890, "en"), key.seal_contact(-1001234567890, "en")
+    assert first != second
+    assert "1001234567890" not in first
+    assert key.open_contact(first) == (-1001234567890, "en")
+    assert key.open_contact(second) == (-1001234567890, "en")
+    other = PrivacyKey.from_text(generate_key())
+    with pytest.raises(SealError):
+        other.open_contact(first)
+    with pytest.raises(SealError):
+        key.open_contact(first[:-2] + ("A" if first[-2] != "A" else "B") + first[-1])
+    with pytest.raises(SealError):
+        key.open_contact(key.seal_chat(5))  # a chat token is no contact
+
+
+def test_a_reply_tag_is_bound_to_ticket_and_chat() -> None:
+    key = PrivacyKey.from_text(generate_key())
+    tag = key.reply_tag("K7QM2XRD", 42)
+    assert tag == key.reply_tag("K7QM2XRD", 42)
+    assert tag != key.reply_tag("K7QM2XRD", 43)
+    assert tag != key.reply_tag("K7QM2XRE", 42)
+    assert len(tag) == 16

@@ -1,8 +1,11 @@
-"""Exports of reported values (DESIGN section 4): one row per value, columns with stable English
-codes so a file can be edited and imported back; numbers and dates in the reader's language.
+"""Exports (DESIGN section 4): columns with stable English codes; numbers and dates in the
+reader's language.
 
-A value belongs to the range when its period overlaps it: "2026" holds every figure about
-2026, whenever it was reported.
+Values: one row per value, so a file can be edited and imported back. A value belongs to the
+range when its period overlaps it: "2026" holds every figure about 2026, whenever it was
+reported.
+
+Concerns: one row per message of a thread, and nothing about who wrote it (DESIGN section 6).
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ from sqlalchemy.orm import aliased
 from bot.services.outbox import local_zone
 from bot.services.periods import Period
 from bot.services.table_files import Value, write_csv, write_xlsx
-from storage.models import Indicator, IndicatorValue, Member, Organisation, ValueSource
+from storage.models import (
+    Concern,
+    ConcernMessage,
+    Indicator,
+    IndicatorValue,
+    Member,
+    Organisation,
+    ValueSource,
+)
 
 VALUE_COLUMNS = (
     "indicator",
@@ -34,6 +45,19 @@ VALUE_COLUMNS = (
     "source",
     "indicator_name",
     "organisation_name",
+)
+CONCERN_COLUMNS = (
+    "ticket",
+    "category",
+    "severity",
+    "status",
+    "opened_on",
+    "anonymous",
+    "last_activity_on",
+    "message_number",
+    "message_from",
+    "message_on",
+    "message_text",
 )
 FORMATS = ("csv", "xlsx")
 
@@ -107,6 +131,41 @@ async def values(
             ]
         )
     return Export(VALUE_COLUMNS, rows, await local_zone(session))
+
+
+async def concerns(
+    session: AsyncSession, *, since: date | None = None, until: date | None = None
+) -> Export:
+    """Every message of the concerns whose opened_on..last_activity_on overlaps [since, until].
+
+    The columns are picked one by one, never whole rows: the reporter (member, receipt hash,
+    sealed chat), the answering coordinator and the batch times must not reach a file that
+    leaves the bot, not even for named concerns. `message_from` is `reporter` or
+    `coordination`; days only, as in v_concerns.
+    """
+    query = select(
+        Concern.ticket,
+        Concern.category,
+        Concern.severity,
+        Concern.status,
+        Concern.opened_on,
+        Concern.anonymous,
+        Concern.last_activity_on,
+        ConcernMessage.position,
+        ConcernMessage.author,
+        ConcernMessage.written_on,
+        ConcernMessage.text,
+    ).join(ConcernMessage, ConcernMessage.concern_id == Concern.id)
+    if since is not None:
+        query = query.where(Concern.last_activity_on >= since)
+    if until is not None:
+        query = query.where(Concern.opened_on <= until)
+    # Sorted here, not in SQL, so the order of tickets does not follow PostgreSQL's collation.
+    found = sorted(
+        await session.execute(query), key=lambda row: (row.opened_on, row.ticket, row.position)
+    )
+    rows: list[list[Value]] = [list(row) for row in found]
+    return Export(CONCERN_COLUMNS, rows, await local_zone(session))
 
 
 def _typed(value: float | None, kind: str) -> Value:

@@ -41,6 +41,8 @@ _CHAT_AAD = b"gwbot/chat/v1"
 # nonce 12 + int64 8 + tag 16 = 36 bytes = exactly 48 base64 characters without padding, so
 # every character carries only real bits and any changed character changes the token's bytes.
 _SEALED_BYTES = _NONCE_BYTES + 8 + 16
+_CONTACT_AAD = b"gwbot/contact/v1"
+_CONTACT_BYTES = _NONCE_BYTES + 8 + 2 + 16
 
 
 class SealError(ValueError):
@@ -98,7 +100,7 @@ def normalise_receipt(typed: str) -> str | None:
 class PrivacyKey:
     """The `[privacy] key` and its purpose-bound subkeys; never shows the secret."""
 
-    __slots__ = ("_chat", "_participation", "_receipt")
+    __slots__ = ("_chat", "_participation", "_receipt", "_reply")
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) != KEY_BYTES:
@@ -106,6 +108,7 @@ class PrivacyKey:
         self._receipt = _derive(secret, b"gwbot/privacy/receipt/v1")
         self._chat = AESGCM(_derive(secret, b"gwbot/privacy/chat/v1"))
         self._participation = _derive(secret, b"gwbot/privacy/participation/v1")
+        self._reply = _derive(secret, b"gwbot/privacy/reply/v1")
 
     @classmethod
     def from_text(cls, text: str) -> PrivacyKey:
@@ -167,6 +170,41 @@ class PrivacyKey:
         except InvalidTag:
             raise SealError("chat token was altered or sealed with another key") from None
         return int.from_bytes(plain, "big", signed=True)
+
+    def seal_contact(self, chat_id: int, language: str) -> str:
+        """A chat and the language to write in, sealed together (`open_contact` reverses it).
+
+        The language travels inside the seal: stored in clear, a lone English speaker's
+        concerns would share a value nobody else's have."""
+        code = language.encode("ascii")
+        if len(code) != 2:
+            raise ValueError("language must be a two-letter code")
+        try:
+            plain = chat_id.to_bytes(8, "big", signed=True) + code
+        except OverflowError:
+            raise ValueError("chat id does not fit in 64 bits") from None
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        sealed = nonce + self._chat.encrypt(nonce, plain, _CONTACT_AAD)
+        return base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
+
+    def open_contact(self, token: str) -> tuple[int, str]:
+        """(chat id, language) from `seal_contact`; SealError if it is not one of ours."""
+        sealed = _urlsafe_b64decode(token)
+        if sealed is None or len(sealed) != _CONTACT_BYTES:
+            raise SealError("contact token is malformed")
+        nonce, body = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+        try:
+            plain = self._chat.decrypt(nonce, body, _CONTACT_AAD)
+        except InvalidTag:
+            raise SealError("contact token was altered or sealed with another key") from None
+        return int.from_bytes(plain[:8], "big", signed=True), plain[8:].decode("ascii")
+
+    def reply_tag(self, ticket: str, chat_id: int) -> str:
+        """A short tag that lets exactly this chat answer on this ticket: it goes into the
+        reporter's "answer" button, so pressing it proves the chat without storing it."""
+        message = f"{ticket}:{chat_id}".encode()
+        digest = hmac.new(self._reply, message, hashlib.sha256).digest()[:12]
+        return base64.urlsafe_b64encode(digest).decode("ascii")
 
     def participation(self, survey_id: str, member_id: int) -> str:
         """Keyed hash (64 hex chars) of one member's part in one survey: stable, so a second

@@ -8,6 +8,7 @@ from storage.models.base import NAMING_CONVENTION, Base, Role, utcnow
 from storage.models.bot_state import ChatData, ConversationState, ProcessedUpdate, UserData
 from storage.models.broadcasts import Broadcast
 from storage.models.closing import ClosedPeriod
+from storage.models.concerns import Author, Concern, ConcernMessage, ConcernStatus
 from storage.models.initiative import (
     GlossaryTerm,
     Goal,
@@ -26,10 +27,14 @@ from storage.models.schedules import Rsvp, ScheduleRun
 __all__ = [
     "NAMING_CONVENTION",
     "AuditEntry",
+    "Author",
     "Base",
     "Broadcast",
     "ChatData",
     "ClosedPeriod",
+    "Concern",
+    "ConcernMessage",
+    "ConcernStatus",
     "ConversationState",
     "Delivery",
     "DeliveryState",

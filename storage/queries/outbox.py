@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, DeliveryState, Member
@@ -16,11 +16,13 @@ from storage.models import Delivery, DeliveryState, Member
 @dataclass(frozen=True)
 class Claimed:
     id: int
-    member_id: int
+    member_id: int | None
     chat_id: int | None
-    blocked: bool
+    blocked: bool | None
     payload: dict[str, Any]
     attempts: int
+    # An anonymous reporter's sealed chat (member_id and chat_id are None then).
+    contact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,9 @@ async def claim_due(
             Member.blocked,
             Delivery.payload,
             Delivery.attempts,
+            Delivery.contact,
         )
-        .join(Member, Member.id == Delivery.member_id)
+        .outerjoin(Member, Member.id == Delivery.member_id)
         .where(Delivery.id.in_(ids))
         .order_by(Delivery.not_before, Delivery.id)
     )
@@ -122,6 +125,19 @@ async def record_outcomes(
             .where(Delivery.id == outcome.id, Delivery.lease_owner == owner)
             .values(**values)
         )
+
+
+async def forget_sealed(session: AsyncSession) -> None:
+    """Deliveries to anonymous reporters are deleted once done: their sealed chat must not
+    outlive its use (DESIGN section 6)."""
+    await session.execute(
+        delete(Delivery).where(
+            Delivery.contact.is_not(None),
+            Delivery.state.in_(
+                [DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.BLOCKED.value]
+            ),
+        )
+    )
 
 
 async def mark_blocked(session: AsyncSession, member_ids: Sequence[int]) -> None:

@@ -1,0 +1,146 @@
+"""How concerns read: threads, the coordinators' list, notices to reporters and coordinators.
+
+Texts take a plain translate function, so handlers (one language) and jobs (every language)
+render alike. Day-level dates only: nothing here shows a time of an anonymous event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.formatting import format_date, shorten
+from bot.i18n import LANGUAGES, Html, Translator
+from bot.services.concern_desk import DeskView, ReporterNotice, Summary
+from bot.services.concern_jobs import Batch, ConcernTexts
+from bot.services.concerns import Thread
+from bot.services.outbox import OutgoingMessage
+
+Translate = Callable[..., str]
+# What a thread may fill of one message; older messages are left out first.
+THREAD_LIMIT = 3800
+SEVERITY_MARK = {"high": "🔴", "medium": "🟠", "low": "⚪"}
+
+
+def label(t: Translate, summary: Summary, language: str) -> str:
+    """One line per concern, as a button label in the list."""
+    return shorten(
+        " · ".join(
+            (
+                f"{SEVERITY_MARK.get(summary.severity, '')} #{summary.ticket}",
+                t(f"concern.category.{summary.category}"),
+                t(f"concern.status.{summary.status}"),
+                format_date(summary.opened_on, language)[:6].rstrip(" ."),
+            )
+        ),
+        64,
+    )
+
+
+def messages_text(t: Translate, thread: Thread, language: str, *, reporter_key: str) -> str:
+    """The thread's messages, newest last; the oldest are dropped if it grows too long."""
+    entries = [
+        t(
+            reporter_key if m.author == "reporter" else "concern.thread.coordination",
+            day=format_date(m.written_on, language),
+            text=m.text,
+        )
+        for m in thread.messages
+    ]
+    while len(entries) > 1 and sum(len(e) + 2 for e in entries) > THREAD_LIMIT:
+        entries.pop(0)
+    return "\n\n".join(entries)
+
+
+def reporter_thread(t: Translate, thread: Thread, language: str) -> str:
+    return t(
+        "concern.thread",
+        ticket=thread.ticket,
+        category=t(f"concern.category.{thread.category}"),
+        status=t(f"concern.status.{thread.status}"),
+        opened=format_date(thread.opened_on, language),
+        messages=Html(messages_text(t, thread, language, reporter_key="concern.thread.you")),
+    )
+
+
+def desk_thread(t: Translate, view: DeskView, language: str) -> str:
+    thread = view.thread
+    if view.reporter_name is not None:
+        who = t(
+            "concerns.who.named", name=view.reporter_name, organisation=view.reporter_organisation
+        )
+    else:
+        who = t("concerns.who.anonymous" if thread.anonymous else "concerns.who.former")
+    reach = "" if view.reachable else "\n" + t("concerns.reach.none")
+    return t(
+        "concerns.detail",
+        ticket=thread.ticket,
+        category=t(f"concern.category.{thread.category}"),
+        severity=t(f"concern.severity.{thread.severity}"),
+        status=t(f"concern.status.{thread.status}"),
+        opened=format_date(thread.opened_on, language),
+        who=who,
+        reach=Html(reach),
+        messages=Html(messages_text(t, thread, language, reporter_key="concern.thread.reporter")),
+    )
+
+
+def _per_language(
+    translator: Translator, build: Callable[[Translate, str], OutgoingMessage]
+) -> dict[str, OutgoingMessage]:
+    def in_language(language: str) -> Translate:
+        return lambda key, **values: translator.t(language, key, **values)
+
+    return {language: build(in_language(language), language) for language in LANGUAGES}
+
+
+def reporter_notice(translator: Translator, key: str, ticket: str, **values: Any) -> ReporterNotice:
+    """A notice to the reporter in every language (theirs is chosen when it is sent)."""
+
+    def build(t: Translate, language: str) -> OutgoingMessage:
+        extra = {
+            name: t(f"concern.status.{value}") if name == "status" else value
+            for name, value in values.items()
+        }
+        return OutgoingMessage(text=t(key, ticket=ticket, **extra))
+
+    return ReporterNotice(
+        messages=_per_language(translator, build),
+        answer_label={
+            language: translator.t(language, "concern.button.answer") for language in LANGUAGES
+        },
+    )
+
+
+def _line(t: Translate, summary: Summary) -> str:
+    return t(
+        "concerns.batch.new",
+        mark=SEVERITY_MARK.get(summary.severity, ""),
+        ticket=summary.ticket,
+        category=t(f"concern.category.{summary.category}"),
+        severity=t(f"concern.severity.{summary.severity}"),
+    )
+
+
+def concern_texts(translator: Translator) -> ConcernTexts:
+    def batch(found: Batch) -> dict[str, OutgoingMessage]:
+        def build(t: Translate, language: str) -> OutgoingMessage:
+            lines = [_line(t, s) for s in found.concerns]
+            lines += [
+                t("concerns.batch.messages", count=count, ticket=ticket)
+                for ticket, count in found.messages.items()
+            ]
+            return OutgoingMessage(text=t("concerns.batch", lines=Html("\n".join(lines))))
+
+        return _per_language(translator, build)
+
+    def escalation(overdue: Sequence[Summary], hours: int) -> dict[str, OutgoingMessage]:
+        def build(t: Translate, language: str) -> OutgoingMessage:
+            lines = [_line(t, s) for s in overdue]
+            return OutgoingMessage(
+                text=t("concerns.escalation", hours=hours, lines=Html("\n".join(lines)))
+            )
+
+        return _per_language(translator, build)
+
+    return ConcernTexts(batch=batch, escalation=escalation)

@@ -1,0 +1,155 @@
+"""/concerns (/anliegenliste) for coordinators: open concerns, the thread, acknowledge, reply,
+set status. Stateless buttons (`cdk:`), except the reply, a conversation waiting for text."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from bot import concern_keyboards as keyboards
+from bot.concern_texts import desk_thread, reporter_notice
+from bot.context import BotContext
+from bot.services import concern_desk
+from bot.services.members import require_coordinator
+
+NAME = "concern_reply"
+TEXT = 0
+REFUSAL = "concerns.not_for_you"
+
+
+async def show(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    text, markup = await _list(context)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def back_to_list(update: Update, context: BotContext) -> None:
+    require_coordinator(context.member, REFUSAL)
+    assert update.callback_query
+    text, markup = await _list(context)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(text, reply_markup=markup)
+
+
+async def _list(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
+    async with context.runtime.reads() as session:
+        found = await concern_desk.open_concerns(session)
+    if not found:
+        return context.t("concerns.none"), None
+    markup = keyboards.desk_list(context.t, found, context.language)
+    return context.t("concerns.list", count=len(found)), markup
+
+
+async def detail(update: Update, context: BotContext) -> None:
+    require_coordinator(context.member, REFUSAL)
+    assert update.callback_query and context.matches
+    await update.callback_query.answer()
+    await _show_detail(update, context, context.matches[0].group(1))
+
+
+async def _show_detail(
+    update: Update, context: BotContext, ticket: str, *, edit: bool = True
+) -> None:
+    async with context.runtime.reads() as session:
+        view = await concern_desk.view(session, ticket)
+    text = desk_thread(context.t, view, context.language)
+    markup = keyboards.desk_actions(context.t, ticket, view.thread.status)
+    if edit and update.callback_query:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    else:
+        assert update.effective_chat
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+async def acknowledge(update: Update, context: BotContext) -> None:
+    require_coordinator(context.member, REFUSAL)
+    assert update.callback_query and context.matches
+    ticket, runtime = context.matches[0].group(1), context.runtime
+    notice = reporter_notice(runtime.translator, "concern.notice.acknowledged", ticket)
+    async with runtime.sessions.begin() as session:
+        changed = await concern_desk.acknowledge(
+            session, ticket, runtime.today(), runtime.clock(), runtime.privacy_key, notice
+        )
+    runtime.outbox_wake.set()
+    key = "concerns.acknowledged" if changed else "concerns.already_acknowledged"
+    await update.callback_query.answer(context.t(key))
+    await _show_detail(update, context, ticket)
+
+
+async def ask_status(update: Update, context: BotContext) -> None:
+    require_coordinator(context.member, REFUSAL)
+    assert update.callback_query and context.matches
+    ticket = context.matches[0].group(1)
+    async with context.runtime.reads() as session:
+        view = await concern_desk.view(session, ticket)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        context.t("concerns.asks_status", ticket=ticket),
+        reply_markup=keyboards.desk_statuses(context.t, ticket, view.thread.status),
+    )
+
+
+async def set_status(update: Update, context: BotContext) -> None:
+    require_coordinator(context.member, REFUSAL)
+    assert update.callback_query and context.matches
+    ticket, status = context.matches[0].group(1), context.matches[0].group(2)
+    runtime = context.runtime
+    notice = reporter_notice(runtime.translator, "concern.notice.status", ticket, status=status)
+    async with runtime.sessions.begin() as session:
+        await concern_desk.set_status(
+            session,
+            ticket,
+            status,
+            today=runtime.today(),
+            now=runtime.clock(),
+            key=runtime.privacy_key,
+            notice=notice,
+        )
+    runtime.outbox_wake.set()
+    await update.callback_query.answer(context.t("concerns.status_set"))
+    await _show_detail(update, context, ticket)
+
+
+async def ask_reply(update: Update, context: BotContext) -> int:
+    require_coordinator(context.member, REFUSAL)
+    assert update.callback_query and context.matches and context.user_data is not None
+    ticket = context.matches[0].group(1)
+    async with context.runtime.reads() as session:
+        await concern_desk.view(session, ticket)  # refuses a ticket that is gone
+    context.user_data[NAME] = ticket
+    await update.callback_query.answer()
+    assert update.effective_message
+    await update.effective_message.reply_text(context.t("concerns.asks_reply", ticket=ticket))
+    return TEXT
+
+
+async def got_reply(update: Update, context: BotContext) -> int:
+    coordinator = require_coordinator(context.member, REFUSAL)
+    message = update.effective_message
+    assert message and context.user_data is not None
+    ticket, runtime = context.user_data.get(NAME), context.runtime
+    if not isinstance(ticket, str):
+        return ConversationHandler.END
+    if not message.text:
+        await message.reply_text(context.t("concern.text_only"))
+        return TEXT
+    notice = reporter_notice(runtime.translator, "concern.notice.reply", ticket, text=message.text)
+    async with runtime.sessions.begin() as session:
+        reached = await concern_desk.reply(
+            session,
+            ticket,
+            message.text,
+            coordinator_id=coordinator.id,
+            today=runtime.today(),
+            now=runtime.clock(),
+            batch_minutes=runtime.settings.privacy.concern_batch_minutes,
+            key=runtime.privacy_key,
+            notice=notice,
+        )
+    runtime.outbox_wake.set()
+    context.user_data.pop(NAME, None)
+    await message.reply_text(
+        context.t("concerns.replied" if reached else "concerns.replied_unreached")
+    )
+    await _show_detail(update, context, ticket, edit=False)
+    return ConversationHandler.END

@@ -1,0 +1,152 @@
+"""Steps shared by the concern tests: raising a concern as a user, the coordinators' desk,
+triggering the timed job. Each step reads what the user would read."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from storage.models import Concern, Delivery, Role
+from tests.conftest import RunningBot
+from tests.factories import add_member
+from tests.fake_telegram import BotMessage, FakeUser
+
+TICKET = re.compile(r"#([0-9A-Z]{8})")
+RECEIPT = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
+NOTIFY_YES = "Ja, hier benachrichtigen"
+NOTIFY_NO = "Nein, ich frage mit dem Code nach"
+
+
+@dataclass(frozen=True)
+class Raised:
+    ticket: str
+    receipt: str | None
+    # The last message of the flow: the receipt message (anonymous) or the confirmation.
+    message: BotMessage
+
+
+async def member(
+    bot: RunningBot,
+    name: str,
+    role: Role = Role.PARTNER,
+    organisation: str = "awo",
+    organisation_name: str = "AWO Kreisverband Neustadt",
+    *,
+    user_id: int | None = None,
+    username: str | None = None,
+    language: str = "de",
+) -> FakeUser:
+    first, _, last = name.partition(" ")
+    user = bot.fake.user(
+        user_id=user_id,
+        first_name=first,
+        last_name=last or None,
+        username=username,
+        language_code=language,
+    )
+    await add_member(
+        bot.sessions,
+        user.id,
+        name=name,
+        role=role,
+        organisation=organisation,
+        organisation_name=organisation_name,
+        language=language,
+    )
+    return user
+
+
+async def coordinator(
+    bot: RunningBot, name: str = "Clara Koch", role: Role = Role.COORDINATOR
+) -> FakeUser:
+    return await member(bot, name, role, "koordination", "Koordinierungsstelle Neustadt")
+
+
+async def raise_concern(
+    user: FakeUser,
+    text: str = "Die Absprachen zur Elternarbeit kommen bei uns nicht an.",
+    *,
+    anonymous: bool = True,
+    category: str = "Kommunikation",
+    severity: str = "Dringend",
+    notify: bool | None = True,
+) -> Raised:
+    """The whole flow by buttons; `notify=None` leaves the notification question open."""
+    await user.send("/anliegen")
+    intro = await user.next_message()
+    assert intro.text.startswith("🔒 Hier können Sie ein Anliegen")
+    assert (
+        await user.press_and_read(intro, "Anonym schreiben" if anonymous else "Mit meinem Namen")
+        == "Worum geht es?"
+    )
+    assert await user.press_and_read(intro, category) == "Wie dringend ist es?"
+    asks = await user.press_and_read(intro, severity)
+    assert "keine personenbezogenen Daten von Klient*innen" in asks
+    await user.send(text)
+    summary = await user.next_message()
+    assert summary.text.startswith("Bitte prüfen:")
+    sent = await user.press_and_read(summary, "✅ Absenden")
+    found = TICKET.search(sent)
+    assert found, sent
+    receipt = RECEIPT.search(sent)
+    if anonymous:
+        assert receipt, sent
+        if notify is not None:
+            await user.press(summary, NOTIFY_YES if notify else NOTIFY_NO)
+            await user.next_event(kinds=("edit",))  # the question's buttons go away
+            await user.next_message()
+    return Raised(found[1], receipt[0] if receipt else None, summary)
+
+
+async def run_jobs(bot: RunningBot) -> None:
+    jobs = bot.application.job_queue.jobs()  # type: ignore[union-attr]
+    (job,) = [j for j in jobs if j.name == "run_schedules"]
+    await job.run(bot.application)
+
+
+def button_with(message: BotMessage, fragment: str) -> str:
+    """The label of the button that contains `fragment` (list buttons carry more)."""
+    labels = [label for row in message.buttons for label in row if fragment in label]
+    assert len(labels) == 1, message.buttons
+    return labels[0]
+
+
+async def open_desk(user: FakeUser, ticket: str) -> BotMessage:
+    """/anliegenliste, then the concern's button: returns the detail message."""
+    await user.send("/anliegenliste")
+    listing = await user.next_message()
+    await user.press_and_read(listing, button_with(listing, ticket))
+    return listing
+
+
+async def desk_reply(clara: FakeUser, detail: BotMessage, text: str) -> str:
+    """A coordinator answers from a concern's detail; returns the confirmation they read
+    (the detail is shown again after it)."""
+    await clara.press(detail, "↩️ Antworten")
+    assert (await clara.next_message()).text.startswith("Ihre Antwort zu #")
+    await clara.send(text)
+    confirmation = await clara.next_message()
+    assert text in (await clara.next_message()).text
+    return confirmation.text
+
+
+async def sealed_deliveries_gone(bot: RunningBot) -> None:
+    """The dispatcher records outcomes on its own; wait (bounded) until no delivery with a
+    sealed chat is left."""
+    for _ in range(400):
+        async with bot.sessions() as session:
+            left = await session.scalar(
+                select(func.count()).select_from(Delivery).where(Delivery.contact.is_not(None))
+            )
+        if not left:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("a delivery to an anonymous reporter outlived its sending")
+
+
+async def concern_row(bot: RunningBot, ticket: str) -> Concern | None:
+    async with bot.sessions() as session:
+        return await session.scalar(select(Concern).where(Concern.ticket == ticket))

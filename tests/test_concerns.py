@@ -1,0 +1,293 @@
+"""Concerns end to end (issue 13): anonymous both ways with and without notifications, named,
+batching, escalation, retention, the daily cap, groups, and bad input of every kind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import ConcernMessage, Role
+from tests.concern_steps import (
+    NOTIFY_NO,
+    button_with,
+    concern_row,
+    coordinator,
+    desk_reply,
+    member,
+    open_desk,
+    raise_concern,
+    run_jobs,
+    sealed_deliveries_gone,
+)
+from tests.conftest import RunningBot
+
+STALE = "Dieser Knopf ist nicht mehr aktuell. Bitte beginnen Sie neu, z. B. mit /hilfe."
+
+
+async def test_an_anonymous_concern_with_notifications_is_a_dialogue_both_ways(
+    bot: RunningBot,
+) -> None:
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger")
+    raised = await raise_concern(anna, notify=True)
+    row = await concern_row(bot, raised.ticket)
+    assert row is not None and row.anonymous and row.reporter_id is None and row.contact
+    assert row.receipt_hash != raised.receipt
+
+    # Not at the second it was written: only once its batch is over.
+    await run_jobs(bot)
+    await clara.expect_no_message()
+    bot.clock.advance(hours=1)
+    await run_jobs(bot)
+    batch = await clara.next_message()
+    assert f"Neues Anliegen #{raised.ticket} · Kommunikation · Dringend" in batch.text
+
+    listing = await open_desk(clara, raised.ticket)
+    assert "anonym" in listing.text and "kommen bei uns nicht an" in listing.text
+    assert "Anna" not in listing.text and "AWO" not in listing.text
+    assert await clara.press_and_read(listing, "✅ Gelesen bestätigen")
+    acknowledged = await anna.next_message()
+    assert acknowledged.text.startswith(
+        f"🔒 Die Koordinierungsstelle hat Ihr Anliegen #{raised.ticket}"
+    )
+
+    confirmation = await desk_reply(
+        clara, listing, "Danke für den Hinweis. Wollen wir am Dienstag telefonieren?"
+    )
+    assert confirmation == "✅ Antwort gespeichert und an die Person geschickt."
+    reply = await anna.next_message()
+    assert "Koordinierungsstelle" in reply.text and "Dienstag telefonieren" in reply.text
+    assert "Clara" not in reply.text
+    assert reply.has_button("↩️ Antworten")
+    await sealed_deliveries_gone(bot)
+
+    # The reporter answers by replying to the office's message.
+    await anna.send("Ja, gern am Dienstag um 10 Uhr.", reply_to=reply)
+    assert (await anna.next_message()).text.startswith(f"✅ Ihre Nachricht zu #{raised.ticket}")
+    # ... and by the button.
+    await anna.press(reply, "↩️ Antworten")
+    assert (await anna.next_message()).text.startswith(
+        f"Schreiben Sie Ihre Antwort zu #{raised.ticket}"
+    )
+    await anna.send("Nachtrag: Frau Meier kommt auch.")
+    assert (await anna.next_message()).text.startswith("✅ Ihre Nachricht")
+
+    bot.clock.advance(hours=1)
+    await run_jobs(bot)
+    assert f"2 neue Nachricht(en) zu #{raised.ticket}" in (await clara.next_message()).text
+    await open_desk(clara, raised.ticket)
+    detail = clara.messages[-1]
+    assert "Dienstag um 10 Uhr" in detail.text and "Nachtrag" in detail.text
+    assert "im Gespräch" in detail.text
+
+
+async def test_without_notifications_replies_are_read_with_the_receipt(bot: RunningBot) -> None:
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger")
+    raised = await raise_concern(anna, notify=False, severity="Kann warten")
+    row = await concern_row(bot, raised.ticket)
+    assert row is not None and row.contact is None
+    listing = await open_desk(clara, raised.ticket)
+    assert "liest Antworten mit ihrem Code" in listing.text
+    await clara.press(listing, "↩️ Antworten")
+    await clara.next_message()
+    await clara.send("Wir melden uns nächste Woche.")
+    assert (await clara.next_message()).text.startswith(
+        "✅ Antwort gespeichert. Die Person hat keine"
+    )
+    await anna.expect_no_message()
+
+    assert raised.receipt
+    await anna.send(raised.receipt.lower().replace("-", " "))
+    thread = await anna.next_message()
+    assert f"Anliegen #{raised.ticket}" in thread.text
+    assert "Wir melden uns nächste Woche." in thread.text and "Sie</b>" not in thread.text
+    await anna.press(thread, "↩️ Antworten")
+    await anna.next_message()
+    await anna.send("Danke!")
+    assert (await anna.next_message()).text.startswith("✅ Ihre Nachricht")
+    async with bot.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(ConcernMessage))
+    assert count == 3
+
+    await anna.send("ABCD-EFGH-JKMN-PQR5")
+    assert (await anna.next_message()).text.startswith("Zu diesem Code gibt es kein Anliegen")
+
+
+async def test_a_named_concern_shows_the_reporter_and_replies_reach_them(bot: RunningBot) -> None:
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger")
+    raised = await raise_concern(anna, anonymous=False, category="Ressourcen")
+    assert raised.receipt is None
+    assert "sieht Ihren Namen" in anna.messages[-1].text
+    listing = await open_desk(clara, raised.ticket)
+    assert "von Anna Berger (AWO Kreisverband Neustadt)" in listing.text
+    await desk_reply(clara, listing, "Wir schauen uns das an.")
+    reply = await anna.next_message()
+    assert "Wir schauen uns das an." in reply.text
+    await anna.press(reply, "↩️ Antworten")
+    await anna.next_message()
+    await anna.send("Danke")
+    assert (await anna.next_message()).text.startswith("✅ Ihre Nachricht")
+
+    # Someone else pressing the reporter's button (forged) is refused.
+    ben = await member(bot, "Ben Roth")
+    await ben.send("/hilfe")
+    help_message = await ben.next_message()
+    query = await ben.press_data(help_message, reply.button_data("↩️ Antworten") or "")
+    assert (await ben.callback_answer(query))["text"] == STALE
+
+
+async def test_status_changes_reach_the_reporter_and_resolved_concerns_are_deleted_later(
+    bot: RunningBot,
+) -> None:
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger")
+    raised = await raise_concern(anna)
+    listing = await open_desk(clara, raised.ticket)
+    await clara.press_and_read(listing, "Status ändern")
+    await clara.press_and_read(listing, "erledigt")
+    assert "erledigt" in listing.text
+    notice = await anna.next_message()
+    assert notice.text == f"🔒 Ihr Anliegen #{raised.ticket} hat jetzt den Status: erledigt."
+    await clara.send("/anliegenliste")
+    assert (await clara.next_message()).text == "🔒 Keine offenen Anliegen."
+
+    bot.clock.advance(days=179)
+    await run_jobs(bot)
+    assert await concern_row(bot, raised.ticket) is not None
+    bot.clock.advance(days=2)
+    await run_jobs(bot)
+    assert await concern_row(bot, raised.ticket) is None
+    assert raised.receipt
+    await anna.send(raised.receipt)
+    assert "erledigte Anliegen werden nach 180 Tagen gelöscht" in (await anna.next_message()).text
+
+
+async def test_unacknowledged_concerns_are_escalated_once_to_coordinators_and_admins(
+    bot: RunningBot,
+) -> None:
+    clara = await coordinator(bot)
+    adam = await coordinator(bot, "Adam Admin", Role.ADMIN)
+    anna = await member(bot, "Anna Berger")
+    raised = await raise_concern(anna)
+    bot.clock.advance(hours=1)
+    await run_jobs(bot)
+    await clara.next_message()  # the batch: coordinators only
+    await adam.expect_no_message()
+    bot.clock.advance(hours=24)  # a day after the batch it came with
+    await run_jobs(bot)
+    for person in (clara, adam):
+        escalation = await person.next_message()
+        assert escalation.text.startswith("⚠️ Seit über 24 Stunden")
+        assert f"#{raised.ticket}" in escalation.text
+    bot.clock.advance(hours=5)
+    await run_jobs(bot)
+    await clara.expect_no_message()
+    await adam.expect_no_message()
+
+
+async def test_a_daily_cap_limits_new_concerns(bot: RunningBot) -> None:
+    anna = await member(bot, "Anna Berger")
+    for number in range(3):
+        await raise_concern(anna, f"Anliegen Nummer {number}", notify=False)
+    await anna.send("/anliegen")
+    assert (await anna.next_message()).text.startswith("Sie haben heute schon 3 Anliegen")
+    bot.clock.advance(days=1)
+    await anna.send("/anliegen")
+    assert (await anna.next_message()).text.startswith("🔒 Hier können Sie ein Anliegen")
+
+
+async def test_concerns_are_refused_in_groups_and_to_non_members(bot: RunningBot) -> None:
+    anna = await member(bot, "Anna Berger")
+    group = bot.fake.group()
+    await group.send(anna, "/anliegen")
+    pointer = await group.next_message()
+    assert "privat" in pointer.text.lower()
+    stranger = bot.fake.user(first_name="Udo")
+    await stranger.send("/anliegen")
+    assert "Einladung" in (await stranger.next_message()).text
+
+
+async def test_bad_input_is_answered_and_changes_nothing(bot: RunningBot) -> None:
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger")
+    await anna.send("/anliegen")
+    intro = await anna.next_message()
+    # Forged buttons before their step.
+    query = await anna.press_data(intro, "anl:ok")
+    assert (await anna.callback_answer(query))["text"] == STALE
+    await anna.press_and_read(intro, "Anonym schreiben")
+    query = await anna.press_data(intro, "anl:c:gossip")
+    assert (await anna.callback_answer(query))["text"] == STALE
+    await anna.press_and_read(intro, "Ziele & Prioritäten")
+    await anna.press_and_read(intro, "Bald klären")
+    await anna.send_document("beschwerde.pdf", b"%PDF-1.4")
+    assert (await anna.next_message()).text.startswith("Bitte schreiben Sie Text")
+    await anna.send("x" * 3501)
+    assert (await anna.next_message()).text == (
+        "Das sind 3501 Zeichen; bitte kürzen Sie auf höchstens 3500."
+    )
+    await anna.send("/abbrechen")
+    assert (await anna.next_message()).text == "Abgebrochen. Es wurde nichts gespeichert."
+    await anna.send("Noch ein Text")
+    assert not (await anna.next_message()).text.startswith("Bitte prüfen")
+    async with bot.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ConcernMessage)) == 0
+
+    # Partners have no desk; forged desk buttons are refused.
+    await anna.send("/anliegenliste")
+    assert "nicht für" in (await anna.next_message()).text
+    raised = await raise_concern(anna)
+    query = await anna.press_data(raised.message, f"cdk:s:{raised.ticket}:resolved")
+    answer = await anna.callback_answer(query)
+    assert answer["text"].startswith("Anliegen beantwortet die Koordinierungsstelle")
+    row = await concern_row(bot, raised.ticket)
+    assert row is not None and row.status == "new"
+    listing = await open_desk(clara, raised.ticket)
+    query = await clara.press_data(listing, "cdk:s:ZZZZZZZZ:resolved")
+    assert (await clara.callback_answer(query))["text"] == "Dieses Anliegen gibt es nicht mehr."
+
+
+@pytest.mark.without_privacy_key
+async def test_without_a_privacy_key_only_named_concerns_are_offered(bot: RunningBot) -> None:
+    anna = await member(bot, "Anna Berger")
+    await anna.send("/anliegen")
+    intro = await anna.next_message()
+    assert "Anonyme Anliegen hat die Initiative noch nicht eingerichtet" in intro.text
+    assert not intro.has_button("Anonym schreiben")
+    query = await anna.press_data(intro, "anl:k:anon")
+    assert "noch nicht eingerichtet" in (await anna.callback_answer(query))["text"]
+    raised = await raise_concern_named_without_key(anna, intro)
+    assert await concern_row(bot, raised) is not None
+
+
+async def raise_concern_named_without_key(anna: object, intro: object) -> str:
+    from tests.concern_steps import TICKET
+    from tests.fake_telegram import BotMessage, FakeUser
+
+    assert isinstance(anna, FakeUser) and isinstance(intro, BotMessage)
+    await anna.press_and_read(intro, "Mit meinem Namen")
+    await anna.press_and_read(intro, "Sonstiges")
+    await anna.press_and_read(intro, "Kann warten")
+    await anna.send("Ein Anliegen mit Namen")
+    summary = await anna.next_message()
+    sent = await anna.press_and_read(summary, "✅ Absenden")
+    found = TICKET.search(sent)
+    assert found
+    return found[1]
+
+
+async def test_english_reporters_get_english_texts(bot: RunningBot) -> None:
+    await coordinator(bot)
+    emma = await member(bot, "Emma English", language="en")
+    await emma.send("/concern")
+    intro = await emma.next_message()
+    assert intro.text.startswith("🔒 Here you can raise a concern")
+    assert intro.has_button("Write anonymously") and intro.has_button("I have a code")
+
+
+def _unused() -> tuple[object, ...]:
+    return (NOTIFY_NO, button_with, timedelta)
