@@ -24,11 +24,12 @@ QUIET: ContextVar[bool] = ContextVar("gwbot_quiet_update", default=False)
 PREFIX = "anl:"
 COMMANDS = frozenset({"concern", "anliegen"})
 CANCEL = frozenset({"cancel", "abbrechen"})
-# A receipt sent on its own, as shown (K7QM-2XRD-9TPA-HV4E) or typed with spaces or no
-# dashes. Stricter than normalise_receipt, which finds codes inside ordinary sentences; and
-# with a digit, so a long German word sent alone is not taken for a code.
+# A receipt sent on its own: as shown and copied (K7QM-2XRD-9TPA-HV4E), or typed with spaces
+# or no separators - then with a digit, so a sentence of four-letter words or one long word
+# is not taken for a code. Stricter than normalise_receipt, which finds codes in sentences.
 RECEIPT_ALONE = re.compile(
-    r"^(?=.*\d)\s*[0-9A-Za-z]{4}(?:[\s\-\u2010-\u2015]?[0-9A-Za-z]{4}){3}\s*$"
+    r"^\s*(?:[0-9A-Za-z]{4}(?:[\-\u2010-\u2015][0-9A-Za-z]{4}){3}"
+    r"|(?=[\sA-Za-z]*\d)[0-9A-Za-z]{4}(?:\s?[0-9A-Za-z]{4}){3})\s*$"
 )
 MAX_DRAFTS = 10_000
 # Messages on existing concerns per person and day: a dialogue needs more than new concerns.

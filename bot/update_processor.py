@@ -9,6 +9,7 @@ the slots while they wait for their own lock, and everyone else would wait too.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from telegram.ext import BaseUpdateProcessor
 from bot.concern_flow import QUIET
 
 QUEUE_LIMIT = 100_000
+log = logging.getLogger(__name__)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -46,6 +48,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 token = QUIET.set(self._quiet(update))
                 try:
                     await coroutine
+                    # Dropped for the concern flow's updates, like every record (bot.logs).
+                    log.debug("update %s of user %s handled", _update_id(update), key)
                 finally:
                     QUIET.reset(token)
         finally:
@@ -58,6 +62,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
+
+
+def _update_id(update: object) -> int | None:
+    return update.update_id if isinstance(update, Update) else None
 
 
 def _sender(update: object) -> int | None:

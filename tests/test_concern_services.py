@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
@@ -735,3 +736,27 @@ async def test_a_sealed_chat_nobody_can_open_is_not_sent_and_forgotten(
     assert [chat for chat, _, _ in bot.sent] == [101]
     (left,) = await deliveries(sessions)
     assert left.member_id == people.partner.id
+
+
+async def test_v_concerns_shows_days_and_flags_and_nothing_about_reporters(
+    sessions: async_sessionmaker[AsyncSession], people: People
+) -> None:
+    anonymous = await open_concern(sessions, severity="high")
+    named = await open_concern(sessions, anonymous=False, reporter_id=people.partner.id)
+    await set_status(sessions, named.ticket, ConcernStatus.RESOLVED, TODAY + timedelta(days=3))
+    async with sessions() as session:
+        result = await session.execute(sql("SELECT * FROM v_concerns ORDER BY anonymous"))
+        columns, rows = list(result.keys()), [tuple(row) for row in result]
+    assert columns == [
+        "ticket",
+        "category",
+        "severity",
+        "status",
+        "opened_on",
+        "anonymous",
+        "last_activity_on",
+    ]
+    assert rows == [
+        (named.ticket, "communication", "medium", "resolved", "2026-03-10", 0, "2026-03-13"),
+        (anonymous.ticket, "communication", "high", "new", "2026-03-10", 1, "2026-03-10"),
+    ]

@@ -3,15 +3,14 @@ batching, escalation, retention, the daily cap, groups, and bad input of every k
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
 
 import pytest
 from sqlalchemy import func, select
 
 from storage.models import ConcernMessage, Role
 from tests.concern_steps import (
-    NOTIFY_NO,
-    button_with,
+    TICKET,
     concern_row,
     coordinator,
     desk_reply,
@@ -22,6 +21,8 @@ from tests.concern_steps import (
     sealed_deliveries_gone,
 )
 from tests.conftest import RunningBot
+from tests.fake_telegram import BotMessage, FakeUser
+from tests.test_mydata import open_mydata, press
 
 STALE = "Dieser Knopf ist nicht mehr aktuell. Bitte beginnen Sie neu, z. B. mit /hilfe."
 
@@ -260,22 +261,18 @@ async def test_without_a_privacy_key_only_named_concerns_are_offered(bot: Runnin
     assert not intro.has_button("Anonym schreiben")
     query = await anna.press_data(intro, "anl:k:anon")
     assert "noch nicht eingerichtet" in (await anna.callback_answer(query))["text"]
-    raised = await raise_concern_named_without_key(anna, intro)
+    raised = await raise_named_without_key(anna, intro)
     assert await concern_row(bot, raised) is not None
 
 
-async def raise_concern_named_without_key(anna: object, intro: object) -> str:
-    from tests.concern_steps import TICKET
-    from tests.fake_telegram import BotMessage, FakeUser
-
-    assert isinstance(anna, FakeUser) and isinstance(intro, BotMessage)
+async def raise_named_without_key(anna: FakeUser, intro: BotMessage) -> str:
+    """The flow from an intro that offers no anonymous concern; returns the ticket."""
     await anna.press_and_read(intro, "Mit meinem Namen")
     await anna.press_and_read(intro, "Sonstiges")
     await anna.press_and_read(intro, "Kann warten")
     await anna.send("Ein Anliegen mit Namen")
     summary = await anna.next_message()
-    sent = await anna.press_and_read(summary, "✅ Absenden")
-    found = TICKET.search(sent)
+    found = TICKET.search(await anna.press_and_read(summary, "✅ Absenden"))
     assert found
     return found[1]
 
@@ -289,5 +286,29 @@ async def test_english_reporters_get_english_texts(bot: RunningBot) -> None:
     assert intro.has_button("Write anonymously") and intro.has_button("I have a code")
 
 
-def _unused() -> tuple[object, ...]:
-    return (NOTIFY_NO, button_with, timedelta)
+async def test_named_concerns_are_in_mydata_and_outlive_their_reporter_nameless(
+    bot: RunningBot,
+) -> None:
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger")
+    named = await raise_concern(anna, "Bitte mehr Vorlauf bei Terminen.", anonymous=False)
+    await raise_concern(anna, "Das bleibt anonym.", notify=False)
+    listing = await open_desk(clara, named.ticket)
+    await desk_reply(clara, listing, "Machen wir.")
+    await anna.next_message()  # the reply
+
+    offer, data = await open_mydata(anna)
+    (concern,) = data["concerns_with_name"]
+    assert concern["ticket"] == named.ticket
+    assert [m["text"] for m in concern["messages"]] == [
+        "Bitte mehr Vorlauf bei Terminen.",
+        "Machen wir.",
+    ]
+    assert "Das bleibt anonym." not in json.dumps(data, ensure_ascii=False)
+    assert await press(anna, offer, "Austreten und Daten löschen")
+    await press(anna, offer, "Ja, austreten")
+
+    _, clara_data = await open_mydata(clara)
+    assert clara_data["concern_replies_written"][0]["text"] == "Machen wir."
+    listing = await open_desk(clara, named.ticket)
+    assert "von einem ehemaligen Mitglied" in listing.text and "Anna" not in listing.text

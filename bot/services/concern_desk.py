@@ -91,7 +91,8 @@ async def view(session: AsyncSession, ticket: str) -> DeskView:
                 .where(Member.id == concern.reporter_id)
             )
         ).first()
-        if row is not None:
+        # A reporter who left has no name any more: "a former member".
+        if row is not None and row[0]:
             name, organisation = row
     reachable = concern.contact is not None or concern.reporter_id is not None
     return DeskView(thread, name, organisation, reachable)

@@ -93,6 +93,18 @@ async def _meeting_answers(session: AsyncSession, person: Person) -> Any:
     ]
 
 
+async def _named_concerns(session: AsyncSession, person: Person) -> Any:
+    keep = ("ticket", "category", "severity", "status", "opened_on", "resolved_on", "messages")
+    return [
+        {column: row[column] for column in keep}
+        for row in await rows.named_concern_rows(session, person.member_id)
+    ]
+
+
+async def _concern_replies(session: AsyncSession, person: Person) -> Any:
+    return await rows.concern_reply_rows(session, person.member_id)
+
+
 # Everything /mydata hands out, section by section.
 EXPORT: tuple[tuple[str, Export], ...] = (
     ("member", _member),
@@ -105,6 +117,8 @@ EXPORT: tuple[tuple[str, Export], ...] = (
     ("broadcasts_written", _broadcasts),
     ("broadcast_acknowledgements", _acknowledgements),
     ("meeting_answers", _meeting_answers),
+    ("concerns_with_name", _named_concerns),
+    ("concern_replies_written", _concern_replies),
 )
 
 
@@ -124,7 +138,8 @@ async def _forget_conversations(session: AsyncSession, person: Person, now: date
     await rows.delete_conversations_of(session, person.telegram_id)
 
 
-# Every place that holds a member's name, Telegram id or settings. Each step gets the Person
+# Every place that holds a member's name, Telegram id or settings (concerns hold neither: a
+# named concern points to the member row, which leaving empties). Each step gets the Person
 # read before the first step ran, so their order does not matter.
 ERASURE: tuple[Erasure, ...] = (
     _forget_member,

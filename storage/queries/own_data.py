@@ -17,6 +17,8 @@ from storage.models import (
     AuditEntry,
     Broadcast,
     ChatData,
+    Concern,
+    ConcernMessage,
     ConversationState,
     Delivery,
     Invite,
@@ -85,6 +87,32 @@ async def rsvp_rows_of(session: AsyncSession, member_id: int) -> list[Row]:
     """The member's answers to meeting reminders."""
     rows = await _rows(session, Rsvp.__table__, Rsvp.member_id == member_id)
     return sorted(rows, key=lambda row: (row["meeting_on"], row["id"]))
+
+
+async def named_concern_rows(session: AsyncSession, member_id: int) -> list[Row]:
+    """Concerns the member raised with their name, each with its thread. Anonymous ones are
+    linked to nobody, so nobody - not the member either - can be handed them."""
+    concerns = await _rows(session, Concern.__table__, Concern.reporter_id == member_id)
+    for concern in concerns:
+        thread = await _rows(
+            session, ConcernMessage.__table__, ConcernMessage.concern_id == concern["id"]
+        )
+        concern["messages"] = [
+            {"author": m["author"], "written_on": m["written_on"], "text": m["text"]}
+            for m in sorted(thread, key=lambda m: m["position"])
+        ]
+    return sorted(concerns, key=lambda row: (row["opened_on"], row["ticket"]))
+
+
+async def concern_reply_rows(session: AsyncSession, member_id: int) -> list[Row]:
+    """What the member answered to concerns as the coordination office."""
+    result = await session.execute(
+        select(Concern.ticket, ConcernMessage.written_on, ConcernMessage.text)
+        .join(Concern, Concern.id == ConcernMessage.concern_id)
+        .where(ConcernMessage.coordinator_id == member_id)
+        .order_by(ConcernMessage.written_on, Concern.ticket, ConcernMessage.position)
+    )
+    return [dict(row) for row in result.mappings()]
 
 
 def _key_holds(key: str, telegram_id: int) -> bool:
