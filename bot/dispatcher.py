@@ -47,6 +47,7 @@ LEASE_SHARE = 0.5
 # Runs in its own transaction after each round that sent something, e.g. to tell a broadcast's
 # author that it is done. What it enqueues goes out in a later round.
 RoundHook = Callable[[AsyncSession, datetime], Awaitable[object]]
+FINAL = frozenset({DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.BLOCKED})
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class Dispatcher:
         self._paused_until: datetime | None = None
         self._pending: list[Outcome] = []
         self._blocked: set[int] = set()
+        # Claimed deliveries to anonymous reporters: deleted once their outcome is final.
+        self._sealed: set[int] = set()
         self._in_flight: set[asyncio.Task[None]] = set()
         # Bounds what was sent but not yet recorded, i.e. what a crash could send twice.
         self._unrecorded = asyncio.Semaphore(2 * pacing.flush_every)
@@ -110,6 +113,8 @@ class Dispatcher:
                 log.warning("lease nearly over: the rest of this batch is left to the next round")
                 break
             await self._unrecorded.acquire()
+            if row.contact is not None:
+                self._sealed.add(row.id)
             row = self._unsealed(row)
             if row.chat_id is None or row.blocked:
                 state = DeliveryState.BLOCKED if row.blocked else DeliveryState.FAILED
@@ -229,13 +234,15 @@ class Dispatcher:
     async def _flush(self) -> None:
         outcomes, self._pending = self._pending, []
         blocked, self._blocked = sorted(self._blocked), set()
+        done = [o.id for o in outcomes if o.id in self._sealed and o.state in FINAL]
+        self._sealed.difference_update(done)
         if not outcomes and not blocked:
             return
         try:
             async with self.sessions.begin() as session:
                 await record_outcomes(session, outcomes, self.owner, self.clock())
                 await mark_blocked(session, blocked)
-                await forget_sealed(session)
+                await forget_sealed(session, done)
         finally:
             for _ in outcomes:
                 self._unrecorded.release()

@@ -60,12 +60,19 @@ async def choose_kind(update: Update, context: BotContext) -> None:
     )
 
 
-async def choose_category(update: Update, context: BotContext) -> None:
+def _choice(
+    update: Update, context: BotContext, step: str, allowed: tuple[str, ...]
+) -> tuple[Draft, str]:
+    """The draft at `step` and the pressed choice, checked against `allowed` (forged data)."""
     assert context.matches
-    draft = draft_at(update, context, Step.CATEGORY)
-    category = context.matches[0].group(1)
-    if category not in CATEGORIES:
+    draft, choice = draft_at(update, context, step), context.matches[0].group(1)
+    if choice not in allowed:
         raise DomainError("error.stale_button")
+    return draft, choice
+
+
+async def choose_category(update: Update, context: BotContext) -> None:
+    draft, category = _choice(update, context, Step.CATEGORY, CATEGORIES)
     draft.category = category
     context.runtime.concern_drafts.touch(draft, Step.SEVERITY)
     await edit(
@@ -74,11 +81,7 @@ async def choose_category(update: Update, context: BotContext) -> None:
 
 
 async def choose_severity(update: Update, context: BotContext) -> None:
-    assert context.matches
-    draft = draft_at(update, context, Step.SEVERITY)
-    severity = context.matches[0].group(1)
-    if severity not in SEVERITIES:
-        raise DomainError("error.stale_button")
+    draft, severity = _choice(update, context, Step.SEVERITY, SEVERITIES)
     draft.severity = severity
     context.runtime.concern_drafts.touch(draft, Step.TEXT)
     await edit(update, context.t("concern.asks_text", limit=concerns.TEXT_LIMIT))

@@ -140,8 +140,9 @@ async def typed(update: Update, context: BotContext) -> None:
     draft = context.runtime.concern_drafts.get(update.effective_user.id)
     if draft is None:
         return
-    if not (update.effective_message and update.effective_message.text):
-        await update.effective_message.reply_text(context.t("concern.text_only"))  # type: ignore[union-attr]
+    assert update.effective_message
+    if not update.effective_message.text:
+        await update.effective_message.reply_text(context.t("concern.text_only"))
     elif draft.step == Step.TEXT:
         await concern.got_text(update, context, draft)
     elif draft.step == Step.RECEIPT:

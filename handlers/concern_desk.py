@@ -15,6 +15,8 @@ from bot.services.members import require_coordinator
 NAME = "concern_reply"
 TEXT = 0
 REFUSAL = "concerns.not_for_you"
+# Buttons in one message; the most urgent and oldest come first.
+LIST_LIMIT = 30
 
 
 async def show(update: Update, context: BotContext) -> None:
@@ -36,8 +38,11 @@ async def _list(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
         found = await concern_desk.open_concerns(session)
     if not found:
         return context.t("concerns.none"), None
-    markup = keyboards.desk_list(context.t, found, context.language)
-    return context.t("concerns.list", count=len(found)), markup
+    markup = keyboards.desk_list(context.t, found[:LIST_LIMIT], context.language)
+    text = context.t("concerns.list", count=len(found))
+    if len(found) > LIST_LIMIT:
+        text += "\n" + context.t("concerns.list_more", shown=LIST_LIMIT)
+    return text, markup
 
 
 async def detail(update: Update, context: BotContext) -> None:

@@ -21,6 +21,15 @@ from bot.services.placement import Placement
 from storage.models import Author, Concern, ConcernMessage, ConcernStatus, Member, Role
 
 Messages = Mapping[str, OutgoingMessage]
+# What a claimed concern is announced with, in the order of Summary's fields.
+SUMMARY_COLUMNS = (
+    Concern.ticket,
+    Concern.category,
+    Concern.severity,
+    Concern.status,
+    Concern.opened_on,
+    Concern.anonymous,
+)
 
 
 @dataclass(frozen=True)
@@ -60,14 +69,7 @@ async def notify_batches(session: AsyncSession, now: datetime, texts: ConcernTex
             update(Concern)
             .where(Concern.notified.is_(False), Concern.batch_at <= now)
             .values(notified=True)
-            .returning(
-                Concern.ticket,
-                Concern.category,
-                Concern.severity,
-                Concern.status,
-                Concern.opened_on,
-                Concern.anonymous,
-            )
+            .returning(*SUMMARY_COLUMNS)
         )
     ).all()
     concerns = [Summary(*row) for row in claimed]
@@ -114,14 +116,7 @@ async def escalate(session: AsyncSession, now: datetime, texts: ConcernTexts, ho
                 Concern.batch_at <= now - timedelta(hours=hours),
             )
             .values(escalated=True)
-            .returning(
-                Concern.ticket,
-                Concern.category,
-                Concern.severity,
-                Concern.status,
-                Concern.opened_on,
-                Concern.anonymous,
-            )
+            .returning(*SUMMARY_COLUMNS)
         )
     ).all()
     if not claimed:

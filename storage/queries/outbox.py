@@ -127,17 +127,24 @@ async def record_outcomes(
         )
 
 
-async def forget_sealed(session: AsyncSession) -> None:
+async def forget_sealed(session: AsyncSession, ids: Sequence[int]) -> None:
     """Deliveries to anonymous reporters are deleted once done: their sealed chat must not
-    outlive its use (DESIGN section 6)."""
-    await session.execute(
-        delete(Delivery).where(
-            Delivery.contact.is_not(None),
-            Delivery.state.in_(
-                [DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.BLOCKED.value]
-            ),
+    outlive its use (DESIGN section 6). Only rows this round finished, so the dispatcher
+    never scans the whole outbox."""
+    if ids:
+        await session.execute(
+            delete(Delivery).where(
+                Delivery.id.in_(ids),
+                Delivery.contact.is_not(None),
+                Delivery.state.in_(
+                    [
+                        DeliveryState.SENT.value,
+                        DeliveryState.FAILED.value,
+                        DeliveryState.BLOCKED.value,
+                    ]
+                ),
+            )
         )
-    )
 
 
 async def mark_blocked(session: AsyncSession, member_ids: Sequence[int]) -> None:
