@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from telegram import LinkPreviewOptions
@@ -17,6 +18,8 @@ from bot.i18n import Translator
 from bot.jobs import register_jobs
 from bot.menus import publish_menus
 from bot.persistence import Clock, DatabasePersistence
+from bot.pulse_flow import PulseBuffer, PulseDrafts
+from bot.pulse_texts import register_pulse_hook
 from bot.rate_limit import RetryingRateLimiter
 from bot.registry import register_handlers
 from bot.reminder_messages import register_hooks
@@ -50,6 +53,8 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
             DailyKey(clock, DEFAULT_TIMEZONE),
             {"concern": settings.privacy.concern_daily_limit, "message": MESSAGES_PER_DAY},
         ),
+        pulse_drafts=PulseDrafts(clock, timeout),
+        pulse_buffer=PulseBuffer(sessions),
         privacy_key=settings.privacy.privacy_key(),
         clock=clock,
     )
@@ -74,9 +79,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
         .rate_limiter(RetryingRateLimiter())
         .persistence(runtime.persistence)
         .concurrent_updates(
-            PerUserUpdateProcessor(
-                settings.bot.max_concurrent_updates, quiet=runtime.concern_drafts.claims
-            )
+            PerUserUpdateProcessor(settings.bot.max_concurrent_updates, quiet=_quiet(runtime))
         )
         .defaults(
             Defaults(
@@ -92,9 +95,22 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     application.bot_data[RUNTIME_KEY] = runtime
     register_handlers(application, runtime)
     register_hooks(runtime.translator)
+    register_pulse_hook(runtime.translator, settings.privacy)
     register_jobs(application, timedelta(seconds=settings.scheduler.interval_seconds))
     application.add_error_handler(on_error)
     return application
+
+
+def _quiet(runtime: Runtime) -> Callable[[object], bool]:
+    """Updates of the anonymous flows (concerns, pulse answers) leave no trace. Both are
+    asked, so each can end its draft when another command comes."""
+
+    def quiet(update: object) -> bool:
+        concern = runtime.concern_drafts.claims(update)
+        answer = runtime.pulse_drafts.claims(update)
+        return concern or answer
+
+    return quiet
 
 
 def runtime_of(application: BotApplication) -> Runtime:
@@ -108,4 +124,7 @@ async def _on_start(application: BotApplication) -> None:
 
 
 async def _on_shutdown(application: BotApplication) -> None:
-    await runtime_of(application).engine.dispose()
+    runtime = runtime_of(application)
+    # Answers waiting for their batch are written rather than lost (bot.pulse_flow).
+    await runtime.pulse_buffer.write_all()
+    await runtime.engine.dispose()

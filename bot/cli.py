@@ -91,14 +91,17 @@ def _parser() -> argparse.ArgumentParser:
         "--period", metavar="P", help="e.g. 2026-11, 2026-W48, 2026-Q4 (default: the latest due)"
     )
     export = commands.add_parser(
-        "export", parents=[common], help="write reported values or concerns to a CSV or XLSX file"
+        "export",
+        parents=[common],
+        help="write reported values, concerns or pulse results to a CSV or XLSX file",
     )
-    # Activities and pulse results arrive with the features that collect them.
+    # Activities arrive with the feature that collects them.
     export.add_argument(
         "--what",
-        choices=["values", "concerns"],
+        choices=["values", "concerns", "pulse"],
         default="values",
-        help="values (default), or concerns: every message of their threads, without reporters",
+        help="values (default); concerns: every message of their threads, without reporters;"
+        " pulse: results and comments of the surveys at least k people answered",
     )
     export.add_argument("--format", choices=["csv", "xlsx"], required=True, dest="file_format")
     export.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")

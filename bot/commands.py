@@ -47,6 +47,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("agenda", "ziele", MEMBERS, "command.agenda"),
     Command("progress", "fortschritt", MEMBERS, "command.progress"),
     Command("news", "neuigkeiten", MEMBERS, "command.news"),
+    Command("pulse", "stimmung", MEMBERS, "command.pulse"),
     Command("settings", "einstellungen", MEMBERS, "command.settings"),
     Command("mydata", "meinedaten", MEMBERS, "command.mydata"),
     Command("cancel", "abbrechen", MEMBERS, "command.cancel"),

@@ -24,12 +24,11 @@ QUIET: ContextVar[bool] = ContextVar("gwbot_quiet_update", default=False)
 PREFIX = "anl:"
 COMMANDS = frozenset({"concern", "anliegen"})
 CANCEL = frozenset({"cancel", "abbrechen"})
-# A receipt sent on its own: as shown and copied (K7QM-2XRD-9TPA-HV4E), or typed with spaces
-# or no separators - then with a digit, so a sentence of four-letter words or one long word
-# is not taken for a code. Stricter than normalise_receipt, which finds codes in sentences.
+# A receipt sent on its own: as shown (K7QM-2XRD-9TPA-HV4E), or typed in lower case, with
+# spaces or without separators. Stricter than normalise_receipt, which finds codes inside
+# sentences; a message that merely looks like one is answered with a hint to /help.
 RECEIPT_ALONE = re.compile(
-    r"^\s*(?:[0-9A-Za-z]{4}(?:[\-\u2010-\u2015][0-9A-Za-z]{4}){3}"
-    r"|(?=[\sA-Za-z]*\d)[0-9A-Za-z]{4}(?:\s?[0-9A-Za-z]{4}){3})\s*$"
+    r"^\s*[0-9A-Za-z]{4}(?:[\s\-\u2010-\u2015]?[0-9A-Za-z]{4}){3}\s*$"
 )
 MAX_DRAFTS = 10_000
 # Messages on existing concerns per person and day: a dialogue needs more than new concerns.
@@ -113,7 +112,7 @@ class ConcernDrafts:
         message = update.message
         if message is None:
             return False
-        command = _command(message)
+        command = command_of(message)
         if command in COMMANDS:
             return True
         private = message.chat.type == "private"
@@ -142,7 +141,7 @@ def answers_concern(message: Message) -> bool:
     )
 
 
-def _command(message: Message) -> str | None:
+def command_of(message: Message) -> str | None:
     text = message.text or ""
     if not text.startswith("/"):
         return None

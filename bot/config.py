@@ -165,6 +165,8 @@ class OutboxSettings(_Section):
 class PrivacySettings(_Section):
     key: SecretStr | None = None
     pulse_k: int = Field(default=5, ge=2)
+    # A pulse survey takes answers for this many days.
+    pulse_days: int = Field(default=7, ge=1, le=60)
     retention_days: int = Field(default=180, ge=1)
     # Coordinators hear of new concerns and messages once per batch, never at the second.
     concern_batch_minutes: int = Field(default=60, ge=5, le=24 * 60)

@@ -1,5 +1,5 @@
-"""`gwbot export` and `gwbot import`: values (and, for export, concerns) as CSV or XLSX files,
-for spreadsheets and for figures from the years before the bot."""
+"""`gwbot export` and `gwbot import`: values (and, for export, concerns and pulse results) as
+CSV or XLSX files, for spreadsheets and for figures from the years before the bot."""
 
 from __future__ import annotations
 
@@ -40,7 +40,16 @@ TABLE_PROBLEMS = {
 }
 
 
-EXPORTED = {"values": "values", "concerns": "concern messages"}
+EXPORTED = {
+    "values": "values",
+    "concerns": "concern messages",
+    "pulse": "pulse rows (questions and comments)",
+}
+# What an export holds instead of revisions, for refusing --all-revisions.
+NO_REVISIONS = {
+    "concerns": "a concern export holds every message",
+    "pulse": "a pulse export holds the results of the surveys that reached their k",
+}
 
 
 async def export_command(
@@ -54,13 +63,10 @@ async def export_command(
     all_revisions: bool,
     language: str | None,
 ) -> int:
-    if what == "concerns" and all_revisions:
+    if what in NO_REVISIONS and all_revisions:
         # Refused rather than ignored: whoever asks for revisions expects something the file
-        # would silently not hold. Concern threads have no revisions; every message is written.
-        print(
-            "gwbot: --all-revisions is for values only; a concern export holds every message",
-            file=sys.stderr,
-        )
+        # would silently not hold. Concern threads and surveys have no revisions.
+        print(f"gwbot: --all-revisions is for values only; {NO_REVISIONS[what]}", file=sys.stderr)
         return 2
     await prepare_database(settings)
     engine = make_engine(settings.database.url, schema=settings.database.schema_name)
@@ -69,6 +75,8 @@ async def export_command(
             language = language or await initiative_language(session) or "de"
             if what == "concerns":
                 table = await exports.concerns(session, since=since, until=until)
+            elif what == "pulse":
+                table = await exports.pulse(session, since=since, until=until, language=language)
             else:
                 table = await exports.values(
                     session,

@@ -14,10 +14,12 @@ from bot.concern_texts import concern_texts
 from bot.config import PrivacySettings
 from bot.context import BotApplication, BotContext
 from bot.i18n import Translator
+from bot.pulse_texts import closing_notices
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services.concern_jobs import ConcernTexts, JobSettings, run_concern_jobs
+from bot.services.concern_jobs import ConcernTexts, JobSettings, Messages, run_concern_jobs
 from bot.services.obligations import ensure_obligations
+from bot.services.pulse import Closed, close_due
 from bot.services.reporting_reminders import run_reporting_reminders
 from bot.services.schedules import run_due
 
@@ -49,11 +51,22 @@ class ConcernWork:
         )
 
 
+@dataclass(frozen=True)
+class PulseWork:
+    results_ready: Callable[[Closed], Messages]
+    too_few: Callable[[Closed], Messages]
+
+    @classmethod
+    def of(cls, translator: Translator) -> PulseWork:
+        return cls(*closing_notices(translator))
+
+
 async def schedule_tick(
     sessions: async_sessionmaker[AsyncSession],
     clock: Callable[[], datetime],
     texts: ReportingTexts,
     concerns: ConcernWork | None = None,
+    pulses: PulseWork | None = None,
 ) -> int:
     """One pass of everything timed: recurring schedules, then reporting reminders and
     escalations, then the concerns' batches, escalations and deletions; returns how many
@@ -67,15 +80,25 @@ async def schedule_tick(
     if concerns is not None:
         async with sessions.begin() as session:
             queued += await run_concern_jobs(session, clock(), concerns.texts, concerns.settings)
+    if pulses is not None:
+        async with sessions.begin() as session:
+            closed = await close_due(session, clock(), pulses.results_ready, pulses.too_few)
+        queued += len(closed)
     return fired + queued
 
 
 async def run_schedules(context: BotContext) -> None:
     runtime = context.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
+    # Answers still waiting for their batch are written before their survey is closed.
+    await runtime.pulse_buffer.write_closed(runtime.clock())
     work = ConcernWork.of(runtime.translator, runtime.settings.privacy)
     if await schedule_tick(
-        runtime.sessions, runtime.clock, ReportingTexts(runtime.translator), work
+        runtime.sessions,
+        runtime.clock,
+        ReportingTexts(runtime.translator),
+        work,
+        PulseWork.of(runtime.translator),
     ):
         runtime.outbox_wake.set()
 

@@ -29,6 +29,7 @@ from bot.conversation_table import (
     settings_conversation,
 )
 from bot.identity import load_identity
+from bot.pulse_flow import HasPulseDraft
 from bot.runtime import Runtime
 from handlers import (
     agenda,
@@ -45,13 +46,15 @@ from handlers import (
     mydata,
     news,
     progress,
+    pulse,
+    pulse_results,
     reminders,
     start,
 )
 
 
 def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
-    drafts = runtime.concern_drafts
+    drafts, answers = runtime.concern_drafts, runtime.pulse_drafts
     return [
         # Group -1: skip redelivered updates, then identity: every later handler reads
         # context.member and context.language.
@@ -97,8 +100,32 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
                 PRIVATE & NEW_MESSAGE & filters.Regex(RECEIPT_ALONE), concern_answer.read_with_code
             ),
         ),
+        # Answering a pulse survey: quiet too, drafts in memory (bot.pulse_flow).
+        (0, button(r"^pls:(\d+):go$", pulse.start)),
+        (0, button(r"^pls:(\d+):(\d+):(\d+)$", pulse.score)),
+        (0, button(r"^pls:(\d+):done$", pulse.no_comment)),
+        (0, button(r"^pls:x$", pulse.cancel)),
+        (
+            0,
+            CommandHandler(
+                list(command("cancel").names),
+                pulse.cancel,
+                filters=PRIVATE & HasPulseDraft(answers),
+            ),
+        ),
+        (
+            0,
+            MessageHandler(
+                PRIVATE & NEW_MESSAGE & ~filters.COMMAND & HasPulseDraft(answers, comment=True),
+                pulse.comment,
+            ),
+        ),
         # Stateless buttons that act on whoever pressed them come before the conversations,
         # whose fallbacks answer any other button as stale.
+        (0, button(r"^plr:(\d+)$", pulse_results.results)),
+        (0, button(r"^pln:ask$", pulse_results.ask_start)),
+        (0, button(r"^pln:go$", pulse_results.start_survey)),
+        (0, button(r"^pln:no$", pulse_results.cancel_start)),
         (0, button(r"^mydata:leave$", mydata.ask_leave)),
         (0, button(r"^mydata:leave:confirm$", mydata.confirm_leave)),
         (0, button(r"^mydata:leave:cancel$", mydata.cancel_leave)),
@@ -116,9 +143,9 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp)),
         (0, button(r"^rem:(pause|resume):(\d+)$", reminders.pause)),
         (0, button(r"^rem:rsvp:(\d+)$", reminders.show_answers)),
-        (0, button(r"^exp:(values|concerns)$", export.chose_what)),
-        (0, button(r"^exp:(values|concerns):(csv|xlsx)$", export.chose_format)),
-        (0, button(r"^exp:(values|concerns):(csv|xlsx):(this|last|all)$", export.send_file)),
+        (0, button(r"^exp:(values|concerns|pulse)$", export.chose_what)),
+        (0, button(r"^exp:(values|concerns|pulse):(csv|xlsx)$", export.chose_format)),
+        (0, button(r"^exp:(values|concerns|pulse):(csv|xlsx):(this|last|all)$", export.send_file)),
         (0, button(r"^cdk:list$", concern_desk.back_to_list)),
         (0, button(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail)),
         (0, button(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge)),
@@ -150,6 +177,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, command_handler("export", export.start)),
         (0, command_handler("reminders", reminders.show)),
         (0, command_handler("concerns", concern_desk.show)),
+        (0, command_handler("pulse", pulse_results.show)),
         (0, command_handler("cancel", cancel.cancel)),
         (
             0,

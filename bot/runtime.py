@@ -15,6 +15,7 @@ from bot.concern_flow import ConcernDrafts, DailyCap
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.persistence import DatabasePersistence
+from bot.pulse_flow import PulseBuffer, PulseDrafts
 from bot.services.initiative import initiative_language
 from bot.services.privacy_crypto import PrivacyKey
 
@@ -58,6 +59,9 @@ class Runtime:
     # The concern flow's in-memory drafts and daily cap (bot.concern_flow).
     concern_drafts: ConcernDrafts
     concern_cap: DailyCap
+    # Pulse answers in progress and finished ones waiting for their batch (bot.pulse_flow).
+    pulse_drafts: PulseDrafts
+    pulse_buffer: PulseBuffer
     # None until `gwbot privacy init` made one: anonymous concerns are off then.
     privacy_key: PrivacyKey | None
     # Injectable so tests can move time instead of waiting for it.

@@ -17,7 +17,8 @@ from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook
 from bot.i18n import Translator
-from bot.jobs import ConcernWork, schedule_tick
+from bot.jobs import ConcernWork, PulseWork, schedule_tick
+from bot.pulse_texts import register_pulse_hook
 from bot.reminder_messages import register_hooks
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import utc_now
@@ -95,6 +96,7 @@ async def run_worker(settings: Settings) -> None:
     engine = make_engine(settings.database.url, schema=settings.database.schema_name)
     translator = Translator(settings.bot.default_language)
     register_hooks(translator)
+    register_pulse_hook(translator, settings.privacy)
     sessions = make_sessionmaker(engine)
     try:
         await asyncio.gather(
@@ -106,6 +108,7 @@ async def run_worker(settings: Settings) -> None:
                 ReportingTexts(translator),
                 settings.scheduler.interval_seconds,
                 ConcernWork.of(translator, settings.privacy),
+                PulseWork.of(translator),
             ),
         )
     finally:
@@ -119,12 +122,13 @@ async def schedule_until(
     texts: ReportingTexts,
     every: float,
     concerns: ConcernWork | None = None,
+    pulses: PulseWork | None = None,
 ) -> None:
     """The schedule engine without PTB's JobQueue (`gwbot worker`): the same pass as `run`'s
     job; both may run at once, the database decides who fires what."""
     while not stop.is_set():
         try:
-            await schedule_tick(sessions, clock, texts, concerns)
+            await schedule_tick(sessions, clock, texts, concerns, pulses)
         except Exception:  # a database restart must not end the loop
             log.exception("schedule pass failed; trying again")
         with contextlib.suppress(TimeoutError):

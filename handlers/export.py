@@ -40,6 +40,13 @@ KINDS = {
         "export.done_concerns",
         "export.caption.concerns",
     ),
+    "pulse": Kind(
+        "export.button.pulse",
+        "export.sheet_pulse",
+        "export.file_name_pulse",
+        "export.done_pulse",
+        "export.caption.pulse",
+    ),
 }
 
 
@@ -102,6 +109,8 @@ async def send_file(update: Update, context: BotContext) -> None:
     async with context.runtime.reads() as session:
         if what == "concerns":
             table = await exports.concerns(session, since=since, until=until)
+        elif what == "pulse":
+            table = await exports.pulse(session, since=since, until=until, language=language)
         else:
             table = await exports.values(
                 session,

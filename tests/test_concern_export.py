@@ -266,7 +266,7 @@ def test_the_command_line_refuses_what_it_cannot_write(
     assert refused.value.code == 2
     assert "--all-revisions is for values only" in capsys.readouterr().err
     assert not out.exists() and not (tmp_path / "gwbot.db").exists()
-    for later in ("activities", "pulse"):
+    for later in ("activities",):
         with pytest.raises(SystemExit) as refused:
             main(["export", "--what", later, "--format", "csv", "--out", str(out)])
         assert refused.value.code == 2
@@ -298,7 +298,11 @@ async def test_export_of_concerns_in_chat(bot: RunningBot) -> None:
         )
     await clara.send("/export")
     menu = await clara.next_message()
-    assert menu.buttons == [["Gemeldete Kennzahlen-Werte"], ["Anliegen (Frühwarnkanal)"]]
+    assert menu.buttons == [
+        ["Gemeldete Kennzahlen-Werte"],
+        ["Anliegen (Frühwarnkanal)"],
+        ["Stimmungsbilder (anonyme Umfragen)"],
+    ]
     await clara.press_and_read(menu, "Anliegen (Frühwarnkanal)")
     await clara.press_and_read(menu, "CSV (für Excel und andere)")
     assert await clara.press_and_read(menu, "Dieses Jahr") == (

@@ -4,6 +4,7 @@ batching, escalation, retention, the daily cap, groups, and bad input of every k
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -144,6 +145,8 @@ async def test_a_named_concern_shows_the_reporter_and_replies_reach_them(bot: Ru
 async def test_status_changes_reach_the_reporter_and_resolved_concerns_are_deleted_later(
     bot: RunningBot,
 ) -> None:
+    # Midday, so that days counted in UTC and in Berlin agree whatever the real time.
+    bot.clock.now = datetime(2026, 3, 2, 11, tzinfo=UTC)
     clara = await coordinator(bot)
     anna = await member(bot, "Anna Berger")
     raised = await raise_concern(anna)

@@ -6,6 +6,9 @@ range when its period overlaps it: "2026" holds every figure about 2026, wheneve
 reported.
 
 Concerns: one row per message of a thread, and nothing about who wrote it (DESIGN section 6).
+
+Pulse: one row per question and one per comment of the surveys that reached their k; surveys
+below k are left out entirely (bot.services.pulse_results keeps that rule).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.services import pulse_results
 from bot.services.outbox import local_zone
 from bot.services.periods import Period
 from bot.services.table_files import Value, write_csv, write_xlsx
@@ -58,6 +62,17 @@ CONCERN_COLUMNS = (
     "message_from",
     "message_on",
     "message_text",
+)
+PULSE_COLUMNS = (
+    "survey_id",
+    "opened_on",
+    "closes_on",
+    "question_code",
+    "question",
+    "responses",
+    "mean_score",
+    *(f"count_{score}" for score in pulse_results.SCORES),
+    "comment",
 )
 FORMATS = ("csv", "xlsx")
 
@@ -166,6 +181,43 @@ async def concerns(
     )
     rows: list[list[Value]] = [list(row) for row in found]
     return Export(CONCERN_COLUMNS, rows, await local_zone(session))
+
+
+async def pulse(
+    session: AsyncSession,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    language: str = "de",
+) -> Export:
+    """The surveys that reached their k and whose opened_on..closes_on overlaps [since, until]:
+    per survey one row per question (responses, mean rounded to 4 decimals as in
+    v_pulse_results, how many gave each score), then one row per comment (only `comment` and
+    the survey's columns filled). Question texts in `language`."""
+    zone = await local_zone(session)
+    rows: list[list[Value]] = []
+    for survey in await pulse_results.shown_surveys(session, since=since, until=until, zone=zone):
+        head: list[Value] = [
+            survey.survey_id,
+            survey.opened_on,
+            survey.closes_at.astimezone(zone).date(),
+        ]
+        for question in survey.questions:
+            counts = [question.distribution[score] for score in pulse_results.SCORES]
+            rows.append(
+                [
+                    *head,
+                    question.code,
+                    question.text(language),
+                    question.responses,
+                    round(question.mean, 4),
+                    *counts,
+                    None,
+                ]
+            )
+        blank: list[Value] = [None] * (len(PULSE_COLUMNS) - len(head) - 1)
+        rows += [[*head, *blank, comment] for comment in survey.comments]
+    return Export(PULSE_COLUMNS, rows, zone)
 
 
 def _typed(value: float | None, kind: str) -> Value:

@@ -20,6 +20,7 @@ from storage.models.initiative import (
 )
 from storage.models.outbox import Delivery, DeliveryState
 from storage.models.people import AuditEntry, Invite, Member, Organisation
+from storage.models.pulse import PulseAnswer, PulseComment, PulseParticipation, PulseSurvey
 from storage.models.reminder_log import Escalation, ReportingReminder
 from storage.models.reporting import IndicatorValue, Obligation, ValueSource
 from storage.models.schedules import Rsvp, ScheduleRun
@@ -51,6 +52,10 @@ __all__ = [
     "Organisation",
     "Origin",
     "ProcessedUpdate",
+    "PulseAnswer",
+    "PulseComment",
+    "PulseParticipation",
+    "PulseSurvey",
     "ReportingReminder",
     "Role",
     "Rsvp",

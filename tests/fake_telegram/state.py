@@ -73,6 +73,8 @@ class ServerState:
         self._files_by_path: dict[str, StoredFile] = {}
         self._callback_queries: dict[str, CallbackQuery] = {}
         self._updates: list[dict[str, Any]] = []
+        # Every update ever injected, delivered or not: tests look up whose an update was.
+        self.update_log: list[dict[str, Any]] = []
         # What faults.redeliver_last_batch() serves again: the last non-empty getUpdates
         # answer or the update last confirmed by a webhook push, whichever came later.
         self._last_batch: list[dict[str, Any]] = []
@@ -91,6 +93,7 @@ class ServerState:
         """Queue an update (update_id is assigned) and wake long polls; returns update_id."""
         update_id = next(self._update_ids)
         body = {key: value for key, value in update.items() if key != "update_id"}
+        self.update_log.append({"update_id": update_id, **body})
         kind = next(iter(body), "")
         # Telegram applies allowed_updates when the update arrives, not when it is fetched.
         allowed = (
@@ -100,6 +103,16 @@ class ServerState:
             self._updates.append({"update_id": update_id, **body})
             self.changed.notify()
         return update_id
+
+    def update_ids_of(self, user_id: int) -> set[int]:
+        """The ids of every update a user caused (messages and button presses)."""
+        found = set()
+        for update in self.update_log:
+            body: dict[str, Any] = next((v for k, v in update.items() if k != "update_id"), {})
+            sender = body.get("from") or {}
+            if sender.get("id") == user_id:
+                found.add(update["update_id"])
+        return found
 
     def store_file(
         self,

@@ -1,0 +1,144 @@
+"""How pulse surveys read: the invitation, each question, the notices when a survey closes,
+and the `pulse` schedule hook that starts a survey from the initiative file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.config import PrivacySettings
+from bot.formatting import format_date
+from bot.i18n import LANGUAGES, Translator
+from bot.services import pulse, schedules
+from bot.services.concern_jobs import Messages
+from bot.services.outbox import Button, OutgoingMessage
+from bot.services.pulse import STANDARD_CODES, Closed, Question
+from bot.services.schedules import Firing
+from storage.models import Schedule
+
+Translate = Callable[..., str]
+
+
+def standard_questions(translator: Translator) -> list[Question]:
+    questions = []
+    for code in STANDARD_CODES:
+        texts = {
+            language: translator.t(language, f"pulse.question.{code}") for language in LANGUAGES
+        }
+        questions.append(Question(code=code, **texts))
+    return questions
+
+
+def question_text(question: Question, language: str) -> str:
+    return question.en if language == "en" else question.de
+
+
+def invitation(translator: Translator, count: int, closes: datetime) -> Callable[[int], Messages]:
+    def render(survey_id: int) -> Messages:
+        messages = {}
+        for language in LANGUAGES:
+            text = translator.t(
+                language,
+                "pulse.invitation",
+                count=count,
+                until=format_date(closes.date(), language),
+            )
+            button = Button(
+                text=translator.t(language, "pulse.button.start"), data=f"pls:{survey_id}:go"
+            )
+            messages[language] = OutgoingMessage(text=text, buttons=[[button]])
+        return messages
+
+    return render
+
+
+def score_buttons(t: Translate, survey_id: int, index: int) -> InlineKeyboardMarkup:
+    scores = [
+        InlineKeyboardButton(str(score), callback_data=f"pls:{survey_id}:{index}:{score}")
+        for score in pulse.SCORES
+    ]
+    return InlineKeyboardMarkup(
+        [scores, [InlineKeyboardButton(t("pulse.button.cancel"), callback_data="pls:x")]]
+    )
+
+
+def comment_buttons(t: Translate, survey_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("pulse.button.no_comment"), callback_data=f"pls:{survey_id}:done"
+                )
+            ]
+        ]
+    )
+
+
+def closing_notices(
+    translator: Translator,
+) -> tuple[Callable[[Closed], Messages], Callable[[Closed], Messages]]:
+    def ready(closed: Closed) -> Messages:
+        return {
+            language: OutgoingMessage(
+                text=translator.t(
+                    language,
+                    "pulse.results_ready",
+                    day=format_date(closed.opened_on, language),
+                    responses=closed.responses,
+                ),
+                buttons=[
+                    [
+                        Button(
+                            text=translator.t(language, "pulse.button.results"),
+                            data=f"plr:{closed.survey_id}",
+                        )
+                    ]
+                ],
+            )
+            for language in LANGUAGES
+        }
+
+    def too_few(closed: Closed) -> Messages:
+        return {
+            language: OutgoingMessage(
+                text=translator.t(
+                    language,
+                    "pulse.too_few",
+                    day=format_date(closed.opened_on, language),
+                    responses=closed.responses,
+                    k=closed.k,
+                )
+            )
+            for language in LANGUAGES
+        }
+
+    return ready, too_few
+
+
+def register_pulse_hook(translator: Translator, privacy: PrivacySettings) -> None:
+    """`pulse` schedules start a survey: the schedule's own questions, else the standard set."""
+
+    async def fire(session: AsyncSession, firing: Firing, now: datetime) -> int:
+        schedule = firing.schedule
+        own = await session.scalar(select(Schedule.questions).where(Schedule.id == schedule.id))
+        questions = (
+            [Question.model_validate(q) for q in own] if own else standard_questions(translator)
+        )
+        closes = now + pulse.survey_length(privacy.pulse_days)
+        _, invited = await pulse.open_survey(
+            session,
+            questions=questions,
+            k=privacy.pulse_k,
+            days=privacy.pulse_days,
+            now=now,
+            today=now.astimezone(firing.zone).date(),
+            invitation=invitation(translator, len(questions), closes.astimezone(firing.zone)),
+            schedule_id=schedule.id,
+        )
+        return invited
+
+    schedules.register("pulse", fire)

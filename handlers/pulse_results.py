@@ -1,0 +1,178 @@
+"""/pulse (/stimmung): the latest surveys and, for closed ones with at least k answers, their
+results as text and chart; coordinators also start a survey with the standard questions."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot.context import BotContext
+from bot.formatting import format_date, format_number, split_message
+from bot.pulse_chart import pulse_chart
+from bot.pulse_texts import invitation, standard_questions
+from bot.services import pulse, pulse_results
+from bot.services.errors import DomainError
+from bot.services.members import is_coordinator, require_coordinator
+from bot.services.pulse_results import SurveyResults, SurveySummary
+
+REFUSAL = "pulse.not_for_you"
+
+
+def _until(context: BotContext, survey: SurveySummary) -> str:
+    return format_date(survey.closes_at.date(), context.language)
+
+
+def _line(context: BotContext, survey: SurveySummary) -> str:
+    day = format_date(survey.opened_on, context.language)
+    if not survey.closed:
+        return context.t("pulse.line.open", day=day, until=_until(context, survey))
+    key = "pulse.line.shown" if survey.shown else "pulse.line.hidden"
+    return context.t(key, day=day, responses=survey.responses)
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+async def show(update: Update, context: BotContext) -> None:
+    assert update.effective_message
+    async with context.runtime.reads() as session:
+        found = await pulse_results.recent_surveys(session)
+    now, language = context.runtime.clock(), context.language
+    rows = [
+        [
+            _button(
+                context.t("pulse.button.take_part", until=_until(context, s)),
+                f"pls:{s.survey_id}:go",
+            )
+        ]
+        for s in found
+        if not s.closed and s.closes_at > now
+    ]
+    rows += [
+        [
+            _button(
+                context.t("pulse.button.results_of", day=format_date(s.opened_on, language)),
+                f"plr:{s.survey_id}",
+            )
+        ]
+        for s in found
+        if s.closed and s.shown
+    ]
+    if is_coordinator(context.member):
+        rows.append([_button(context.t("pulse.button.new"), "pln:ask")])
+    lines = [_line(context, s) for s in found] or [context.t("pulse.none")]
+    await update.effective_message.reply_text(
+        context.t("pulse.overview", lines="\n".join(lines)),
+        reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+    )
+
+
+def results_text(context: BotContext, results: SurveyResults) -> str:
+    language = context.language
+    parts = [
+        context.t(
+            "pulse.results.head",
+            day=format_date(results.opened_on, language),
+            responses=results.responses,
+        )
+    ]
+    for question in results.questions:
+        counts = " · ".join(f"{score}: {question.distribution[score]}" for score in pulse.SCORES)
+        trend = " → ".join(format_number(round(p.mean, 1), language) for p in question.trend)
+        parts.append(
+            context.t(
+                "pulse.results.question",
+                question=question.text_en if language == "en" else question.text_de,
+                mean=format_number(round(question.mean, 1), language),
+                counts=counts,
+                trend=trend,
+            )
+        )
+    if results.comments:
+        parts.append(context.t("pulse.results.comments"))
+        # Comments are the members' own words: escaped, they go out as HTML.
+        parts.extend(f"• {html.escape(comment, quote=False)}" for comment in results.comments)
+    return "\n\n".join(parts)
+
+
+async def results(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and context.matches and update.effective_chat
+    if context.member is None:
+        raise DomainError("start.stranger")
+    async with context.runtime.reads() as session:
+        found = await pulse_results.survey_results(session, int(context.matches[0].group(1)))
+    if not found.closed:
+        raise DomainError("pulse.still_open")
+    if not found.shown:
+        raise DomainError("pulse.hidden", k=found.k, responses=found.responses)
+    await query.answer()
+    for part in split_message(results_text(context, found)):
+        await context.bot.send_message(update.effective_chat.id, part)
+    # Drawing takes a moment: off the event loop, like the progress charts.
+    chart = await asyncio.to_thread(pulse_chart, found, context.language)
+    await context.bot.send_photo(
+        update.effective_chat.id, InputFile(chart, filename=f"stimmung-{found.survey_id}.png")
+    )
+
+
+async def ask_start(update: Update, context: BotContext) -> None:
+    require_coordinator(context.member, REFUSAL)
+    query = update.callback_query
+    assert query
+    settings = context.runtime.settings.privacy
+    questions = standard_questions(context.runtime.translator)
+    listing = "\n".join(f"• {q.en if context.language == 'en' else q.de}" for q in questions)
+    await query.answer()
+    await query.edit_message_text(
+        context.t(
+            "pulse.asks_start", questions=listing, days=settings.pulse_days, k=settings.pulse_k
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(context.t("pulse.button.go"), callback_data="pln:go")],
+                [InlineKeyboardButton(context.t("pulse.button.cancel"), callback_data="pln:no")],
+            ]
+        ),
+    )
+
+
+async def start_survey(update: Update, context: BotContext) -> None:
+    coordinator = require_coordinator(context.member, REFUSAL)
+    query = update.callback_query
+    assert query
+    runtime, settings = context.runtime, context.runtime.settings.privacy
+    now = runtime.clock()
+    questions = standard_questions(runtime.translator)
+    async with runtime.sessions.begin() as session:
+        running = await pulse.open_surveys(session, now)
+        if running:
+            until = format_date(running[0].closes_at.date(), context.language)
+            raise DomainError("pulse.running", until=until)
+        _, invited = await pulse.open_survey(
+            session,
+            questions=questions,
+            k=settings.pulse_k,
+            days=settings.pulse_days,
+            now=now,
+            today=runtime.today(),
+            invitation=invitation(
+                runtime.translator, len(questions), now + pulse.survey_length(settings.pulse_days)
+            ),
+            started_by=coordinator.id,
+        )
+    runtime.outbox_wake.set()
+    await query.answer()
+    await query.edit_message_text(
+        context.t("pulse.started", invited=invited, days=settings.pulse_days, k=settings.pulse_k)
+    )
+
+
+async def cancel_start(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query
+    await query.answer()
+    await query.edit_message_text(context.t("pulse.start_cancelled"))
