@@ -27,9 +27,7 @@ CANCEL = frozenset({"cancel", "abbrechen"})
 # A receipt sent on its own: as shown (K7QM-2XRD-9TPA-HV4E), or typed in lower case, with
 # spaces or without separators. Stricter than normalise_receipt, which finds codes inside
 # sentences; a message that merely looks like one is answered with a hint to /help.
-RECEIPT_ALONE = re.compile(
-    r"^\s*[0-9A-Za-z]{4}(?:[\s\-\u2010-\u2015]?[0-9A-Za-z]{4}){3}\s*$"
-)
+RECEIPT_ALONE = re.compile(r"^\s*[0-9A-Za-z]{4}(?:[\s\-\u2010-\u2015]?[0-9A-Za-z]{4}){3}\s*$")
 MAX_DRAFTS = 10_000
 # Messages on existing concerns per person and day: a dialogue needs more than new concerns.
 MESSAGES_PER_DAY = 20

@@ -17,8 +17,9 @@ from bot.i18n import Translator
 from bot.pulse_texts import closing_notices
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services.concern_jobs import ConcernTexts, JobSettings, Messages, run_concern_jobs
+from bot.services.concern_jobs import ConcernTexts, JobSettings, run_concern_jobs
 from bot.services.obligations import ensure_obligations
+from bot.services.outbox import Messages
 from bot.services.pulse import Closed, close_due
 from bot.services.reporting_reminders import run_reporting_reminders
 from bot.services.schedules import run_due

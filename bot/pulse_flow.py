@@ -132,6 +132,8 @@ class PulseBuffer:
 
     async def write_closed(self, now: datetime) -> None:
         """Write what waits for surveys that no longer take answers."""
+        if not self._waiting:
+            return
         async with self._sessions() as session:
             still_open = {s.id for s in await pulse.open_surveys(session, now)}
         for survey_id in [s for s in self._waiting if s not in still_open]:

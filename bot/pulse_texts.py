@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +15,7 @@ from bot.config import PrivacySettings
 from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Translator
 from bot.services import pulse, schedules
-from bot.services.concern_jobs import Messages
-from bot.services.outbox import Button, OutgoingMessage
+from bot.services.outbox import Button, Messages, OutgoingMessage
 from bot.services.pulse import STANDARD_CODES, Closed, Question
 from bot.services.schedules import Firing
 from storage.models import Schedule
@@ -119,26 +119,49 @@ def closing_notices(
     return ready, too_few
 
 
+async def start_survey(
+    session: AsyncSession,
+    translator: Translator,
+    privacy: PrivacySettings,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    questions: list[Question] | None = None,
+    started_by: int | None = None,
+    schedule_id: int | None = None,
+) -> int:
+    """A survey with `questions` (else the standard set) and its invitations, as the settings
+    say; returns how many were invited."""
+    questions = questions or standard_questions(translator)
+    closes = now + pulse.survey_length(privacy.pulse_days)
+    _, invited = await pulse.open_survey(
+        session,
+        questions=questions,
+        k=privacy.pulse_k,
+        days=privacy.pulse_days,
+        now=now,
+        today=now.astimezone(zone).date(),
+        invitation=invitation(translator, len(questions), closes.astimezone(zone)),
+        started_by=started_by,
+        schedule_id=schedule_id,
+    )
+    return invited
+
+
 def register_pulse_hook(translator: Translator, privacy: PrivacySettings) -> None:
     """`pulse` schedules start a survey: the schedule's own questions, else the standard set."""
 
     async def fire(session: AsyncSession, firing: Firing, now: datetime) -> int:
         schedule = firing.schedule
         own = await session.scalar(select(Schedule.questions).where(Schedule.id == schedule.id))
-        questions = (
-            [Question.model_validate(q) for q in own] if own else standard_questions(translator)
-        )
-        closes = now + pulse.survey_length(privacy.pulse_days)
-        _, invited = await pulse.open_survey(
+        return await start_survey(
             session,
-            questions=questions,
-            k=privacy.pulse_k,
-            days=privacy.pulse_days,
+            translator,
+            privacy,
             now=now,
-            today=now.astimezone(firing.zone).date(),
-            invitation=invitation(translator, len(questions), closes.astimezone(firing.zone)),
+            zone=firing.zone,
+            questions=[Question.model_validate(q) for q in own or []],
             schedule_id=schedule.id,
         )
-        return invited
 
     schedules.register("pulse", fire)

@@ -8,13 +8,15 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from bot import pulse_texts
 from bot.context import BotContext
 from bot.formatting import format_date, format_number, split_message
 from bot.pulse_chart import pulse_chart
-from bot.pulse_texts import invitation, standard_questions
+from bot.pulse_texts import standard_questions
 from bot.services import pulse, pulse_results
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator, require_coordinator
+from bot.services.outbox import local_zone
 from bot.services.pulse_results import SurveyResults, SurveySummary
 
 REFUSAL = "pulse.not_for_you"
@@ -146,22 +148,17 @@ async def start_survey(update: Update, context: BotContext) -> None:
     assert query
     runtime, settings = context.runtime, context.runtime.settings.privacy
     now = runtime.clock()
-    questions = standard_questions(runtime.translator)
     async with runtime.sessions.begin() as session:
         running = await pulse.open_surveys(session, now)
         if running:
             until = format_date(running[0].closes_at.date(), context.language)
             raise DomainError("pulse.running", until=until)
-        _, invited = await pulse.open_survey(
+        invited = await pulse_texts.start_survey(
             session,
-            questions=questions,
-            k=settings.pulse_k,
-            days=settings.pulse_days,
+            runtime.translator,
+            settings,
             now=now,
-            today=runtime.today(),
-            invitation=invitation(
-                runtime.translator, len(questions), now + pulse.survey_length(settings.pulse_days)
-            ),
+            zone=await local_zone(session),
             started_by=coordinator.id,
         )
     runtime.outbox_wake.set()

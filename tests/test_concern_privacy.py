@@ -44,6 +44,18 @@ class Reporter:
     concerns: list[Raised]
 
 
+def watch(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """Log everything at DEBUG into the returned buffer, and let the fake server date
+    messages by the test's clock, so the times users wrote at are known."""
+    fake_time = types.SimpleNamespace(
+        time=lambda: bot.clock().timestamp(), monotonic=time.monotonic
+    )
+    monkeypatch.setattr("tests.fake_telegram.state.time", fake_time)
+    log = io.StringIO()
+    configure_logging("DEBUG", stream=log)
+    return log
+
+
 def forms_of(moment: datetime) -> list[str]:
     """Ways a time to the minute could be written into a row or a log line."""
     found = [str(int(moment.timestamp()))]
@@ -92,13 +104,7 @@ async def member_rows(bot: RunningBot, ids: list[int]) -> list[dict[str, object]
 async def test_anonymous_concerns_leave_no_trace(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The fake server dates messages by the test's clock, so message times are known.
-    fake_time = types.SimpleNamespace(
-        time=lambda: bot.clock().timestamp(), monotonic=time.monotonic
-    )
-    monkeypatch.setattr("tests.fake_telegram.state.time", fake_time)
-    log = io.StringIO()
-    configure_logging("DEBUG", stream=log)
+    log = watch(bot, monkeypatch)
     bot.clock.now = WRITTEN_AT
 
     clara = await coordinator(bot)

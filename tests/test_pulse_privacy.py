@@ -4,21 +4,24 @@ and the answers cannot be tied to participation by order or by transaction."""
 
 from __future__ import annotations
 
-import io
-import time
-import types
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.logs import configure_logging
 from storage.models import PulseAnswer
 from tests.concern_steps import coordinator, member
 from tests.conftest import RunningBot
 from tests.pulse_steps import THANKS, answer, counts, start_survey
-from tests.test_concern_privacy import dump, forms_of, leaks, member_rows, no_update_marked
+from tests.test_concern_privacy import (
+    dump,
+    forms_of,
+    leaks,
+    member_rows,
+    no_update_marked,
+    watch,
+)
 from tests.test_pulse import close
 
 STARTED_AT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -29,12 +32,7 @@ PULSE_TABLES = ("pulse_participation", "pulse_answers", "pulse_comments")
 async def test_pulse_answers_leave_no_trace_and_no_link(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_time = types.SimpleNamespace(
-        time=lambda: bot.clock().timestamp(), monotonic=time.monotonic
-    )
-    monkeypatch.setattr("tests.fake_telegram.state.time", fake_time)
-    log = io.StringIO()
-    configure_logging("DEBUG", stream=log)
+    log = watch(bot, monkeypatch)
     bot.clock.now = STARTED_AT
     clara = await coordinator(bot)
     names = ["Hieronymus", "Walburga", "Kunigunde", "Pankratius", "Eulalia", "Severin"]

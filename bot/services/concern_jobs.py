@@ -7,7 +7,7 @@ claimed with a conditional update, so `run` and `worker` together still send it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -16,11 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.concern_desk import Summary
 from bot.services.concerns import retention_cutoff
-from bot.services.outbox import OutgoingMessage, enqueue, local_zone
+from bot.services.outbox import Messages, enqueue, local_zone
 from bot.services.placement import Placement
 from storage.models import Author, Concern, ConcernMessage, ConcernStatus, Member, Role
 
-Messages = Mapping[str, OutgoingMessage]
 # What a claimed concern is announced with, in the order of Summary's fields.
 SUMMARY_COLUMNS = (
     Concern.ticket,

@@ -65,6 +65,8 @@ class OutgoingMessage(BaseModel):
 
 
 Calendar = tuple[ZoneInfo, "holiday_calendars.HolidayBase | tuple[()]"]
+# One message in every language; each recipient gets theirs.
+Messages = Mapping[str, OutgoingMessage]
 
 
 @dataclass(frozen=True)

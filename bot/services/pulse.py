@@ -18,9 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audiences
 from bot.services.audiences import Audience
-from bot.services.concern_jobs import Messages
 from bot.services.errors import DomainError, NotFound
-from bot.services.outbox import enqueue
+from bot.services.outbox import Messages, enqueue
 from bot.services.placement import Placement
 from bot.services.privacy_crypto import PrivacyKey, random_id
 from storage.models import PulseAnswer, PulseComment, PulseParticipation, PulseSurvey
