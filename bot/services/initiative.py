@@ -205,7 +205,12 @@ def _assign(row: Any, values: dict[str, Any]) -> bool:
 
 
 def _organisation_values(entry: OrganisationEntry) -> dict[str, Any]:
-    values = {"name": entry.name, "kind": entry.kind, "backbone": entry.backbone}
+    values = {
+        "name": entry.name,
+        "kind": entry.kind,
+        "backbone": entry.backbone,
+        "show_activities": entry.show_activities,
+    }
     return values | ({"active_since": entry.since} if entry.since else {})
 
 

@@ -98,6 +98,8 @@ class OrganisationEntry(_Entry):
     name: Name
     kind: str = ""
     backbone: bool = False
+    # Other partners may be pointed to its activities ("Auch hier aktiv: ...").
+    show_activities: bool = True
     # Owes reports from this day on; an organisation added to a running initiative without
     # it owes from the day it was added (history is not rewritten).
     since: date | None = None

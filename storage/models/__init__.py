@@ -4,6 +4,7 @@ Later features add a module (or a class to one) and a migration, and list it bel
 mappers know every table before the first query.
 """
 
+from storage.models.activities import Activity, ActivityPartner
 from storage.models.base import NAMING_CONVENTION, Base, Role, utcnow
 from storage.models.bot_state import ChatData, ConversationState, ProcessedUpdate, UserData
 from storage.models.broadcasts import Broadcast
@@ -27,6 +28,8 @@ from storage.models.schedules import Rsvp, ScheduleRun
 
 __all__ = [
     "NAMING_CONVENTION",
+    "Activity",
+    "ActivityPartner",
     "AuditEntry",
     "Author",
     "Base",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,6 +37,8 @@ class Organisation(Base):
     active_since: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     origin: Mapped[str] = mapped_column(String(8), default="chat", server_default="chat")
+    # Whether other partners are pointed to this organisation's activities ("Auch hier aktiv").
+    show_activities: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     members: Mapped[list[Member]] = relationship(back_populates="organisation")
 
@@ -74,6 +77,8 @@ class Member(Base):
     # (start may be later than end: the quiet time then spans midnight), a pause.
     # Telegram said the member blocked the bot: nothing is sent until they write again.
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The weekly activity digest; members switch it off in /settings.
+    activity_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     reminder_hour: Mapped[int] = mapped_column(SmallInteger, default=9, server_default="9")
     quiet_start: Mapped[int | None] = mapped_column(SmallInteger, default=20)
     quiet_end: Mapped[int | None] = mapped_column(SmallInteger, default=7)
