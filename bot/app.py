@@ -10,6 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
+from bot.activity_digest_messages import register_digest_hook
 from bot.concern_flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
 from bot.config import Settings
 from bot.context import BotApplication, BotContext
@@ -96,6 +97,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     register_handlers(application, runtime)
     register_hooks(runtime.translator)
     register_pulse_hook(runtime.translator, settings.privacy)
+    register_digest_hook(runtime.translator)
     register_jobs(application, timedelta(seconds=settings.scheduler.interval_seconds))
     application.add_error_handler(on_error)
     return application

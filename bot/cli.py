@@ -93,14 +93,14 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export",
         parents=[common],
-        help="write reported values, concerns or pulse results to a CSV or XLSX file",
+        help="write reported values, activities, concerns or pulse results to a CSV or XLSX file",
     )
-    # Activities arrive with the feature that collects them.
     export.add_argument(
         "--what",
-        choices=["values", "concerns", "pulse"],
+        choices=["values", "activities", "concerns", "pulse"],
         default="values",
-        help="values (default); concerns: every message of their threads, without reporters;"
+        help="values (default); activities: one row per logged activity;"
+        " concerns: every message of their threads, without reporters;"
         " pulse: results and comments of the surveys at least k people answered",
     )
     export.add_argument("--format", choices=["csv", "xlsx"], required=True, dest="file_format")

@@ -26,6 +26,8 @@ from bot.conversations import ExpiryGuard, persistent_conversation
 from bot.identity import Callback, role_guard
 from bot.runtime import Runtime
 from handlers import (
+    activity,
+    activity_own,
     broadcast,
     cancel,
     concern_desk,
@@ -105,6 +107,7 @@ def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 button(r"^set:hour$", settings.ask_hour),
                 button(r"^set:quiet$", settings.ask_quiet_from),
                 button(r"^set:pause$", settings.ask_pause),
+                button(r"^set:digest$", settings.switch_digest),
                 button(r"^set:done$", settings.done),
             ],
             settings.LANGUAGE: [button(r"^set:lang:(\w+)$", settings.save_language), back],
@@ -261,6 +264,60 @@ def concern_reply_conversation(runtime: Runtime) -> ConversationHandler[BotConte
             concern_desk.TEXT: [
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, concern_desk.got_reply)
             ]
+        },
+        fallbacks=_conversation_fallbacks(),
+        guard=_guard(runtime),
+    )
+
+
+def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    """/aktivitaet: a new activity step by step, or one's own recent ones changed or deleted."""
+    typed = PRIVATE & NEW_MESSAGE & ~filters.COMMAND
+    cancel = button(r"^act:x$", activity.cancel)
+    return persistent_conversation(
+        name=activity.NAME,
+        command="activity",
+        entry_points=[command_handler("activity", activity.start)],
+        states={
+            activity.TITLE: [
+                MessageHandler(typed, activity.got_title),
+                button(r"^act:mine$", activity_own.mine),
+                button(r"^act:m:(\d+)$", activity_own.show),
+                button(r"^act:del:(\d+)$", activity_own.ask_delete),
+                button(r"^act:dely:(\d+)$", activity_own.delete),
+                button(r"^act:e:(\d+):(\w+)$", activity_own.ask_change),
+                cancel,
+            ],
+            activity.DAY: [
+                button(r"^act:d:([01])$", activity.got_day),
+                MessageHandler(typed, activity.got_day),
+                cancel,
+            ],
+            activity.GOAL: [button(r"^act:g:([\w-]+)$", activity.got_goal), cancel],
+            activity.GROUP: [button(r"^act:tg:(\d+|other|none)$", activity.got_group), cancel],
+            activity.GROUP_OTHER: [MessageHandler(typed, activity.got_group_other), cancel],
+            activity.DISTRICT: [
+                button(r"^act:di:(\d+|other|none)$", activity.got_district),
+                cancel,
+            ],
+            activity.DISTRICT_OTHER: [MessageHandler(typed, activity.got_district_other), cancel],
+            activity.REACH: [
+                button(r"^act:r:none$", activity.got_reach),
+                MessageHandler(typed, activity.got_reach),
+                cancel,
+            ],
+            activity.PARTNERS: [
+                button(r"^act:p:done$", activity.partners_done),
+                button(r"^act:p:([\w-]+)$", activity.toggle_partner),
+                cancel,
+            ],
+            activity.TEXT: [
+                button(r"^act:t:none$", activity.got_description),
+                MessageHandler(typed, activity.got_description),
+                cancel,
+            ],
+            activity.CONFIRM: [button(r"^act:save$", activity.save), cancel],
+            activity.EDIT: [MessageHandler(typed, activity_own.got_change), cancel],
         },
         fallbacks=_conversation_fallbacks(),
         guard=_guard(runtime),

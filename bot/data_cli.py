@@ -1,5 +1,5 @@
-"""`gwbot export` and `gwbot import`: values (and, for export, concerns and pulse results) as
-CSV or XLSX files, for spreadsheets and for figures from the years before the bot."""
+"""`gwbot export` and `gwbot import`: values (and, for export, activities, concerns and pulse
+results) as CSV or XLSX files, for spreadsheets and for figures from the years before the bot."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.runner import prepare_database
 from bot.runtime import utc_now
-from bot.services import exports
+from bot.services import activity_export, exports
 from bot.services.imports import Problem, import_values
 from bot.services.initiative import initiative_language
 from bot.services.table_reader import TableError, read_table
@@ -42,11 +42,13 @@ TABLE_PROBLEMS = {
 
 EXPORTED = {
     "values": "values",
+    "activities": "activities",
     "concerns": "concern messages",
     "pulse": "pulse rows (questions and comments)",
 }
 # What an export holds instead of revisions, for refusing --all-revisions.
 NO_REVISIONS = {
+    "activities": "an activity export holds each activity as it stands now",
     "concerns": "a concern export holds every message",
     "pulse": "a pulse export holds the results of the surveys that reached their k",
 }
@@ -65,7 +67,7 @@ async def export_command(
 ) -> int:
     if what in NO_REVISIONS and all_revisions:
         # Refused rather than ignored: whoever asks for revisions expects something the file
-        # would silently not hold. Concern threads and surveys have no revisions.
+        # would silently not hold. Activities, concern threads and surveys have no revisions.
         print(f"gwbot: --all-revisions is for values only; {NO_REVISIONS[what]}", file=sys.stderr)
         return 2
     await prepare_database(settings)
@@ -73,7 +75,11 @@ async def export_command(
     try:
         async with make_sessionmaker(engine)() as session:
             language = language or await initiative_language(session) or "de"
-            if what == "concerns":
+            if what == "activities":
+                table = await activity_export.activities(
+                    session, since=since, until=until, language=language
+                )
+            elif what == "concerns":
                 table = await exports.concerns(session, since=since, until=until)
             elif what == "pulse":
                 table = await exports.pulse(session, since=since, until=until, language=language)

@@ -25,14 +25,17 @@ def _back(t: Translate) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(t("settings.button.back"), callback_data="set:menu")]
 
 
-def settings_menu(t: Translate) -> InlineKeyboardMarkup:
+def settings_menu(t: Translate, digest: bool = True) -> InlineKeyboardMarkup:
     steps = ("lang", "hour", "quiet", "pause")
     buttons = [
         InlineKeyboardButton(t(f"settings.button.{s}"), callback_data=f"set:{s}") for s in steps
     ]
+    # One button switches the weekly digest: it says what pressing it does.
+    toggle = t("settings.button.digest_off" if digest else "settings.button.digest_on")
     return InlineKeyboardMarkup(
         [
             *_rows(buttons, 2),
+            [InlineKeyboardButton(toggle, callback_data="set:digest")],
             [InlineKeyboardButton(t("settings.button.done"), callback_data="set:done")],
         ]
     )

@@ -18,6 +18,7 @@ from bot.conversation_table import (
     PRIVATE,
     ROLES,
     Handler,
+    activity_conversation,
     broadcast_conversation,
     button,
     command_handler,
@@ -32,6 +33,7 @@ from bot.identity import load_identity
 from bot.pulse_flow import HasPulseDraft
 from bot.runtime import Runtime
 from handlers import (
+    activities,
     agenda,
     cancel,
     concern,
@@ -143,9 +145,15 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp)),
         (0, button(r"^rem:(pause|resume):(\d+)$", reminders.pause)),
         (0, button(r"^rem:rsvp:(\d+)$", reminders.show_answers)),
-        (0, button(r"^exp:(values|concerns|pulse)$", export.chose_what)),
-        (0, button(r"^exp:(values|concerns|pulse):(csv|xlsx)$", export.chose_format)),
-        (0, button(r"^exp:(values|concerns|pulse):(csv|xlsx):(this|last|all)$", export.send_file)),
+        (0, button(r"^exp:(values|concerns|pulse|activities)$", export.chose_what)),
+        (0, button(r"^exp:(values|concerns|pulse|activities):(csv|xlsx)$", export.chose_format)),
+        (
+            0,
+            button(
+                r"^exp:(values|concerns|pulse|activities):(csv|xlsx):(this|last|all)$",
+                export.send_file,
+            ),
+        ),
         (0, button(r"^cdk:list$", concern_desk.back_to_list)),
         (0, button(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail)),
         (0, button(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge)),
@@ -159,6 +167,10 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^mis:exd:([\w-]+):(\d+):(\d+)$", missing.extend)),
         (0, button(r"^mis:close:([\w-]+)$", missing.ask_close)),
         (0, button(r"^mis:closey:([\w-]+)$", missing.close)),
+        (0, button(r"^acf:(a|g|o):(\d+):(\d+)$", activities.page)),
+        (0, button(r"^acf:goals$", activities.choose_goal)),
+        (0, button(r"^acf:orgs$", activities.choose_organisation)),
+        (0, button(r"^acf:gaps$", activities.gaps)),
         (0, joining_conversation(runtime)),
         (0, settings_conversation(runtime)),
         (0, invite_conversation(runtime)),
@@ -166,6 +178,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, report_conversation(runtime)),
         (0, reminder_conversation(runtime)),
         (0, concern_reply_conversation(runtime)),
+        (0, activity_conversation(runtime)),
         (0, command_handler("start", start.start)),
         (0, command_handler("help", help.help_command)),
         (0, command_handler("agenda", agenda.agenda)),
@@ -178,6 +191,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, command_handler("reminders", reminders.show)),
         (0, command_handler("concerns", concern_desk.show)),
         (0, command_handler("pulse", pulse_results.show)),
+        (0, command_handler("activities", activities.feed)),
         (0, command_handler("cancel", cancel.cancel)),
         (
             0,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.activity_digest_messages import register_digest_hook
 from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook
@@ -97,6 +98,7 @@ async def run_worker(settings: Settings) -> None:
     translator = Translator(settings.bot.default_language)
     register_hooks(translator)
     register_pulse_hook(translator, settings.privacy)
+    register_digest_hook(translator)
     sessions = make_sessionmaker(engine)
     try:
         await asyncio.gather(

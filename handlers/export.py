@@ -8,7 +8,7 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.context import BotContext
-from bot.services import exports
+from bot.services import activity_export, exports
 from bot.services.completeness import require_coordinator
 
 RANGES = ("this", "last", "all")
@@ -32,6 +32,13 @@ KINDS = {
         "export.file_name",
         "export.done",
         "export.caption.values",
+    ),
+    "activities": Kind(
+        "export.button.activities",
+        "export.sheet_activities",
+        "export.file_name_activities",
+        "export.done_activities",
+        "export.caption.activities",
     ),
     "concerns": Kind(
         "export.button.concerns",
@@ -107,7 +114,11 @@ async def send_file(update: Update, context: BotContext) -> None:
     }.get(chosen, (None, None))
     language = context.language
     async with context.runtime.reads() as session:
-        if what == "concerns":
+        if what == "activities":
+            table = await activity_export.activities(
+                session, since=since, until=until, language=language
+            )
+        elif what == "concerns":
             table = await exports.concerns(session, since=since, until=until)
         elif what == "pulse":
             table = await exports.pulse(session, since=since, until=until, language=language)

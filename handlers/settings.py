@@ -1,4 +1,5 @@
-"""/settings (/einstellungen): language, reminder hour, quiet hours, pause - all by buttons."""
+"""/settings (/einstellungen): language, reminder hour, quiet hours, pause, the weekly digest -
+all by buttons."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.services.settings import (
     change_settings,
     get_settings,
     pause,
+    toggle_digest,
 )
 
 MENU, LANGUAGE, HOUR, QUIET_FROM, QUIET_TO, PAUSE = range(6)
@@ -29,7 +31,8 @@ async def start(update: Update, context: BotContext) -> int:
     async with context.runtime.reads() as session:
         settings = await get_settings(session, context.member.id)
     await update.effective_message.reply_text(
-        summary(context, settings), reply_markup=keyboards.settings_menu(context.t)
+        summary(context, settings),
+        reply_markup=keyboards.settings_menu(context.t, settings.activity_digest),
     )
     return MENU
 
@@ -134,6 +137,14 @@ async def save_pause(update: Update, context: BotContext) -> int:
     return MENU
 
 
+async def switch_digest(update: Update, context: BotContext) -> int:
+    """The weekly activity digest off, or on again: one press, saved at once."""
+    async with context.runtime.sessions.begin() as session:
+        settings = await toggle_digest(session, _member_id(context))
+    await _show_menu(await _answer(update), context, settings, saved=True)
+    return MENU
+
+
 async def done(update: Update, context: BotContext) -> int:
     _drop_draft(context)
     query = await _answer(update)
@@ -156,6 +167,7 @@ def summary(context: BotContext, settings: MemberSettings) -> str:
         pause=t("settings.pause.until", date=format_date(paused, context.language))
         if paused
         else t("settings.pause.none"),
+        digest=t("settings.digest.on" if settings.activity_digest else "settings.digest.off"),
     )
 
 
@@ -175,7 +187,7 @@ async def _show_menu(
     text = summary(context, settings)
     if saved:
         text = f"{context.t('settings.saved')}\n\n{text}"
-    markup: InlineKeyboardMarkup = keyboards.settings_menu(context.t)
+    markup: InlineKeyboardMarkup = keyboards.settings_menu(context.t, settings.activity_digest)
     await query.edit_message_text(text, reply_markup=markup)
 
 

@@ -266,11 +266,10 @@ def test_the_command_line_refuses_what_it_cannot_write(
     assert refused.value.code == 2
     assert "--all-revisions is for values only" in capsys.readouterr().err
     assert not out.exists() and not (tmp_path / "gwbot.db").exists()
-    for later in ("activities",):
-        with pytest.raises(SystemExit) as refused:
-            main(["export", "--what", later, "--format", "csv", "--out", str(out)])
-        assert refused.value.code == 2
-        assert f"invalid choice: '{later}'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main(["export", "--what", "signals", "--format", "csv", "--out", str(out)])
+    assert refused.value.code == 2
+    assert "invalid choice: 'signals'" in capsys.readouterr().err
 
 
 async def test_export_of_concerns_in_chat(bot: RunningBot) -> None:
@@ -300,6 +299,7 @@ async def test_export_of_concerns_in_chat(bot: RunningBot) -> None:
     menu = await clara.next_message()
     assert menu.buttons == [
         ["Gemeldete Kennzahlen-Werte"],
+        ["Aktivitäten der Partner"],
         ["Anliegen (Frühwarnkanal)"],
         ["Stimmungsbilder (anonyme Umfragen)"],
     ]

@@ -45,7 +45,12 @@ async def test_the_menu_shows_the_current_settings(bot: RunningBot) -> None:
     assert "Erinnerungen: täglich um 9 Uhr" in menu.text
     assert "Ruhezeit: 20 bis 7 Uhr" in menu.text
     assert "Pause: keine" in menu.text
-    assert menu.buttons == [["Sprache", "Erinnerungszeit"], ["Ruhezeit", "Pause"], ["Fertig"]]
+    assert menu.buttons == [
+        ["Sprache", "Erinnerungszeit"],
+        ["Ruhezeit", "Pause"],
+        ["Wochenrückblick ausschalten"],
+        ["Fertig"],
+    ]
 
 
 async def test_changing_the_language_answers_in_the_new_language(bot: RunningBot) -> None:

@@ -1,4 +1,5 @@
-"""A member's own settings: language, reminder hour, quiet hours, pause (/settings)."""
+"""A member's own settings: language, reminder hour, quiet hours, pause, weekly digest
+(/settings)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class MemberSettings(BaseModel):
     quiet_start: int | None = Field(default=None, ge=0, le=23)
     quiet_end: int | None = Field(default=None, ge=0, le=23)
     paused_until: date | None = None
+    # The weekly activity digest (issue 15); on unless the member switched it off.
+    activity_digest: bool = True
 
     @model_validator(mode="after")
     def _quiet_hours_come_in_pairs(self) -> MemberSettings:
@@ -63,6 +66,12 @@ async def pause(
         raise DomainError("settings.invalid")
     until = None if days is None else today + timedelta(days=days - 1)
     return await change_settings(session, member_id, paused_until=until)
+
+
+async def toggle_digest(session: AsyncSession, member_id: int) -> MemberSettings:
+    """Switch the weekly activity digest off when it is on, and on again."""
+    current = await get_settings(session, member_id)
+    return await change_settings(session, member_id, activity_digest=not current.activity_digest)
 
 
 async def _member(session: AsyncSession, member_id: int) -> Member:

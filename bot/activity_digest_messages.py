@@ -1,0 +1,80 @@
+"""How the weekly activity digest reads, and the `digest` schedule hook that sends it."""
+
+from __future__ import annotations
+
+from bot.activity_format import reach_text
+from bot.formatting import format_date
+from bot.i18n import LANGUAGES, Translator
+from bot.services import schedules
+from bot.services.activity_digest import GoalWeek, Week, digest_hook
+from bot.services.outbox import MESSAGE_LIMIT, Messages, OutgoingMessage, visible_length
+
+# Fewer titles per goal, then fewer goals, until the digest fits one Telegram message.
+TITLE_STEPS = (5, 3, 1, 0)
+
+
+def goal_block(translator: Translator, language: str, goal: GoalWeek, titles: int) -> str:
+    t = translator.t
+    count_key = "digest.count.one" if goal.count == 1 else "digest.count.other"
+    line = t(
+        language,
+        "digest.summary",
+        count=t(language, count_key, count=goal.count),
+        organisations=", ".join(goal.organisations),
+    )
+    reach = reach_text(goal.reach, language)
+    if reach is not None:
+        line = f"{line} · {t(language, 'digest.reach', reach=reach)}"
+    lines = [t(language, "digest.goal", goal=goal.title(language)), line]
+    shown = goal.entries[:titles]
+    lines += [
+        t(
+            language,
+            "digest.entry",
+            title=entry.title,
+            organisation=entry.organisation,
+            day=format_date(entry.day, language),
+        )
+        for entry in shown
+    ]
+    if shown and goal.count > len(shown):
+        lines.append(t(language, "digest.more", count=goal.count - len(shown)))
+    return "\n".join(lines)
+
+
+def digest_text(translator: Translator, language: str, week: Week) -> str:
+    t = translator.t
+    header = t(
+        language,
+        "digest.header",
+        first=format_date(week.first, language),
+        last=format_date(week.last, language),
+    )
+    footer = t(language, "digest.footer")
+    text = ""
+    for titles in TITLE_STEPS:
+        blocks = [goal_block(translator, language, goal, titles) for goal in week.goals]
+        text = "\n\n".join([header, *blocks, footer])
+        if visible_length(text) <= MESSAGE_LIMIT:
+            return text
+    # Still too long without titles: as many goals as fit, and how many more there were.
+    blocks = [goal_block(translator, language, goal, 0) for goal in week.goals]
+    while blocks:
+        blocks.pop()
+        more = t(language, "digest.more_goals", count=len(week.goals) - len(blocks))
+        text = "\n\n".join([header, *blocks, more, footer])
+        if visible_length(text) <= MESSAGE_LIMIT:
+            break
+    return text
+
+
+def digest_messages(translator: Translator, week: Week) -> Messages:
+    return {
+        language: OutgoingMessage(text=digest_text(translator, language, week))
+        for language in LANGUAGES
+    }
+
+
+def register_digest_hook(translator: Translator) -> None:
+    """`digest` schedules send the week's activities per goal to members who want them."""
+    schedules.register("digest", digest_hook(lambda week: digest_messages(translator, week)))

@@ -1,0 +1,102 @@
+"""Buttons of the activity flow (`act:`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.formatting import shorten
+
+Translate = Callable[..., str]
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(shorten(label, 64), callback_data=data)
+
+
+def _cancel(t: Translate) -> list[InlineKeyboardButton]:
+    return [_button(t("activity.button.cancel"), "act:x")]
+
+
+def start(t: Translate, has_own: bool) -> InlineKeyboardMarkup:
+    rows = [[_button(t("activity.button.mine"), "act:mine")]] if has_own else []
+    return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def days(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t("activity.button.today"), "act:d:0"),
+                _button(t("activity.button.yesterday"), "act:d:1"),
+            ],
+            _cancel(t),
+        ]
+    )
+
+
+def goals(
+    t: Translate, found: Sequence[tuple[str, str, str]], language: str
+) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(en if language == "en" else de, f"act:g:{code}")] for code, de, en in found]
+        + [_cancel(t)]
+    )
+
+
+def names(t: Translate, prefix: str, options: Sequence[str]) -> InlineKeyboardMarkup:
+    buttons = [_button(name, f"act:{prefix}:{i}") for i, name in enumerate(options)]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(
+        [
+            _button(t("activity.button.other"), f"act:{prefix}:other"),
+            _button(t("activity.button.none"), f"act:{prefix}:none"),
+        ]
+    )
+    return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def skip(t: Translate, data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(t("activity.button.skip"), data)], _cancel(t)])
+
+
+def partners(
+    t: Translate, options: Sequence[tuple[str, str]], chosen: Sequence[str]
+) -> InlineKeyboardMarkup:
+    rows = [
+        [_button(("✅ " if code in chosen else "") + name, f"act:p:{code}")]
+        for code, name in options
+    ]
+    return InlineKeyboardMarkup(
+        [*rows, [_button(t("activity.button.next"), "act:p:done")], _cancel(t)]
+    )
+
+
+def confirm(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(t("activity.button.save"), "act:save")], _cancel(t)])
+
+
+def own(t: Translate, entries: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(label, f"act:m:{activity_id}")] for activity_id, label in entries] + [_cancel(t)]
+    )
+
+
+def own_actions(t: Translate, activity_id: int) -> InlineKeyboardMarkup:
+    fields = ("title", "date", "reach", "description")
+    buttons = [_button(t(f"activity.button.edit_{f}"), f"act:e:{activity_id}:{f}") for f in fields]
+    return InlineKeyboardMarkup(
+        [
+            buttons[:2],
+            buttons[2:],
+            [_button(t("activity.button.delete"), f"act:del:{activity_id}")],
+            _cancel(t),
+        ]
+    )
+
+
+def confirm_delete(t: Translate, activity_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(t("activity.button.delete_yes"), f"act:dely:{activity_id}")], _cancel(t)]
+    )

@@ -1,0 +1,108 @@
+"""The member's own recent activities, from /aktivitaet: change a field or delete one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot import activity_keyboards as keyboards
+from bot.context import BotContext
+from bot.formatting import format_date
+from bot.services import activities
+from bot.services.errors import DomainError
+from handlers.activity import EDIT, NAME, TITLE, _say
+
+
+async def mine(update: Update, context: BotContext) -> int:
+    assert context.member
+    async with context.runtime.reads() as session:
+        own = await activities.own_recent(session, context.member, context.runtime.clock())
+    entries = [
+        (e.activity_id, f"{format_date(e.activity_date, context.language)} · {e.title}")
+        for e in own
+    ]
+    await _say(update, context.t("activity.own"), reply_markup=keyboards.own(context.t, entries))
+    return TITLE
+
+
+def _id(context: BotContext) -> int:
+    assert context.matches
+    return int(context.matches[0].group(1))
+
+
+async def show(update: Update, context: BotContext) -> int:
+    assert context.member
+    async with context.runtime.reads() as session:
+        found = await activities.editable(
+            session, context.member, _id(context), context.runtime.clock()
+        )
+    await _say(
+        update,
+        context.t(
+            "activity.own_entry",
+            title=found.title,
+            day=format_date(found.activity_date, context.language),
+        ),
+        reply_markup=keyboards.own_actions(context.t, found.id),
+    )
+    return TITLE
+
+
+async def ask_delete(update: Update, context: BotContext) -> int:
+    assert context.member
+    async with context.runtime.reads() as session:
+        await activities.editable(session, context.member, _id(context), context.runtime.clock())
+    await _say(
+        update,
+        context.t("activity.asks_delete"),
+        reply_markup=keyboards.confirm_delete(context.t, _id(context)),
+    )
+    return TITLE
+
+
+async def delete(update: Update, context: BotContext) -> int:
+    assert context.member
+    async with context.runtime.sessions.begin() as session:
+        title = await activities.delete_activity(
+            session, context.member, _id(context), context.runtime.clock()
+        )
+    await _say(update, context.t("activity.deleted", title=title))
+    return ConversationHandler.END
+
+
+async def ask_change(update: Update, context: BotContext) -> int:
+    assert context.matches and context.member and context.user_data is not None
+    activity_id, field = int(context.matches[0].group(1)), context.matches[0].group(2)
+    if field not in activities.EDITABLE:
+        raise DomainError("error.stale_button")
+    async with context.runtime.reads() as session:
+        await activities.editable(session, context.member, activity_id, context.runtime.clock())
+    context.user_data[NAME] = {"edit": activity_id, "field": field}
+    await _say(update, context.t(f"activity.asks_new_{field}"))
+    return EDIT
+
+
+async def got_change(update: Update, context: BotContext) -> int:
+    assert update.effective_message and context.member and context.user_data is not None
+    draft: dict[str, Any] = context.user_data.get(NAME) or {}
+    field, text = draft.get("field"), update.effective_message.text or ""
+    value: object
+    if field == "title":
+        value = activities.checked_text(text, activities.TITLE_LIMIT)
+    elif field == "date":
+        value = activities.parse_day(text, context.language, context.runtime.today())
+    elif field == "reach":
+        value = activities.parse_reach(text)
+    elif field == "description":
+        value = activities.checked_text(text, activities.DESCRIPTION_LIMIT)
+    else:
+        return ConversationHandler.END
+    async with context.runtime.sessions.begin() as session:
+        await activities.change_activity(
+            session, context.member, int(draft["edit"]), field, value, context.runtime.clock()
+        )
+    context.user_data.pop(NAME, None)
+    await update.effective_message.reply_text(context.t("activity.changed"))
+    return ConversationHandler.END
