@@ -17,6 +17,7 @@ from tests.concern_steps import member
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.test_agenda import EXAMPLE, set_up
+from tests.test_mydata import open_mydata
 
 NOV_27 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 TITLE = "Elterncafé in der Kita Sonnenschein"
@@ -218,6 +219,8 @@ async def test_own_entries_are_changed_and_deleted_and_others_refused(bot: Runni
     await anna.send("30")
     assert (await anna.next_message()).text == "✅ Geändert."
     assert (await stored(bot))[0].reach == 30
+    _, data = await open_mydata(anna)
+    assert [a["title"] for a in data["activities_logged"]] == [TITLE]
 
     await carla.send("/aktivitaet")
     other = await carla.next_message()

@@ -93,6 +93,12 @@ async def _meeting_answers(session: AsyncSession, person: Person) -> Any:
     ]
 
 
+async def _activities(session: AsyncSession, person: Person) -> Any:
+    return [
+        _without(row, "member_id") for row in await rows.activity_rows_by(session, person.member_id)
+    ]
+
+
 async def _named_concerns(session: AsyncSession, person: Person) -> Any:
     keep = ("ticket", "category", "severity", "status", "opened_on", "resolved_on", "messages")
     return [
@@ -117,6 +123,7 @@ EXPORT: tuple[tuple[str, Export], ...] = (
     ("broadcasts_written", _broadcasts),
     ("broadcast_acknowledgements", _acknowledgements),
     ("meeting_answers", _meeting_answers),
+    ("activities_logged", _activities),
     ("concerns_with_name", _named_concerns),
     ("concern_replies_written", _concern_replies),
 )

@@ -14,6 +14,7 @@ from sqlalchemy import FromClause, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Activity,
     AuditEntry,
     Broadcast,
     ChatData,
@@ -87,6 +88,12 @@ async def rsvp_rows_of(session: AsyncSession, member_id: int) -> list[Row]:
     """The member's answers to meeting reminders."""
     rows = await _rows(session, Rsvp.__table__, Rsvp.member_id == member_id)
     return sorted(rows, key=lambda row: (row["meeting_on"], row["id"]))
+
+
+async def activity_rows_by(session: AsyncSession, member_id: int) -> list[Row]:
+    """Activities the member logged (they stay with the organisation when the member leaves)."""
+    rows = await _rows(session, Activity.__table__, Activity.member_id == member_id)
+    return sorted(rows, key=lambda row: (row["activity_date"], row["id"]))
 
 
 async def named_concern_rows(session: AsyncSession, member_id: int) -> list[Row]:
