@@ -29,6 +29,7 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from storage.models import Activity, ActivityPartner, Goal, Member, Organisation, Role
 from tests.conftest import RunningBot
+from tests.export_steps import export_this_year_as_csv
 from tests.factories import add_member
 from tests.test_agenda import EXAMPLE
 from tests.test_reporting import example, partner
@@ -422,25 +423,11 @@ async def test_export_of_activities_in_chat(bot: RunningBot) -> None:
         course = await add_activity(
             session, "caritas", date(2026, 1, 5), "Sprachkurs", "schulstart", reach=15
         )
-    await clara.send("/export")
-    menu = await clara.next_message()
-    assert menu.buttons == [
-        ["Gemeldete Kennzahlen-Werte"],
-        ["Aktivitäten der Partner"],
-        ["Anliegen (Frühwarnkanal)"],
-        ["Stimmungsbilder (anonyme Umfragen)"],
-    ]
-    await clara.press_and_read(menu, "Aktivitäten der Partner")
-    await clara.press_and_read(menu, "CSV (für Excel und andere)")
-    assert await clara.press_and_read(menu, "Dieses Jahr") == (
-        "📎 Hier ist die Datei mit 2 Aktivitäten."
-    )
-    document = await clara.next_message()
+    exported = await export_this_year_as_csv(clara, "Aktivitäten der Partner")
+    assert exported.done == ("📎 Hier ist die Datei mit 2 Aktivitäten.")
+    document, written, table = exported.document, exported.text, exported.table
     assert document.file_name == "aktivitaeten-2026.csv"
     assert document.text.startswith("Aktivitäten · 2026 · ")
-    assert document.content is not None
-    written = document.content.decode("utf-8-sig")
-    table = list(csv.reader(io.StringIO(written, newline=""), delimiter=";"))
     assert table[0] == list(activity_export.ACTIVITY_COLUMNS)
     assert table[1:] == [
         [

@@ -25,6 +25,7 @@ from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import PrivacyKey, generate_key
 from storage.models import Author, Concern, ConcernMessage, Member, Role
 from tests.conftest import RunningBot
+from tests.export_steps import export_this_year_as_csv
 from tests.factories import add_member
 from tests.test_completeness import sessions  # noqa: F401 (a fixture)
 from tests.test_reporting import example, partner
@@ -295,26 +296,14 @@ async def test_export_of_concerns_in_chat(bot: RunningBot) -> None:
             now=noon(date(2026, 1, 13)),
             batch_minutes=60,
         )
-    await clara.send("/export")
-    menu = await clara.next_message()
-    assert menu.buttons == [
-        ["Gemeldete Kennzahlen-Werte"],
-        ["Aktivitäten der Partner"],
-        ["Anliegen (Frühwarnkanal)"],
-        ["Stimmungsbilder (anonyme Umfragen)"],
-    ]
-    await clara.press_and_read(menu, "Anliegen (Frühwarnkanal)")
-    await clara.press_and_read(menu, "CSV (für Excel und andere)")
-    assert await clara.press_and_read(menu, "Dieses Jahr") == (
+    exported = await export_this_year_as_csv(clara, "Anliegen (Frühwarnkanal)")
+    assert exported.done == (
         "📎 Hier ist die Datei mit 3 Nachrichten aus Anliegen. Sie enthält nichts darüber,"
         " wer ein Anliegen gemeldet hat."
     )
-    document = await clara.next_message()
+    document, text, table = exported.document, exported.text, exported.table
     assert document.file_name == "anliegen-2026.csv"
     assert document.text.startswith("Anliegen aus dem Frühwarnkanal · 2026 · ohne Angaben")
-    assert document.content is not None
-    text = document.content.decode("utf-8-sig")
-    table = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert table[0] == list(exports.CONCERN_COLUMNS)
     assert [(r[0], r[5], r[7], r[8], r[10]) for r in table[1:]] == [
         (quiet, "ja", "1", "reporter", "Niemand antwortet."),

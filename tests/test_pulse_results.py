@@ -34,6 +34,7 @@ from bot.services.pulse_results import (
 )
 from storage.models import PulseAnswer, PulseComment, PulseParticipation, PulseSurvey, Role
 from tests.conftest import RunningBot
+from tests.export_steps import export_this_year_as_csv
 from tests.test_completeness import sessions  # noqa: F401 (a fixture)
 from tests.test_reporting import example, partner
 
@@ -400,22 +401,15 @@ async def test_export_of_pulse_results_in_chat(bot: RunningBot) -> None:
     old = await add_survey(bot.sessions, date(2025, 11, 3), AT_K, ["Letztes Jahr."])
     shown = await add_survey(bot.sessions, date(2026, 1, 5), AT_K, ["Gut so."])
     await add_survey(bot.sessions, date(2026, 1, 12), BELOW_K, [SECRET])
-    await clara.send("/export")
-    menu = await clara.next_message()
-    assert menu.buttons[-1] == ["Stimmungsbilder (anonyme Umfragen)"]
-    await clara.press_and_read(menu, "Stimmungsbilder (anonyme Umfragen)")
-    await clara.press_and_read(menu, "CSV (für Excel und andere)")
-    assert await clara.press_and_read(menu, "Dieses Jahr") == (
+    exported = await export_this_year_as_csv(clara, "Stimmungsbilder (anonyme Umfragen)")
+    assert exported.done == (
         "📎 Hier ist die Datei mit 4 Zeilen aus Stimmungsbildern. Sie enthält nur Umfragen,"
         " an denen genug Personen teilgenommen haben, und nichts darüber, wer was geantwortet"
         " hat."
     )
-    document = await clara.next_message()
+    document, text, table = exported.document, exported.text, exported.table
     assert document.file_name == "stimmungsbilder-2026.csv"
     assert document.text.startswith("Stimmungsbilder · 2026 · ")
-    assert document.content is not None
-    text = document.content.decode("utf-8-sig")
-    table = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert table[0] == list(exports.PULSE_COLUMNS)
     assert [(row[0], row[3], row[6], row[-1]) for row in table[1:]] == [
         (str(shown.id), "trust", "4", ""),
