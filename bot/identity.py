@@ -14,7 +14,7 @@ from bot.commands import Command
 from bot.concern_flow import QUIET
 from bot.context import BotContext
 from bot.i18n import resolve_language
-from bot.services.members import find_member, wrote_again
+from bot.services.members import find_member, was_active, wrote_again
 from bot.services.updates import already_processed
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
@@ -33,9 +33,17 @@ async def load_identity(update: Update, context: BotContext) -> None:
         context.member = await find_member(session, user.id)
         runtime = context.runtime
         default = await runtime.initiative_language.get(session, runtime.clock())
-    if context.member is not None and context.member.blocked and not QUIET.get():
-        async with runtime.sessions.begin() as session:
-            await wrote_again(session, context.member.id)
+    member = context.member
+    # Never for the anonymous flows: their updates leave no trace, not even "was here today".
+    if member is not None and not QUIET.get():
+        if member.blocked:
+            async with runtime.sessions.begin() as session:
+                await wrote_again(session, member.id)
+        today = runtime.today()
+        if runtime.active_today.get(member.id) != today:
+            async with runtime.sessions.begin() as session:
+                await was_active(session, member.id, today)
+            runtime.active_today[member.id] = today
     stored = context.member.language if context.member else None
     context.language = resolve_language(
         stored, user.language_code, default or runtime.settings.bot.default_language

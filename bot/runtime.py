@@ -71,6 +71,8 @@ class Runtime:
     # Set after enqueueing so this process's dispatcher sends at once instead of at its next
     # look (a `gwbot worker` elsewhere still finds the rows within its poll interval).
     outbox_wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # Members whose last active day was written today (member id -> day): one write a day.
+    active_today: dict[int, date] = field(default_factory=dict)
 
     def today(self) -> date:
         return self.clock().astimezone(DEFAULT_TIMEZONE).date()

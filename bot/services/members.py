@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError
 from storage.models import Role
-from storage.queries.members import active_member_identity, unblock
+from storage.queries.members import active_member_identity, mark_active, unblock
 
 # Who runs the initiative day to day: broadcasts, completeness, reminders, figures of all.
 COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -52,6 +54,11 @@ async def find_member(session: AsyncSession, telegram_id: int) -> MemberInfo | N
         organisation_name=organisation_name,
         blocked=blocked,
     )
+
+
+async def was_active(session: AsyncSession, member_id: int, day: date) -> None:
+    """The member's last active day (DESIGN section 2), for the engagement signals."""
+    await mark_active(session, member_id, day)
 
 
 async def wrote_again(session: AsyncSession, member_id: int) -> None:

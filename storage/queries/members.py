@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, select, update
+from datetime import date
+
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, Organisation
@@ -33,3 +35,15 @@ async def active_member_identity(session: AsyncSession, telegram_id: int) -> Ide
 
 async def unblock(session: AsyncSession, member_id: int) -> None:
     await session.execute(update(Member).where(Member.id == member_id).values(blocked=False))
+
+
+async def mark_active(session: AsyncSession, member_id: int, day: date) -> None:
+    """Note the day once: the row is written only when the day changes."""
+    await session.execute(
+        update(Member)
+        .where(
+            Member.id == member_id,
+            or_(Member.last_active_on.is_(None), Member.last_active_on != day),
+        )
+        .values(last_active_on=day)
+    )
