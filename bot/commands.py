@@ -57,6 +57,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("missing", "ausstehend", COORDINATOR_PLUS, "command.missing"),
     Command("reminders", "erinnerungen", COORDINATOR_PLUS, "command.reminders"),
     Command("concerns", "anliegenliste", COORDINATOR_PLUS, "command.concerns"),
+    Command("signals", "signale", COORDINATOR_PLUS, "command.signals"),
     Command("members", "mitglieder", COORDINATOR_PLUS, "command.members"),
     Command("export", None, COORDINATOR_PLUS, "command.export"),
     Command("invite", "einladen", COORDINATOR_PLUS, "command.invite"),

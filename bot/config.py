@@ -152,6 +152,15 @@ class SchedulerSettings(_Section):
     interval_seconds: int = Field(default=30, ge=5, le=3600)
 
 
+class SignalSettings(_Section):
+    # Reports this many days past their due day (and not reported) raise a signal.
+    overdue_days: int = Field(default=14, ge=1)
+    # No member of an organisation active in chat for this many weeks raises a signal.
+    silent_weeks: int = Field(default=4, ge=1)
+    # How long "later" (snooze) hides a signal.
+    snooze_days: int = Field(default=14, ge=1)
+
+
 class OutboxSettings(_Section):
     # Messages per second overall, under Telegram's ~30/s, and per private chat.
     rate: float = Field(default=28.0, gt=0, le=1000)
@@ -206,6 +215,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = OutboxSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     privacy: PrivacySettings = PrivacySettings()
+    signals: SignalSettings = SignalSettings()
 
     @classmethod
     def settings_customise_sources(

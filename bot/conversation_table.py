@@ -2,7 +2,8 @@
 
 Each state lists the buttons and messages it accepts; everything else falls to the shared
 fallbacks (/cancel, a hint to use the buttons, an answer to stale buttons). With the registry
-it is the only module that imports `handlers`.
+and bot/activity_conversation.py (built from the helpers here) it is the only module that
+imports `handlers`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from bot.conversations import ExpiryGuard, persistent_conversation
 from bot.identity import Callback, role_guard
 from bot.runtime import Runtime
 from handlers import (
-    activity,
-    activity_own,
     broadcast,
     cancel,
     concern_desk,
@@ -56,7 +55,7 @@ def button(pattern: str, callback: Callback) -> CallbackQueryHandler[BotContext,
     return CallbackQueryHandler(callback, pattern=pattern)
 
 
-def _conversation_fallbacks() -> list[Handler]:
+def conversation_fallbacks() -> list[Handler]:
     """Every conversation: /cancel ends it (also for people joining, who are no members yet),
     typing gets a hint, stale buttons an answer. Other commands are left to their handlers."""
     return [
@@ -66,7 +65,7 @@ def _conversation_fallbacks() -> list[Handler]:
     ]
 
 
-def _guard(runtime: Runtime) -> Callable[[str, str], ExpiryGuard]:
+def expiry_guard(runtime: Runtime) -> Callable[[str, str], ExpiryGuard]:
     timeout = timedelta(minutes=runtime.settings.bot.conversation_timeout_minutes)
     return lambda name, entry: ExpiryGuard(name, entry, runtime.persistence, timeout, runtime.clock)
 
@@ -90,8 +89,8 @@ def joining_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, joining.typed_name),
             ],
         },
-        fallbacks=_conversation_fallbacks(),
-        guard=_guard(runtime),
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
     )
 
 
@@ -120,8 +119,8 @@ def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             settings.QUIET_TO: [button(r"^set:quiet_to:(\d+)$", settings.save_quiet_hours), back],
             settings.PAUSE: [button(r"^set:pause:(\d+|end)$", settings.save_pause), back],
         },
-        fallbacks=_conversation_fallbacks(),
-        guard=_guard(runtime),
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
     )
 
 
@@ -135,8 +134,8 @@ def invite_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             invite.ROLE: [button(rf"^inv:role:({ROLES})$", invite.chose_role)],
             invite.USES: [button(r"^inv:uses:(\d+)$", invite.chose_uses)],
         },
-        fallbacks=_conversation_fallbacks(),
-        guard=_guard(runtime),
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
     )
 
 
@@ -172,8 +171,8 @@ def broadcast_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 cancel,
             ],
         },
-        fallbacks=_conversation_fallbacks(),
-        guard=_guard(runtime),
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
     )
 
 
@@ -213,8 +212,8 @@ def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             report.NOTE_REQUIRED: [MessageHandler(text, report_value.typed_note), change, cancel],
             report.CONFIRM: [button(r"^rep:save$", report_value.save), change, cancel],
         },
-        fallbacks=_conversation_fallbacks(),
-        guard=_guard(runtime),
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
     )
 
 
@@ -249,8 +248,8 @@ def reminder_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             ],
             reminder_add.CONFIRM: [button(r"^radd:save$", reminder_add.save), cancel],
         },
-        fallbacks=_conversation_fallbacks(),
-        guard=_guard(runtime),
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
     )
 
 
@@ -265,60 +264,6 @@ def concern_reply_conversation(runtime: Runtime) -> ConversationHandler[BotConte
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, concern_desk.got_reply)
             ]
         },
-        fallbacks=_conversation_fallbacks(),
-        guard=_guard(runtime),
-    )
-
-
-def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
-    """/aktivitaet: a new activity step by step, or one's own recent ones changed or deleted."""
-    typed = PRIVATE & NEW_MESSAGE & ~filters.COMMAND
-    cancel = button(r"^act:x$", activity.cancel)
-    return persistent_conversation(
-        name=activity.NAME,
-        command="activity",
-        entry_points=[command_handler("activity", activity.start)],
-        states={
-            activity.TITLE: [
-                MessageHandler(typed, activity.got_title),
-                button(r"^act:mine$", activity_own.mine),
-                button(r"^act:m:(\d+)$", activity_own.show),
-                button(r"^act:del:(\d+)$", activity_own.ask_delete),
-                button(r"^act:dely:(\d+)$", activity_own.delete),
-                button(r"^act:e:(\d+):(\w+)$", activity_own.ask_change),
-                cancel,
-            ],
-            activity.DAY: [
-                button(r"^act:d:([01])$", activity.got_day),
-                MessageHandler(typed, activity.got_day),
-                cancel,
-            ],
-            activity.GOAL: [button(r"^act:g:([\w-]+)$", activity.got_goal), cancel],
-            activity.GROUP: [button(r"^act:tg:(\d+|other|none)$", activity.got_group), cancel],
-            activity.GROUP_OTHER: [MessageHandler(typed, activity.got_group_other), cancel],
-            activity.DISTRICT: [
-                button(r"^act:di:(\d+|other|none)$", activity.got_district),
-                cancel,
-            ],
-            activity.DISTRICT_OTHER: [MessageHandler(typed, activity.got_district_other), cancel],
-            activity.REACH: [
-                button(r"^act:r:none$", activity.got_reach),
-                MessageHandler(typed, activity.got_reach),
-                cancel,
-            ],
-            activity.PARTNERS: [
-                button(r"^act:p:done$", activity.partners_done),
-                button(r"^act:p:([\w-]+)$", activity.toggle_partner),
-                cancel,
-            ],
-            activity.TEXT: [
-                button(r"^act:t:none$", activity.got_description),
-                MessageHandler(typed, activity.got_description),
-                cancel,
-            ],
-            activity.CONFIRM: [button(r"^act:save$", activity.save), cancel],
-            activity.EDIT: [MessageHandler(typed, activity_own.got_change), cancel],
-        },
-        fallbacks=_conversation_fallbacks(),
-        guard=_guard(runtime),
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
     )

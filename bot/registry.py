@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
+from bot.activity_conversation import activity_conversation
 from bot.commands import all_names, command
 from bot.commit import commit_update
 from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
@@ -18,7 +19,6 @@ from bot.conversation_table import (
     PRIVATE,
     ROLES,
     Handler,
-    activity_conversation,
     broadcast_conversation,
     button,
     command_handler,
@@ -51,6 +51,7 @@ from handlers import (
     pulse,
     pulse_results,
     reminders,
+    signals,
     start,
 )
 
@@ -154,6 +155,8 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
                 export.send_file,
             ),
         ),
+        (0, button(r"^sig:a:(\d+)$", signals.acknowledge)),
+        (0, button(r"^sig:s:(\d+)$", signals.snooze)),
         (0, button(r"^cdk:list$", concern_desk.back_to_list)),
         (0, button(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail)),
         (0, button(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge)),
@@ -191,6 +194,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, command_handler("reminders", reminders.show)),
         (0, command_handler("concerns", concern_desk.show)),
         (0, command_handler("pulse", pulse_results.show)),
+        (0, command_handler("signals", signals.show)),
         (0, command_handler("activities", activities.feed)),
         (0, command_handler("cancel", cancel.cancel)),
         (

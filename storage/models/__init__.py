@@ -25,6 +25,7 @@ from storage.models.pulse import PulseAnswer, PulseComment, PulseParticipation, 
 from storage.models.reminder_log import Escalation, ReportingReminder
 from storage.models.reporting import IndicatorValue, Obligation, ValueSource
 from storage.models.schedules import Rsvp, ScheduleRun
+from storage.models.signals import Signal, SignalStatus
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -64,6 +65,8 @@ __all__ = [
     "Rsvp",
     "Schedule",
     "ScheduleRun",
+    "Signal",
+    "SignalStatus",
     "UserData",
     "ValueSource",
     "utcnow",

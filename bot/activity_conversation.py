@@ -1,0 +1,73 @@
+"""The activity flow's conversation (/aktivitaet): a new entry step by step, or one's own
+recent entries changed or deleted. Built like those in bot/conversation_table.py."""
+
+from __future__ import annotations
+
+from telegram.ext import ConversationHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.conversation_table import (
+    NEW_MESSAGE,
+    PRIVATE,
+    button,
+    command_handler,
+    conversation_fallbacks,
+    expiry_guard,
+)
+from bot.conversations import persistent_conversation
+from bot.runtime import Runtime
+from handlers import activity, activity_own
+
+
+def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    """/aktivitaet: a new activity step by step, or one's own recent ones changed or deleted."""
+    typed = PRIVATE & NEW_MESSAGE & ~filters.COMMAND
+    cancel = button(r"^act:x$", activity.cancel)
+    return persistent_conversation(
+        name=activity.NAME,
+        command="activity",
+        entry_points=[command_handler("activity", activity.start)],
+        states={
+            activity.TITLE: [
+                MessageHandler(typed, activity.got_title),
+                button(r"^act:mine$", activity_own.mine),
+                button(r"^act:m:(\d+)$", activity_own.show),
+                button(r"^act:del:(\d+)$", activity_own.ask_delete),
+                button(r"^act:dely:(\d+)$", activity_own.delete),
+                button(r"^act:e:(\d+):(\w+)$", activity_own.ask_change),
+                cancel,
+            ],
+            activity.DAY: [
+                button(r"^act:d:([01])$", activity.got_day),
+                MessageHandler(typed, activity.got_day),
+                cancel,
+            ],
+            activity.GOAL: [button(r"^act:g:([\w-]+)$", activity.got_goal), cancel],
+            activity.GROUP: [button(r"^act:tg:(\d+|other|none)$", activity.got_group), cancel],
+            activity.GROUP_OTHER: [MessageHandler(typed, activity.got_group_other), cancel],
+            activity.DISTRICT: [
+                button(r"^act:di:(\d+|other|none)$", activity.got_district),
+                cancel,
+            ],
+            activity.DISTRICT_OTHER: [MessageHandler(typed, activity.got_district_other), cancel],
+            activity.REACH: [
+                button(r"^act:r:none$", activity.got_reach),
+                MessageHandler(typed, activity.got_reach),
+                cancel,
+            ],
+            activity.PARTNERS: [
+                button(r"^act:p:done$", activity.partners_done),
+                button(r"^act:p:([\w-]+)$", activity.toggle_partner),
+                cancel,
+            ],
+            activity.TEXT: [
+                button(r"^act:t:none$", activity.got_description),
+                MessageHandler(typed, activity.got_description),
+                cancel,
+            ],
+            activity.CONFIRM: [button(r"^act:save$", activity.save), cancel],
+            activity.EDIT: [MessageHandler(typed, activity_own.got_change), cancel],
+        },
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
+    )

@@ -1,0 +1,221 @@
+"""Early-warning signals (issue 16, first step): computed from what other features store.
+
+`refresh` looks for the traces, opens a signal for each new one, updates the figures of those
+still there, re-opens snoozed ones whose time is up and resolves those whose trace is gone.
+An acknowledged signal stays acknowledged while its trace lasts, so it does not nag.
+Kinds so far: a report overdue by more than `overdue_days` (reporting), and an organisation
+none of whose members was active in chat for `silent_weeks` (engagement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.errors import DomainError, NotFound
+from storage.models import (
+    ClosedPeriod,
+    IndicatorValue,
+    Member,
+    Obligation,
+    Organisation,
+    Signal,
+    SignalStatus,
+)
+
+# Most serious first in /signale.
+WEIGHT = {"overdue": 0, "silent": 1}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    overdue_days: int = 14
+    silent_weeks: int = 4
+    snooze_days: int = 14
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    reason_code: str
+    organisation_id: int | None
+    value: float | None
+    baseline_value: float | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+async def _overdue(session: AsyncSession, today: date, days: int) -> list[Finding]:
+    """Per organisation: obligations still unreported `days` after their due day (or
+    extension), in periods not closed."""
+    limit = datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
+    due = func.coalesce(Obligation.extended_until, Obligation.due_at)
+    reported = (
+        select(IndicatorValue.id)
+        .where(
+            IndicatorValue.indicator_id == Obligation.indicator_id,
+            IndicatorValue.organisation_id == Obligation.organisation_id,
+            IndicatorValue.period == Obligation.period,
+        )
+        .exists()
+    )
+    closed = select(ClosedPeriod.period).where(ClosedPeriod.period == Obligation.period).exists()
+    rows = await session.execute(
+        select(Obligation.organisation_id, func.count(), func.min(due))
+        .where(due < limit, ~reported, ~closed)
+        .group_by(Obligation.organisation_id)
+    )
+    findings = []
+    for organisation_id, count, oldest in rows:
+        late = (today - oldest.date()).days
+        findings.append(
+            Finding("reporting", "overdue", organisation_id, late, days, {"count": count})
+        )
+    return findings
+
+
+async def _silent(session: AsyncSession, today: date, weeks: int) -> list[Finding]:
+    """Organisations whose members all stayed silent for `weeks`; newcomers are given time."""
+    since = today - timedelta(weeks=weeks)
+    joined_before = datetime.combine(since, time.min, tzinfo=UTC)
+    rows = await session.execute(
+        select(Organisation.id, func.max(Member.last_active_on), func.count(Member.id))
+        .join(Member, and_(Member.organisation_id == Organisation.id, Member.active.is_(True)))
+        .where(Organisation.active.is_(True), Organisation.backbone.is_(False))
+        .group_by(Organisation.id)
+        .having(func.min(Member.joined_at) < joined_before)
+    )
+    findings = []
+    for organisation_id, last, members in rows:
+        if last is not None and last >= since:
+            continue
+        silent_days = None if last is None else (today - last).days
+        findings.append(
+            Finding(
+                "engagement",
+                "silent",
+                organisation_id,
+                silent_days,
+                weeks * 7,
+                {"members": members, "last": last.isoformat() if last else None},
+            )
+        )
+    return findings
+
+
+async def detect(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    return [
+        *await _overdue(session, today, limits.overdue_days),
+        *await _silent(session, today, limits.silent_weeks),
+    ]
+
+
+async def refresh(session: AsyncSession, today: date, limits: Thresholds) -> None:
+    found = {(f.reason_code, f.organisation_id): f for f in await detect(session, today, limits)}
+    current = (
+        await session.scalars(select(Signal).where(Signal.status != SignalStatus.RESOLVED.value))
+    ).all()
+    known = set()
+    for signal in current:
+        key = (signal.reason_code, signal.organisation_id)
+        finding = found.get(key)
+        if finding is None:
+            signal.status, signal.resolved_on = SignalStatus.RESOLVED.value, today
+            continue
+        known.add(key)
+        signal.value, signal.baseline_value = finding.value, finding.baseline_value
+        signal.details = finding.details
+        if signal.status == SignalStatus.SNOOZED.value and (
+            signal.snoozed_until is None or signal.snoozed_until <= today
+        ):
+            signal.status, signal.snoozed_until = SignalStatus.OPEN.value, None
+    for key, finding in found.items():
+        if key in known:
+            continue
+        session.add(
+            Signal(
+                kind=finding.kind,
+                reason_code=finding.reason_code,
+                organisation_id=finding.organisation_id,
+                opened_on=today,
+                status=SignalStatus.OPEN.value,
+                value=finding.value,
+                baseline_value=finding.baseline_value,
+                details=finding.details,
+            )
+        )
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class OpenSignal:
+    id: int
+    kind: str
+    reason_code: str
+    organisation: str | None
+    opened_on: date
+    value: float | None
+    baseline_value: float | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Overview:
+    open: list[OpenSignal]
+    acknowledged: int
+    snoozed: int
+
+
+async def overview(session: AsyncSession) -> Overview:
+    rows = (
+        await session.execute(
+            select(Signal, Organisation.name)
+            .outerjoin(Organisation, Organisation.id == Signal.organisation_id)
+            .where(Signal.status != SignalStatus.RESOLVED.value)
+        )
+    ).all()
+    signals = [
+        OpenSignal(
+            s.id,
+            s.kind,
+            s.reason_code,
+            name,
+            s.opened_on,
+            s.value,
+            s.baseline_value,
+            dict(s.details or {}),
+        )
+        for s, name in rows
+        if s.status == SignalStatus.OPEN.value
+    ]
+    signals.sort(key=lambda s: (WEIGHT.get(s.reason_code, 9), -(s.value or 0), s.id))
+    statuses = [s.status for s, _ in rows]
+    return Overview(
+        signals,
+        statuses.count(SignalStatus.ACKNOWLEDGED.value),
+        statuses.count(SignalStatus.SNOOZED.value),
+    )
+
+
+async def _unresolved(session: AsyncSession, signal_id: int) -> Signal:
+    signal = await session.get(Signal, signal_id)
+    if signal is None or signal.status == SignalStatus.RESOLVED.value:
+        raise NotFound("signals.gone")
+    return signal
+
+
+async def acknowledge(session: AsyncSession, signal_id: int) -> None:
+    signal = await _unresolved(session, signal_id)
+    if signal.status == SignalStatus.ACKNOWLEDGED.value:
+        raise DomainError("signals.already")
+    signal.status, signal.snoozed_until = SignalStatus.ACKNOWLEDGED.value, None
+
+
+async def snooze(session: AsyncSession, signal_id: int, today: date, days: int) -> date:
+    signal = await _unresolved(session, signal_id)
+    signal.status = SignalStatus.SNOOZED.value
+    signal.snoozed_until = today + timedelta(days=days)
+    return signal.snoozed_until

@@ -1,0 +1,155 @@
+"""Early-warning signals (issue 16, first step): overdue reports and silent organisations,
+raised when their trace appears and not on normal noise; acknowledge, snooze, resolution;
+refused to partners; v_signals the same on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select, text, update
+
+from storage.models import Indicator, IndicatorValue, Member, Obligation, Organisation
+from tests.concern_steps import coordinator, member
+from tests.conftest import RunningBot
+from tests.fake_telegram import FakeUser
+from tests.test_agenda import set_up
+
+NOV_27 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+async def owe(bot: RunningBot, organisation: str, due: datetime, period: str = "2026-10") -> None:
+    """An obligation of `organisation`, due at `due`, not reported."""
+    async with bot.sessions.begin() as session:
+        indicator = await session.scalar(select(Indicator.id).order_by(Indicator.id).limit(1))
+        org = await session.scalar(select(Organisation.id).where(Organisation.code == organisation))
+        assert indicator is not None and org is not None
+        session.add(
+            Obligation(
+                indicator_id=indicator,
+                organisation_id=org,
+                period=period,
+                period_start=date(2026, 10, 1),
+                period_end=date(2026, 10, 31),
+                due_at=due,
+            )
+        )
+
+
+async def team(bot: RunningBot) -> tuple[FakeUser, FakeUser, FakeUser]:
+    bot.clock.now = NOV_27
+    await set_up(bot)
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger", organisation="awo")
+    carla = await member(bot, "Carla Wendt", organisation="caritas")
+    return clara, anna, carla
+
+
+async def signals_shown(clara: FakeUser) -> tuple[str, list[str]]:
+    """/signale: the head line and the signals' texts."""
+    await clara.send("/signale")
+    head = (await clara.next_message()).text
+    count = int(head.split()[1]) if head.startswith("🔔 ") and head.split()[1].isdigit() else 0
+    return head, [(await clara.next_message()).text for _ in range(count)]
+
+
+async def test_an_overdue_report_raises_a_signal_a_late_one_does_not(bot: RunningBot) -> None:
+    clara, _, _ = await team(bot)
+    await owe(bot, "awo", NOV_27 - timedelta(days=22))
+    await owe(bot, "caritas", NOV_27 - timedelta(days=7))  # a single late report: noise
+    head, shown = await signals_shown(clara)
+    assert head.startswith("🔔 1 offene Frühwarnsignale")
+    (signal,) = shown
+    assert "AWO Kreisverband Neustadt" in signal
+    assert "1 Meldung(en) seit mehr als 14 Tagen überfällig, die älteste seit 22 Tagen" in signal
+
+    # Acknowledged: it stays quiet while the report is missing ...
+    listing = clara.messages[-1]
+    assert (await clara.press_and_read(listing, "✅ Gesehen")).startswith("✅ Als gesehen")
+    head, shown = await signals_shown(clara)
+    assert head.startswith("🔔 Keine offenen Frühwarnsignale. (1 gesehen")
+    # ... and is resolved once it arrives.
+    async with bot.sessions.begin() as session:
+        obligation = await session.scalar(select(Obligation).limit(1))
+        assert obligation is not None
+        session.add(
+            IndicatorValue(
+                indicator_id=obligation.indicator_id,
+                organisation_id=obligation.organisation_id,
+                period=obligation.period,
+                value=3,
+            )
+        )
+    await signals_shown(clara)
+    async with bot.sessions() as session:
+        rows = (await session.execute(text("SELECT status, reason_code FROM v_signals"))).all()
+    assert [tuple(row) for row in rows] == [("resolved", "overdue")]
+
+
+async def test_a_snoozed_signal_comes_back_when_its_time_is_up(bot: RunningBot) -> None:
+    clara, _, _ = await team(bot)
+    await owe(bot, "awo", NOV_27 - timedelta(days=30))
+    await signals_shown(clara)
+    listing = clara.messages[-1]
+    assert await clara.press_and_read(listing, "💤 Später") == "💤 Zurückgestellt bis 11.12.2026."
+    head, _ = await signals_shown(clara)
+    assert "1 zurückgestellt" in head and head.startswith("🔔 Keine offenen")
+    bot.clock.advance(days=14)
+    head, shown = await signals_shown(clara)
+    assert head.startswith("🔔 1 offene") and "seit 44 Tagen" in shown[0]
+
+
+async def test_an_organisation_silent_for_weeks_raises_a_signal(bot: RunningBot) -> None:
+    clara, anna, carla = await team(bot)
+    long_ago = NOV_27 - timedelta(days=90)
+    async with bot.sessions.begin() as session:
+        await session.execute(update(Member).values(joined_at=long_ago))
+        for user, last in ((anna, date(2026, 10, 10)), (carla, date(2026, 11, 24))):
+            await session.execute(
+                update(Member).where(Member.telegram_id == user.id).values(last_active_on=last)
+            )
+    head, shown = await signals_shown(clara)
+    assert head.startswith("🔔 1 offene")
+    assert "AWO Kreisverband Neustadt" in shown[0] and "Seit 48 Tagen" in shown[0]
+    # Anna writes again: the trace is gone, the signal resolves.
+    await anna.send("/hilfe")
+    await anna.next_message()
+    head, _ = await signals_shown(clara)
+    assert head.startswith("🔔 Keine offenen")
+
+
+async def test_signals_are_for_coordinators_only(bot: RunningBot) -> None:
+    clara, anna, _ = await team(bot)
+    await owe(bot, "awo", NOV_27 - timedelta(days=22))
+    await signals_shown(clara)
+    await anna.send("/signale")
+    assert "nicht für" in (await anna.next_message()).text
+    async with bot.sessions() as session:
+        signal_id = await session.scalar(text("SELECT signal_id FROM v_signals"))
+    query = await anna.press_data(clara.messages[-1], f"sig:a:{signal_id}")
+    answer = await anna.callback_answer(query)
+    assert answer["text"] == "Frühwarnsignale sehen nur Koordinator*innen."
+    async with bot.sessions() as session:
+        status = await session.scalar(text("SELECT status FROM v_signals"))
+    assert status == "open"
+
+
+async def test_v_signals_reads_the_same_on_both_databases(bot: RunningBot) -> None:
+    clara, _, _ = await team(bot)
+    await owe(bot, "awo", NOV_27 - timedelta(days=22))
+    await signals_shown(clara)
+    async with bot.sessions() as session:
+        result = await session.execute(text("SELECT * FROM v_signals"))
+        columns, rows = list(result.keys()), [tuple(row) for row in result]
+    assert columns == [
+        "signal_id",
+        "kind",
+        "organisation_code",
+        "opened_on",
+        "status",
+        "reason_code",
+        "value",
+        "baseline_value",
+    ]
+    assert [row[1:] for row in rows] == [
+        ("reporting", "awo", "2026-11-27", "open", "overdue", 22.0, 14.0)
+    ]
