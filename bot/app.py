@@ -26,6 +26,7 @@ from bot.registry import register_handlers
 from bot.reminder_messages import register_hooks
 from bot.runtime import DEFAULT_TIMEZONE, RUNTIME_KEY, Runtime, utc_now
 from bot.services.privacy_crypto import DailyKey
+from bot.signal_texts import register_signals_hook
 from bot.update_processor import PerUserUpdateProcessor
 from storage.engine import make_engine, make_sessionmaker
 
@@ -97,6 +98,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     register_handlers(application, runtime)
     register_hooks(runtime.translator)
     register_pulse_hook(runtime.translator, settings.privacy)
+    register_signals_hook(runtime.translator, settings.signals)
     register_digest_hook(runtime.translator)
     register_jobs(application, timedelta(seconds=settings.scheduler.interval_seconds))
     application.add_error_handler(on_error)

@@ -157,6 +157,8 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         ),
         (0, button(r"^sig:a:(\d+)$", signals.acknowledge)),
         (0, button(r"^sig:s:(\d+)$", signals.snooze)),
+        (0, button(r"^sig:o:(\d+)$", signals.organisation)),
+        (0, button(r"^sig:m:(\d+)$", signals.ask)),
         (0, button(r"^cdk:list$", concern_desk.back_to_list)),
         (0, button(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail)),
         (0, button(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge)),

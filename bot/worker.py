@@ -23,6 +23,7 @@ from bot.pulse_texts import register_pulse_hook
 from bot.reminder_messages import register_hooks
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import utc_now
+from bot.signal_texts import register_signals_hook
 from storage.engine import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ async def run_worker(settings: Settings) -> None:
     translator = Translator(settings.bot.default_language)
     register_hooks(translator)
     register_pulse_hook(translator, settings.privacy)
+    register_signals_hook(translator, settings.signals)
     register_digest_hook(translator)
     sessions = make_sessionmaker(engine)
     try:

@@ -7,46 +7,23 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.formatting import format_date
-from bot.services import signals
+from bot.services import signal_actions, signals
 from bot.services.members import require_coordinator
-from bot.services.signals import OpenSignal, Thresholds
+from bot.services.signals import OpenSignal
+from bot.signal_texts import check_in_messages, reason_text, thresholds
 
 REFUSAL = "signals.not_for_you"
 SHOWN = 10
 
 
-def thresholds(context: BotContext) -> Thresholds:
-    config = context.runtime.settings.signals
-    return Thresholds(config.overdue_days, config.silent_weeks, config.snooze_days)
-
-
-def _text(context: BotContext, signal: OpenSignal) -> str:
-    since = format_date(signal.opened_on, context.language)
-    values = {
-        "organisation": signal.organisation or context.t("signals.initiative"),
-        "value": int(signal.value) if signal.value is not None else "–",
-        "baseline": int(signal.baseline_value) if signal.baseline_value is not None else "–",
-        "since": since,
-        **{k: v for k, v in signal.details.items() if isinstance(v, int | str)},
-    }
-    if signal.reason_code == "silent" and signal.value is None:
-        return context.t("signals.reason.silent_never", **values)
-    return context.t(f"signals.reason.{signal.reason_code}", **values)
-
-
 def _buttons(context: BotContext, signal: OpenSignal) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    context.t("signals.button.seen"), callback_data=f"sig:a:{signal.id}"
-                ),
-                InlineKeyboardButton(
-                    context.t("signals.button.later"), callback_data=f"sig:s:{signal.id}"
-                ),
-            ]
-        ]
-    )
+    def button(key: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(context.t(key), callback_data=f"sig:{action}:{signal.id}")
+
+    rows = [[button("signals.button.seen", "a"), button("signals.button.later", "s")]]
+    if signal.organisation is not None:
+        rows.append([button("signals.button.details", "o"), button("signals.button.ask", "m")])
+    return InlineKeyboardMarkup(rows)
 
 
 async def show(update: Update, context: BotContext) -> None:
@@ -54,7 +31,7 @@ async def show(update: Update, context: BotContext) -> None:
     assert message
     runtime = context.runtime
     async with runtime.sessions.begin() as session:
-        await signals.refresh(session, runtime.today(), thresholds(context))
+        await signals.refresh(session, runtime.today(), thresholds(runtime.settings.signals))
         found = await signals.overview(session)
     head = context.t(
         "signals.head",
@@ -66,7 +43,8 @@ async def show(update: Update, context: BotContext) -> None:
         head = context.t("signals.none", seen=found.acknowledged, later=found.snoozed)
     await message.reply_text(head)
     for signal in found.open[:SHOWN]:
-        await message.reply_text(_text(context, signal), reply_markup=_buttons(context, signal))
+        text = reason_text(context.t, signal, context.language)
+        await message.reply_text(text, reply_markup=_buttons(context, signal))
 
 
 async def acknowledge(update: Update, context: BotContext) -> None:
@@ -95,3 +73,41 @@ async def snooze(update: Update, context: BotContext) -> None:
     await query.edit_message_text(
         context.t("signals.later", until=format_date(until, context.language))
     )
+
+
+async def organisation(update: Update, context: BotContext) -> None:
+    require_coordinator(context.member, REFUSAL)
+    query = update.callback_query
+    assert query and context.matches and update.effective_message
+    async with context.runtime.reads() as session:
+        found = await signal_actions.details(session, int(context.matches[0].group(1)))
+    language, never = context.language, context.t("signals.never")
+    await query.answer()
+    await update.effective_message.reply_text(
+        context.t(
+            "signals.details",
+            name=found.name,
+            members=found.members,
+            contacts=", ".join(found.contacts) or context.t("signals.no_contacts"),
+            last_active=format_date(found.last_active, language) if found.last_active else never,
+            last_activity=(
+                format_date(found.last_activity, language) if found.last_activity else never
+            ),
+        )
+    )
+
+
+async def ask(update: Update, context: BotContext) -> None:
+    require_coordinator(context.member, REFUSAL)
+    query = update.callback_query
+    assert query and context.matches
+    runtime = context.runtime
+    async with runtime.sessions.begin() as session:
+        name, written = await signal_actions.check_in(
+            session,
+            int(context.matches[0].group(1)),
+            check_in_messages(runtime.translator),
+            runtime.clock(),
+        )
+    runtime.outbox_wake.set()
+    await query.answer(context.t("signals.asked", organisation=name, count=written))

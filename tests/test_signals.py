@@ -8,8 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text, update
 
-from storage.models import Indicator, IndicatorValue, Member, Obligation, Organisation
-from tests.concern_steps import coordinator, member
+from storage.models import (
+    Indicator,
+    IndicatorValue,
+    Member,
+    Obligation,
+    Organisation,
+    Schedule,
+)
+from tests.concern_steps import coordinator, member, run_jobs
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.test_agenda import set_up
@@ -153,3 +160,45 @@ async def test_v_signals_reads_the_same_on_both_databases(bot: RunningBot) -> No
     assert [row[1:] for row in rows] == [
         ("reporting", "awo", "2026-11-27", "open", "overdue", 22.0, 14.0)
     ]
+
+
+async def test_details_and_a_check_in_from_a_signal(bot: RunningBot) -> None:
+    clara, anna, _ = await team(bot)
+    await owe(bot, "awo", NOV_27 - timedelta(days=22))
+    await signals_shown(clara)
+    signal = clara.messages[-1]
+    await clara.press(signal, "🏢 Organisation")
+    details = await clara.next_message()
+    assert details.text.startswith("🏢 AWO Kreisverband Neustadt\nMitglieder: 1")
+    assert "Zuletzt im Chat aktiv: noch nie" in details.text
+    query = await clara.press(signal, "📨 Nachfragen")
+    answer = await clara.callback_answer(query)
+    assert answer["text"] == "📨 1 Person(en) bei AWO Kreisverband Neustadt gefragt."
+    check_in = await anna.next_message()
+    assert check_in.text.startswith("👋 Die Koordinierungsstelle fragt nach: Wie läuft es bei AWO")
+
+
+async def test_the_weekly_summary_goes_out_only_when_something_is_open(bot: RunningBot) -> None:
+    clara, _, _ = await team(bot)
+    friday_nine = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 09:00 in Berlin: reminder hour
+    bot.clock.now = friday_nine - timedelta(minutes=5)
+    async with bot.sessions.begin() as session:
+        session.add(
+            Schedule(
+                code="fruehwarnung",
+                kind="signals",
+                rrule="FREQ=WEEKLY;BYDAY=FR;BYHOUR=9;BYMINUTE=0",
+                starts=date(2026, 11, 6),
+                next_fire_at=friday_nine,
+            )
+        )
+    bot.clock.now = friday_nine
+    await run_jobs(bot)
+    await clara.expect_no_message()  # nothing open: no summary
+    await owe(bot, "awo", friday_nine - timedelta(days=22))
+    bot.clock.advance(days=7)
+    await run_jobs(bot)
+    summary = await clara.next_message()
+    assert summary.text.startswith("🔔 Wochenüberblick: 1 offene Frühwarnsignale")
+    assert "AWO Kreisverband Neustadt: 1 Meldung(en)" in summary.text
+    assert "Was tun" not in summary.text

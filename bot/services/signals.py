@@ -9,6 +9,7 @@ none of whose members was active in chat for `silent_weeks` (engagement).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -106,11 +107,28 @@ async def _silent(session: AsyncSession, today: date, weeks: int) -> list[Findin
     return findings
 
 
+Detector = Callable[[AsyncSession, date, Thresholds], Awaitable[list[Finding]]]
+
+
+async def _overdue_detector(
+    session: AsyncSession, today: date, limits: Thresholds
+) -> list[Finding]:
+    return await _overdue(session, today, limits.overdue_days)
+
+
+async def _silent_detector(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    return await _silent(session, today, limits.silent_weeks)
+
+
+# Every kind of trace; later kinds add their detector here.
+DETECTORS: list[Detector] = [_overdue_detector, _silent_detector]
+
+
 async def detect(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
-    return [
-        *await _overdue(session, today, limits.overdue_days),
-        *await _silent(session, today, limits.silent_weeks),
-    ]
+    found: list[Finding] = []
+    for detector in DETECTORS:
+        found += await detector(session, today, limits)
+    return found
 
 
 async def refresh(session: AsyncSession, today: date, limits: Thresholds) -> None:

@@ -1,0 +1,101 @@
+"""How signals read: the reason with its figures, the weekly summary, and the `signals`
+schedule hook that sends it to coordinators and admins when anything is open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import SignalSettings
+from bot.formatting import format_date, format_number
+from bot.i18n import LANGUAGES, Html, Translator
+from bot.services import schedules, signals
+from bot.services.audiences import Audience
+from bot.services.outbox import OutgoingMessage, delivery_rows
+from bot.services.placement import Placement
+from bot.services.schedules import Firing
+from bot.services.signals import OpenSignal, Thresholds
+
+Translate = Callable[..., str]
+# The summary names the most serious ones; /signale has them all.
+SUMMARY_LINES = 20
+
+
+def thresholds(config: SignalSettings) -> Thresholds:
+    return Thresholds(config.overdue_days, config.silent_weeks, config.snooze_days)
+
+
+def _figure(value: float | None, language: str) -> str:
+    if value is None:
+        return "–"
+    return format_number(round(value, 2), language)
+
+
+def reason_text(t: Translate, signal: OpenSignal, language: str) -> str:
+    values = {
+        "organisation": signal.organisation or t("signals.initiative"),
+        "value": _figure(signal.value, language),
+        "baseline": _figure(signal.baseline_value, language),
+        "since": format_date(signal.opened_on, language),
+        **{k: v for k, v in signal.details.items() if isinstance(v, int | str)},
+    }
+    key = f"signals.reason.{signal.reason_code}"
+    if signal.reason_code == "silent" and signal.value is None:
+        key = "signals.reason.silent_never"
+    return t(key, **values)
+
+
+def _headline(text: str) -> str:
+    """The reason without its advice: the summary lists, /signale explains."""
+    return text.split("\n", 1)[0]
+
+
+def check_in_messages(translator: Translator) -> Callable[[str], dict[str, OutgoingMessage]]:
+    """The check-in a coordinator sends from a signal, in every language."""
+
+    def render(organisation: str) -> dict[str, OutgoingMessage]:
+        return {
+            language: OutgoingMessage(
+                text=translator.t(language, "signals.check_in", organisation=organisation)
+            )
+            for language in LANGUAGES
+        }
+
+    return render
+
+
+def register_signals_hook(translator: Translator, config: SignalSettings) -> None:
+    """`signals` schedules: a summary of the open signals to coordinators and admins, when
+    anything is open."""
+
+    async def fire(session: AsyncSession, firing: Firing, now: datetime) -> int:
+        today = now.astimezone(firing.zone).date()
+        await signals.refresh(session, today, thresholds(config))
+        found = (await signals.overview(session)).open
+        if not found:
+            return 0
+        messages = {}
+        for language in LANGUAGES:
+            t = partial(translator.t, language)
+            lines = [f"• {_headline(reason_text(t, s, language))}" for s in found[:SUMMARY_LINES]]
+            text = t("signals.summary", count=len(found), lines=Html("\n".join(lines)))
+            messages[language] = OutgoingMessage(text=text)
+        people = await firing.batch.recipients(
+            session, Audience.of("role", ["admin", "coordinator"])
+        )
+        rows = delivery_rows(
+            people,
+            kind="signals",
+            messages=messages,
+            placement=Placement.REMINDER,
+            wanted=max(firing.occurrence, now),
+            reference=f"schedule:{firing.schedule.id}",
+            calendar=firing.batch.calendar,
+        )
+        firing.batch.deliveries.extend(rows)
+        return len(rows)
+
+    schedules.register("signals", fire)
