@@ -4,7 +4,7 @@ schedule hook that sends it to coordinators and admins when anything is open."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,9 @@ from bot.services.schedules import Firing
 from bot.services.signals import OpenSignal, Thresholds
 
 Translate = Callable[..., str]
+DAY_DETAILS = ("last", "survey_day", "previous_day")
+# Reasons that say how many more questions or topics are affected.
+WITH_MORE = ("pulse_fell", "concerns_rising")
 # The summary names the most serious ones; /signale has them all.
 SUMMARY_LINES = 20
 
@@ -35,17 +38,34 @@ def _figure(value: float | None, language: str) -> str:
 
 
 def reason_text(t: Translate, signal: OpenSignal, language: str) -> str:
-    values = {
+    details = signal.details
+    values: dict[str, object] = {
         "organisation": signal.organisation or t("signals.initiative"),
         "value": _figure(signal.value, language),
         "baseline": _figure(signal.baseline_value, language),
         "since": format_date(signal.opened_on, language),
-        **{k: v for k, v in signal.details.items() if isinstance(v, int | str)},
+        **{k: v for k, v in details.items() if isinstance(v, int | str)},
     }
+    # Days come as ISO text and are shown the reader's way; categories by their name.
+    for key in DAY_DETAILS:
+        if isinstance(details.get(key), str):
+            values[key] = format_date(date.fromisoformat(details[key]), language)
+    question = details.get("question_en" if language == "en" else "question_de")
+    if isinstance(question, str):
+        values["question"] = question
+    if isinstance(details.get("category"), str):
+        values["category"] = t(f"concern.category.{details['category']}")
     key = f"signals.reason.{signal.reason_code}"
     if signal.reason_code == "silent" and signal.value is None:
         key = "signals.reason.silent_never"
-    return t(key, **values)
+    if signal.reason_code == "on_time_fell" and details.get("compared") == "initiative":
+        key = "signals.reason.on_time_fell_initiative"
+    text = t(key, **values)
+    if details.get("others_count") and signal.reason_code in WITH_MORE:
+        first, _, rest = text.partition("\n")
+        more = t(f"signals.reason.{signal.reason_code}_more", **values)
+        text = f"{first}\n{more}\n{rest}" if rest else f"{first}\n{more}"
+    return text
 
 
 def _headline(text: str) -> str:

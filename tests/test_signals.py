@@ -5,9 +5,14 @@ refused to partners; v_signals the same on both databases."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, text, update
 
+from bot.formatting import format_date
+from bot.i18n import LANGUAGES, Translator
+from bot.services.signals import OpenSignal
+from bot.signal_texts import reason_text
 from storage.models import (
     Indicator,
     IndicatorValue,
@@ -202,3 +207,59 @@ async def test_the_weekly_summary_goes_out_only_when_something_is_open(bot: Runn
     assert summary.text.startswith("🔔 Wochenüberblick: 1 offene Frühwarnsignale")
     assert "AWO Kreisverband Neustadt: 1 Meldung(en)" in summary.text
     assert "Was tun" not in summary.text
+
+
+SAMPLES = [
+    ("overdue", "awo", 22, 14, {"count": 2}),
+    ("on_time_fell", "awo", 33, 83, {"recent": 6, "earlier": 12, "compared": "own"}),
+    ("on_time_fell", "awo", 33, 80, {"recent": 6, "earlier": 40, "compared": "initiative"}),
+    ("silent", "awo", 48, 28, {"members": 3, "last": "2026-10-10"}),
+    ("silent", "awo", None, 28, {"members": 3, "last": None}),
+    ("acks_fell", "awo", 20, 75, {"recent": 6, "earlier": 8, "weeks": 6}),
+    ("rsvps_fell", "awo", 20, 75, {"recent": 6, "earlier": 8, "weeks": 6}),
+    (
+        "activities_stopped",
+        "awo",
+        8,
+        4,
+        {"active_weeks": 6, "lookback_weeks": 12, "last": "2026-10-01"},
+    ),
+    (
+        "pulse_fell",
+        None,
+        2.4,
+        3.55,
+        {
+            "question": "trust",
+            "question_de": "Vertrauen?",
+            "question_en": "Trust?",
+            "survey_day": "2026-11-02",
+            "previous_day": "2026-10-05",
+            "others_count": 1,
+        },
+    ),
+    ("concerns_rising", None, 4, 1, {"category": "communication", "window_days": 28}),
+]
+
+
+def test_every_reason_reads_well_in_both_languages() -> None:
+    translator = Translator("de")
+    for reason, organisation, value, baseline, details in SAMPLES:
+        signal = OpenSignal(
+            1,
+            "any",
+            reason,
+            "AWO Kreisverband Neustadt" if organisation else None,
+            date(2026, 11, 27),
+            value,
+            baseline,
+            details,
+        )
+        for language in LANGUAGES:
+            text = reason_text(partial(translator.t, language), signal, language)
+            assert "{" not in text and "signals." not in text and "concern." not in text, text
+            if reason == "pulse_fell":
+                assert ("3,55" if language == "de" else "3.55") in text
+                assert format_date(date(2026, 11, 2), language) in text
+            if reason == "concerns_rising":
+                assert ("Kommunikation" if language == "de" else "Communication") in text

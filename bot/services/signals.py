@@ -9,8 +9,7 @@ none of whose members was active in chat for `silent_weeks` (engagement).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,6 +17,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
+from bot.services.signal_types import Detector, Finding, Thresholds
+from bot.services.signals_activities_climate import (
+    detect_activities_stopped,
+    detect_concerns_rising,
+    detect_pulse_fell,
+)
+from bot.services.signals_reporting_engagement import detect_acks, detect_on_time, detect_rsvps
 from storage.models import (
     ClosedPeriod,
     IndicatorValue,
@@ -28,25 +34,19 @@ from storage.models import (
     SignalStatus,
 )
 
+__all__ = ["Detector", "Finding", "Thresholds"]
+
 # Most serious first in /signale.
-WEIGHT = {"overdue": 0, "silent": 1}
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    overdue_days: int = 14
-    silent_weeks: int = 4
-    snooze_days: int = 14
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    reason_code: str
-    organisation_id: int | None
-    value: float | None
-    baseline_value: float | None
-    details: dict[str, Any] = field(default_factory=dict)
+WEIGHT = {
+    "overdue": 0,
+    "on_time_fell": 1,
+    "silent": 2,
+    "acks_fell": 3,
+    "rsvps_fell": 3,
+    "activities_stopped": 4,
+    "pulse_fell": 5,
+    "concerns_rising": 5,
+}
 
 
 async def _overdue(session: AsyncSession, today: date, days: int) -> list[Finding]:
@@ -107,9 +107,6 @@ async def _silent(session: AsyncSession, today: date, weeks: int) -> list[Findin
     return findings
 
 
-Detector = Callable[[AsyncSession, date, Thresholds], Awaitable[list[Finding]]]
-
-
 async def _overdue_detector(
     session: AsyncSession, today: date, limits: Thresholds
 ) -> list[Finding]:
@@ -120,8 +117,17 @@ async def _silent_detector(session: AsyncSession, today: date, limits: Threshold
     return await _silent(session, today, limits.silent_weeks)
 
 
-# Every kind of trace; later kinds add their detector here.
-DETECTORS: list[Detector] = [_overdue_detector, _silent_detector]
+# Every kind of trace, each kind's detector in the module of its area.
+DETECTORS: list[Detector] = [
+    _overdue_detector,
+    detect_on_time,
+    _silent_detector,
+    detect_acks,
+    detect_rsvps,
+    detect_activities_stopped,
+    detect_pulse_fell,
+    detect_concerns_rising,
+]
 
 
 async def detect(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:

@@ -1,0 +1,33 @@
+"""The shapes every signal detector shares (bot/services/signals.py runs them all)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    overdue_days: int = 14
+    silent_weeks: int = 4
+    snooze_days: int = 14
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A trace in the data: what kind, about which organisation (None: the whole initiative),
+    the figure and what it is compared with, and details for the reason's text."""
+
+    kind: str
+    reason_code: str
+    organisation_id: int | None
+    value: float | None
+    baseline_value: float | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Detector = Callable[[AsyncSession, date, Thresholds], Awaitable[list[Finding]]]
