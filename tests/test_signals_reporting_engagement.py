@@ -19,13 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import DatabaseSettings
 from bot.services import signals
 from bot.services.signals import Finding, Thresholds
-from bot.services.signals_reporting_engagement import (
-    EngagementLimits,
-    OnTimeLimits,
-    detect_acks,
-    detect_on_time,
-    detect_rsvps,
-)
+from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
+from bot.services.signals_on_time import OnTimeLimits, detect_on_time
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from storage.models import (

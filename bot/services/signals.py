@@ -23,7 +23,8 @@ from bot.services.signals_activities_climate import (
     detect_concerns_rising,
     detect_pulse_fell,
 )
-from bot.services.signals_reporting_engagement import detect_acks, detect_on_time, detect_rsvps
+from bot.services.signals_engagement import detect_acks, detect_rsvps
+from bot.services.signals_on_time import detect_on_time
 from storage.models import (
     ClosedPeriod,
     IndicatorValue,
