@@ -23,7 +23,7 @@ from bot.context import BotApplication
 from bot.logs import QUIET_LOGGERS
 from bot.runner import prepare_database, serve
 from bot.services.privacy_crypto import generate_key
-from storage.engine import make_engine
+from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from tests.clock import FakeClock
 from tests.fake_telegram import FakeTelegram
@@ -89,6 +89,22 @@ def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "gwbot.db"
     asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path}"))
     return path
+
+
+@pytest.fixture
+async def sessions(
+    database: DatabaseSettings, migrated_sqlite_template: Path
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A database at the newest schema for service tests: SQLite copied from the shared
+    template, PostgreSQL migrated into the `database` fixture's own schema. Modules that need
+    more (an initiative, members) define their own `sessions`."""
+    if database.is_postgresql:
+        await upgrade_database(database.url, schema=database.schema_name)
+    else:
+        shutil.copyfile(migrated_sqlite_template, make_url(database.url).database or "")
+    engine = make_engine(database.url, schema=database.schema_name)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
 
 
 @pytest.fixture

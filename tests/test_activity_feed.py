@@ -5,23 +5,18 @@ coordinators only, forged buttons answered as stale and changing nothing)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import DatabaseSettings
 from bot.services import activity_feed as service
 from bot.services.errors import DomainError
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import Activity, ActivityPartner, Goal, Organisation, Role
 from tests.concern_steps import coordinator, member
 from tests.conftest import RunningBot
@@ -32,19 +27,6 @@ TODAY = date(2026, 6, 15)
 NOON = datetime(2026, 6, 15, 10, tzinfo=UTC)
 STALE = "Dieser Knopf ist nicht mehr aktuell. Bitte beginnen Sie neu, z. B. mit /hilfe."
 BILDUNG, FAMILIEN, SCHULE = "fruehe-bildung", "familien-erreichen", "schulstart"
-
-
-@pytest.fixture
-async def sessions(
-    database: DatabaseSettings, migrated_sqlite_template: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    if database.is_postgresql:
-        await upgrade_database(database.url, schema=database.schema_name)
-    else:
-        shutil.copyfile(migrated_sqlite_template, make_url(database.url).database or "")
-    engine = make_engine(database.url, schema=database.schema_name)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def set_up(sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -5,23 +5,19 @@ the outbox and the dispatcher forgetting a delivery to a sealed chat once it is 
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy import text as sql
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden
 
-from bot.config import DatabaseSettings
 from bot.dispatcher import Dispatcher
 from bot.services import concern_desk as desk
 from bot.services.concern_desk import ReporterNotice, Summary
@@ -47,8 +43,6 @@ from bot.services.concerns import open_concern as open_concern_service
 from bot.services.errors import DomainError
 from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import RECEIPT_RE, PrivacyKey, generate_key, new_receipt
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import (
     Author,
     Concern,
@@ -89,21 +83,6 @@ NOTICE = ReporterNotice(
     },
     answer_label={"de": "Antworten", "en": "Answer"},
 )
-
-
-@pytest.fixture
-async def sessions(
-    database: DatabaseSettings, migrated_sqlite_template: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A database at the newest schema: SQLite copied from the shared template, PostgreSQL
-    migrated into the `database` fixture's own schema."""
-    if database.is_postgresql:
-        await upgrade_database(database.url, schema=database.schema_name)
-    else:
-        shutil.copyfile(migrated_sqlite_template, make_url(database.url).database or "")
-    engine = make_engine(database.url, schema=database.schema_name)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 @dataclass

@@ -5,17 +5,13 @@ week, a small dip, a survey below k, two concerns), and through `signals.refresh
 from __future__ import annotations
 
 import secrets
-import shutil
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import DatabaseSettings
 from bot.services import signals
 from bot.services.signals import Thresholds
 from bot.services.signals_activities_climate import (
@@ -26,8 +22,6 @@ from bot.services.signals_activities_climate import (
     detect_concerns_rising,
     detect_pulse_fell,
 )
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import (
     Activity,
     Concern,
@@ -47,21 +41,6 @@ QUESTIONS = [
 ]
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture
-async def sessions(
-    database: DatabaseSettings, migrated_sqlite_template: Path
-) -> AsyncIterator[Sessions]:
-    """A database at the newest schema: SQLite copied from the shared template, PostgreSQL
-    migrated into the `database` fixture's own schema."""
-    if database.is_postgresql:
-        await upgrade_database(database.url, schema=database.schema_name)
-    else:
-        shutil.copyfile(migrated_sqlite_template, make_url(database.url).database or "")
-    engine = make_engine(database.url, schema=database.schema_name)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 def random_id() -> str:

@@ -5,24 +5,18 @@ late report, one quiet week), with the thresholds' edges; and once through `sign
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy import text as sql
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import DatabaseSettings
 from bot.services import signals
 from bot.services.signals import Finding, Thresholds
 from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
 from bot.services.signals_on_time import OnTimeLimits, detect_on_time
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import (
     Broadcast,
     ClosedPeriod,
@@ -47,21 +41,6 @@ WINDOW_END = TODAY - timedelta(days=3)
 RECENT_WEEKS = [WINDOW_END - timedelta(weeks=w, days=1) for w in range(6)]
 EARLIER_WEEKS = [WINDOW_END - timedelta(weeks=6 + w, days=1) for w in range(6)]
 ON_TIME, LATE, MISSING, IMPORTED = "on time", "late", "missing", "imported"
-
-
-@pytest.fixture
-async def sessions(
-    database: DatabaseSettings, migrated_sqlite_template: Path
-) -> AsyncIterator[Sessions]:
-    """A database at the newest schema: SQLite copied from the shared template, PostgreSQL
-    migrated into the `database` fixture's own schema."""
-    if database.is_postgresql:
-        await upgrade_database(database.url, schema=database.schema_name)
-    else:
-        shutil.copyfile(migrated_sqlite_template, make_url(database.url).database or "")
-    engine = make_engine(database.url, schema=database.schema_name)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 def at(day: date, hour: int = 9) -> datetime:
