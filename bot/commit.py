@@ -11,7 +11,8 @@ from bot.context import BotContext
 async def commit_update(update: Update, context: BotContext) -> None:
     """Last group: persist what this update changed and mark it handled, in one transaction.
 
-    Not for the concern flow's updates: they leave no trace, not even their update id."""
+    Not for the anonymous flows' updates (concerns, pulse answers): they leave no trace, not
+    even their update id."""
     if QUIET.get():
         return
     await context.application.update_persistence()

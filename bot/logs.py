@@ -50,8 +50,8 @@ class SecretsFilter(logging.Filter):
 
 
 class QuietFilter(logging.Filter):
-    """Drops every record while an update of the concern flow is handled (DESIGN section 6):
-    not even "update 123 handled" may show that someone used it, or when."""
+    """Drops every record while an update of an anonymous flow (concerns, pulse answers) is
+    handled (DESIGN section 6): not even "update 123 handled" may show who used it, or when."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not QUIET.get()

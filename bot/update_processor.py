@@ -27,8 +27,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self, max_concurrent_updates: int, quiet: Callable[[object], bool] = lambda _: False
     ) -> None:
         super().__init__(max_concurrent_updates=QUEUE_LIMIT)
-        # Which updates leave no trace (bot.concern_flow); decided under the user's lock,
-        # when their earlier updates have moved their draft on.
+        # Which updates leave no trace (bot.concern_flow, bot.pulse_flow); decided under the
+        # user's lock, when their earlier updates have moved their draft on.
         self._quiet = quiet
         self._running = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
@@ -48,7 +48,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 token = QUIET.set(self._quiet(update))
                 try:
                     await coroutine
-                    # Dropped for the concern flow's updates, like every record (bot.logs).
+                    # Dropped for the anonymous flows' updates, like every record (bot.logs).
                     log.debug("update %s of user %s handled", _update_id(update), key)
                 finally:
                     QUIET.reset(token)
