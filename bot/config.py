@@ -159,6 +159,21 @@ class SignalSettings(_Section):
     silent_weeks: int = Field(default=4, ge=1)
     # How long "later" (snooze) hides a signal.
     snooze_days: int = Field(default=14, ge=1)
+    # On-time rate: over the last so many due periods, fallen by at least this share.
+    on_time_periods: int = Field(default=3, ge=2)
+    on_time_drop: float = Field(default=0.3, gt=0, le=1)
+    # Confirmed broadcasts and answered meeting reminders: windows of so many weeks, the share
+    # fallen by at least this much.
+    engagement_weeks: int = Field(default=6, ge=1)
+    engagement_drop: float = Field(default=0.3, gt=0, le=1)
+    # An organisation that logged activities regularly and none for so many weeks.
+    activity_quiet_weeks: int = Field(default=4, ge=1)
+    # A pulse question's mean (1-5) fallen by at least this much against the survey before.
+    pulse_drop: float = Field(default=0.5, gt=0, le=4)
+    # Concerns of one category in the last so many days, at least `concern_factor` times
+    # those of the days before (and never fewer than three).
+    concern_window_days: int = Field(default=28, ge=7)
+    concern_factor: float = Field(default=2.0, gt=1)
 
 
 class OutboxSettings(_Section):

@@ -28,7 +28,7 @@ SUMMARY_LINES = 20
 
 
 def thresholds(config: SignalSettings) -> Thresholds:
-    return Thresholds(config.overdue_days, config.silent_weeks, config.snooze_days)
+    return Thresholds(**config.model_dump())
 
 
 def _figure(value: float | None, language: str) -> str:

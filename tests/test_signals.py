@@ -4,15 +4,18 @@ refused to partners; v_signals the same on both databases."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select, text, update
 
+from bot.config import SignalSettings
 from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Translator
+from bot.services.signal_types import Thresholds
 from bot.services.signals import OpenSignal
-from bot.signal_texts import reason_text
+from bot.signal_texts import reason_text, thresholds
 from storage.models import (
     Indicator,
     IndicatorValue,
@@ -263,3 +266,9 @@ def test_every_reason_reads_well_in_both_languages() -> None:
                 assert format_date(date(2026, 11, 2), language) in text
             if reason == "concerns_rising":
                 assert ("Kommunikation" if language == "de" else "Communication") in text
+
+
+def test_every_threshold_is_configurable() -> None:
+    configured = thresholds(SignalSettings(pulse_drop=0.8, engagement_weeks=4))
+    assert (configured.pulse_drop, configured.engagement_weeks) == (0.8, 4)
+    assert set(SignalSettings.model_fields) == {f.name for f in fields(Thresholds)}

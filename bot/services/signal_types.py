@@ -12,9 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 @dataclass(frozen=True)
 class Thresholds:
+    """The configurable limits of every kind ([signals] in the configuration)."""
+
     overdue_days: int = 14
     silent_weeks: int = 4
     snooze_days: int = 14
+    on_time_periods: int = 3
+    on_time_drop: float = 0.3
+    engagement_weeks: int = 6
+    engagement_drop: float = 0.3
+    activity_quiet_weeks: int = 4
+    pulse_drop: float = 0.5
+    concern_window_days: int = 28
+    concern_factor: float = 2.0
 
 
 @dataclass(frozen=True)

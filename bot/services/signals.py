@@ -19,12 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.errors import DomainError, NotFound
 from bot.services.signal_types import Detector, Finding, Thresholds
 from bot.services.signals_activities_climate import (
+    ActivityLimits,
+    ConcernLimits,
+    PulseLimits,
     detect_activities_stopped,
     detect_concerns_rising,
     detect_pulse_fell,
 )
-from bot.services.signals_engagement import detect_acks, detect_rsvps
-from bot.services.signals_on_time import detect_on_time
+from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
+from bot.services.signals_on_time import OnTimeLimits, detect_on_time
 from storage.models import (
     ClosedPeriod,
     IndicatorValue,
@@ -118,16 +121,47 @@ async def _silent_detector(session: AsyncSession, today: date, limits: Threshold
     return await _silent(session, today, limits.silent_weeks)
 
 
+async def _on_time(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    own = OnTimeLimits(periods=limits.on_time_periods, drop=limits.on_time_drop)
+    return await detect_on_time(session, today, limits, own=own)
+
+
+def _engagement(limits: Thresholds) -> EngagementLimits:
+    return EngagementLimits(weeks=limits.engagement_weeks, drop=limits.engagement_drop)
+
+
+async def _acks(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    return await detect_acks(session, today, limits, own=_engagement(limits))
+
+
+async def _rsvps(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    return await detect_rsvps(session, today, limits, own=_engagement(limits))
+
+
+async def _stopped(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    own = ActivityLimits(quiet_weeks=limits.activity_quiet_weeks)
+    return await detect_activities_stopped(session, today, limits, own=own)
+
+
+async def _pulse(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    return await detect_pulse_fell(session, today, limits, own=PulseLimits(drop=limits.pulse_drop))
+
+
+async def _concerns(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    own = ConcernLimits(window_days=limits.concern_window_days, factor=limits.concern_factor)
+    return await detect_concerns_rising(session, today, limits, own=own)
+
+
 # Every kind of trace, each kind's detector in the module of its area.
 DETECTORS: list[Detector] = [
     _overdue_detector,
-    detect_on_time,
+    _on_time,
     _silent_detector,
-    detect_acks,
-    detect_rsvps,
-    detect_activities_stopped,
-    detect_pulse_fell,
-    detect_concerns_rising,
+    _acks,
+    _rsvps,
+    _stopped,
+    _pulse,
+    _concerns,
 ]
 
 
