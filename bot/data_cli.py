@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.runner import prepare_database
 from bot.runtime import utc_now
-from bot.services import activity_export, exports
+from bot.services.export_kinds import export_table
 from bot.services.imports import Problem, import_values
 from bot.services.initiative import initiative_language
 from bot.services.table_reader import TableError, read_table
@@ -75,23 +75,15 @@ async def export_command(
     try:
         async with make_sessionmaker(engine)() as session:
             language = language or await initiative_language(session) or "de"
-            if what == "activities":
-                table = await activity_export.activities(
-                    session, since=since, until=until, language=language
-                )
-            elif what == "concerns":
-                table = await exports.concerns(session, since=since, until=until)
-            elif what == "pulse":
-                table = await exports.pulse(session, since=since, until=until, language=language)
-            else:
-                table = await exports.values(
-                    session,
-                    language=language,
-                    on_behalf=Translator(language).t(language, "export.on_behalf"),
-                    since=since,
-                    until=until,
-                    all_revisions=all_revisions,
-                )
+            table = await export_table(
+                session,
+                what,
+                language=language,
+                on_behalf=Translator(language).t(language, "export.on_behalf"),
+                since=since,
+                until=until,
+                all_revisions=all_revisions,
+            )
     finally:
         await engine.dispose()
     await asyncio.to_thread(out.write_bytes, table.file(file_format, language, what))

@@ -14,7 +14,7 @@ from bot.formatting import format_date, format_number
 from bot.i18n import LANGUAGES, Html, Translator
 from bot.services import schedules, signals
 from bot.services.audiences import Audience
-from bot.services.outbox import OutgoingMessage, delivery_rows
+from bot.services.outbox import OutgoingMessage
 from bot.services.placement import Placement
 from bot.services.schedules import Firing
 from bot.services.signals import OpenSignal, Thresholds
@@ -106,16 +106,8 @@ def register_signals_hook(translator: Translator, config: SignalSettings) -> Non
         people = await firing.batch.recipients(
             session, Audience.of("role", ["admin", "coordinator"])
         )
-        rows = delivery_rows(
-            people,
-            kind="signals",
-            messages=messages,
-            placement=Placement.REMINDER,
-            wanted=max(firing.occurrence, now),
-            reference=f"schedule:{firing.schedule.id}",
-            calendar=firing.batch.calendar,
+        return firing.deliver(
+            people, kind="signals", messages=messages, placement=Placement.REMINDER, now=now
         )
-        firing.batch.deliveries.extend(rows)
-        return len(rows)
 
     schedules.register("signals", fire)

@@ -8,8 +8,8 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.context import BotContext
-from bot.services import activity_export, exports
 from bot.services.completeness import require_coordinator
+from bot.services.export_kinds import export_table
 
 RANGES = ("this", "last", "all")
 
@@ -114,22 +114,14 @@ async def send_file(update: Update, context: BotContext) -> None:
     }.get(chosen, (None, None))
     language = context.language
     async with context.runtime.reads() as session:
-        if what == "activities":
-            table = await activity_export.activities(
-                session, since=since, until=until, language=language
-            )
-        elif what == "concerns":
-            table = await exports.concerns(session, since=since, until=until)
-        elif what == "pulse":
-            table = await exports.pulse(session, since=since, until=until, language=language)
-        else:
-            table = await exports.values(
-                session,
-                language=language,
-                on_behalf=context.t("export.on_behalf"),
-                since=since,
-                until=until,
-            )
+        table = await export_table(
+            session,
+            what,
+            language=language,
+            on_behalf=context.t("export.on_behalf"),
+            since=since,
+            until=until,
+        )
     content = table.file(file_format, language, context.t(kind.sheet))
     years = str(since.year) if since else context.t("export.file_all")
     name = f"{context.t(kind.file_name)}-{years}.{file_format}"

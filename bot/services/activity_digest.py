@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.outbox import Messages, delivery_rows
+from bot.services.outbox import Messages
 from bot.services.placement import Placement
 from bot.services.schedules import Firing, Hook, schedule_audience
 from storage.models import Activity, ActivityPartner, Goal, Member, Organisation
@@ -147,16 +147,12 @@ def digest_hook(render: Callable[[Week], Messages]) -> Hook:
         ]
         if not people:
             return 0
-        rows = delivery_rows(
+        return firing.deliver(
             people,
             kind=schedule.kind,
             messages=render(week),
             placement=Placement.REMINDER,
-            wanted=max(firing.occurrence, now),
-            reference=f"schedule:{schedule.id}",
-            calendar=firing.batch.calendar,
+            now=now,
         )
-        firing.batch.deliveries.extend(rows)
-        return len(rows)
 
     return fire

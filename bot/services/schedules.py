@@ -13,7 +13,7 @@ their feature registers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -117,6 +117,28 @@ class Firing:
     def zone(self) -> ZoneInfo:
         return self.batch.zone
 
+    def deliver(
+        self,
+        people: Sequence[Recipient],
+        *,
+        kind: str,
+        messages: Mapping[str, OutgoingMessage],
+        placement: Placement,
+        now: datetime,
+    ) -> int:
+        """Queue this firing's messages to `people` with the pass; returns how many."""
+        rows = delivery_rows(
+            people,
+            kind=kind,
+            messages=messages,
+            placement=placement,
+            wanted=max(self.occurrence, now),
+            reference=f"schedule:{self.schedule.id}",
+            calendar=self.batch.calendar,
+        )
+        self.batch.deliveries.extend(rows)
+        return len(rows)
+
 
 # A kind's hook enqueues what the firing sends and returns how many it reached.
 Hook = Callable[[AsyncSession, Firing, datetime], Awaitable[int]]
@@ -145,17 +167,13 @@ def reminder_hook(render: Render) -> Hook:
         schedule = firing.schedule
         people = await firing.batch.recipients(session, schedule_audience(schedule))
         day = firing.occurrence.astimezone(firing.zone).date()
-        rows = delivery_rows(
+        return firing.deliver(
             people,
             kind=schedule.kind,
             messages=render(schedule, day),
             placement=Placement.MEETING,
-            wanted=max(firing.occurrence, now),
-            reference=f"schedule:{schedule.id}",
-            calendar=firing.batch.calendar,
+            now=now,
         )
-        firing.batch.deliveries.extend(rows)
-        return len(rows)
 
     return fire
 
