@@ -20,7 +20,9 @@ from bot.services.schedules import Firing
 from bot.services.signals import OpenSignal, Thresholds
 
 Translate = Callable[..., str]
-DAY_DETAILS = ("last", "survey_day", "previous_day")
+DAY_DETAILS = ("last", "survey_day", "previous_day", "left_day")
+# Reasons whose figure (days since) can be unknown read differently then.
+UNDATED = {"silent": "silent_never", "contacts_left": "contacts_left_undated"}
 # Reasons that say how many more questions or topics are affected.
 WITH_MORE = ("pulse_fell", "concerns_rising")
 # The summary names the most serious ones; /signale has them all.
@@ -56,8 +58,8 @@ def reason_text(t: Translate, signal: OpenSignal, language: str) -> str:
     if isinstance(details.get("category"), str):
         values["category"] = t(f"concern.category.{details['category']}")
     key = f"signals.reason.{signal.reason_code}"
-    if signal.reason_code == "silent" and signal.value is None:
-        key = "signals.reason.silent_never"
+    if signal.reason_code in UNDATED and signal.value is None:
+        key = f"signals.reason.{UNDATED[signal.reason_code]}"
     if signal.reason_code == "on_time_fell" and details.get("compared") == "initiative":
         key = "signals.reason.on_time_fell_initiative"
     text = t(key, **values)

@@ -83,7 +83,9 @@ async def confirm_deactivate(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query
     async with context.runtime.sessions.begin() as session:
-        entry = await deactivate(session, _actor(context), _target(context))
+        entry = await deactivate(
+            session, _actor(context), _target(context), context.runtime.clock()
+        )
     if entry.telegram_id is not None:
         await context.bot.delete_my_commands(scope=BotCommandScopeChat(entry.telegram_id))
     await query.answer()

@@ -218,6 +218,8 @@ SAMPLES = [
     ("on_time_fell", "awo", 33, 80, {"recent": 6, "earlier": 40, "compared": "initiative"}),
     ("silent", "awo", 48, 28, {"members": 3, "last": "2026-10-10"}),
     ("silent", "awo", None, 28, {"members": 3, "last": None}),
+    ("contacts_left", "awo", 3, None, {"count": 1, "members": 2, "left_day": "2026-11-24"}),
+    ("contacts_left", "awo", None, None, {"count": 2, "members": 0, "left_day": None}),
     ("acks_fell", "awo", 20, 75, {"recent": 6, "earlier": 8, "weeks": 6}),
     ("rsvps_fell", "awo", 20, 75, {"recent": 6, "earlier": 8, "weeks": 6}),
     (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -81,12 +82,15 @@ async def change_role(
     return _entry(member)
 
 
-async def deactivate(session: AsyncSession, actor: MemberInfo, member_id: int) -> RosterEntry:
+async def deactivate(
+    session: AsyncSession, actor: MemberInfo, member_id: int, now: datetime
+) -> RosterEntry:
     _require(actor, {Role.ADMIN})
     member = await _member(session, member_id)
     if member.id == actor.id:
         raise DomainError("members.not_yourself")
-    member.active = False
+    # `left_at` as on leaving: signals see when a reporting contact went.
+    member.active, member.left_at = False, now
     record(session, actor.id, "member.deactivated", str(member.id))
     return _entry(member)
 

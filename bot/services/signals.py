@@ -1,10 +1,11 @@
-"""Early-warning signals (issue 16, first step): computed from what other features store.
+"""Early-warning signals (issue 16): computed from what other features store.
 
 `refresh` looks for the traces, opens a signal for each new one, updates the figures of those
 still there, re-opens snoozed ones whose time is up and resolves those whose trace is gone.
 An acknowledged signal stays acknowledged while its trace lasts, so it does not nag.
-Kinds so far: a report overdue by more than `overdue_days` (reporting), and an organisation
-none of whose members was active in chat for `silent_weeks` (engagement).
+Here: a report overdue by more than `overdue_days` (reporting), and an organisation none of
+whose members was active in chat for `silent_weeks` (engagement); the other kinds' detectors
+live in the modules of their areas (see DETECTORS).
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ from bot.services.signals_activities_climate import (
     detect_concerns_rising,
     detect_pulse_fell,
 )
-from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
+from bot.services.signals_engagement import (
+    EngagementLimits,
+    detect_acks,
+    detect_contacts_left,
+    detect_rsvps,
+)
 from bot.services.signals_on_time import OnTimeLimits, detect_on_time
 from storage.models import (
     ClosedPeriod,
@@ -45,6 +51,7 @@ WEIGHT = {
     "overdue": 0,
     "on_time_fell": 1,
     "silent": 2,
+    "contacts_left": 2,
     "acks_fell": 3,
     "rsvps_fell": 3,
     "activities_stopped": 4,
@@ -157,6 +164,7 @@ DETECTORS: list[Detector] = [
     _overdue_detector,
     _on_time,
     _silent_detector,
+    detect_contacts_left,
     _acks,
     _rsvps,
     _stopped,

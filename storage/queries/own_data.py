@@ -159,7 +159,8 @@ async def delete_conversations_of(session: AsyncSession, telegram_id: int) -> No
 
 
 async def anonymise_member(session: AsyncSession, member_id: int, left_at: datetime) -> None:
-    """Erase name, Telegram id and settings; organisation, role and dates stay for the figures."""
+    """Erase name, Telegram id and settings; organisation, role, the reporting-contact flag and
+    dates stay for the figures (a contact who left without a successor is an early warning)."""
     await session.execute(
         update(Member)
         .where(Member.id == member_id)
@@ -171,7 +172,6 @@ async def anonymise_member(session: AsyncSession, member_id: int, left_at: datet
             quiet_start=None,
             quiet_end=None,
             paused_until=None,
-            reporting_contact=False,
             consent_at=None,
             last_active_on=None,
             active=False,
