@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import socket
+import textwrap
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from bot.config import DatabaseSettings, Settings
 from bot.context import BotApplication
 from bot.logs import QUIET_LOGGERS
 from bot.runner import prepare_database, serve
+from bot.services.initiative import apply_initiative
+from bot.services.initiative_file import load_initiative_file
 from bot.services.privacy_crypto import generate_key
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
@@ -105,6 +108,16 @@ async def sessions(
     engine = make_engine(database.url, schema=database.schema_name)
     yield make_sessionmaker(engine)
     await engine.dispose()
+
+
+async def apply_initiative_text(
+    sessions: async_sessionmaker[AsyncSession], text: str, directory: Path
+) -> None:
+    """Apply an initiative file given as (indented) TOML text, as `gwbot initiative` would."""
+    path = directory / "initiative.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    async with sessions.begin() as session:
+        await apply_initiative(session, load_initiative_file(path))
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,6 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
@@ -25,8 +22,6 @@ from bot.config import DatabaseSettings
 from bot.services import activity_export
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import Activity, ActivityPartner, Goal, Member, Organisation, Role
 from tests.conftest import RunningBot
 from tests.export_steps import export_this_year_as_csv
@@ -39,21 +34,12 @@ LOGGER, LOGGER_TELEGRAM_ID = "Berta Vogel", 4_711_000_789
 
 
 @pytest.fixture
-async def sessions(
-    database: DatabaseSettings, migrated_sqlite_template: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
     """A database at the newest schema with the example initiative (organisations awo,
     caritas, mgh, stadt ...; goals fruehe-bildung, familien-erreichen, schulstart)."""
-    if database.is_postgresql:
-        await upgrade_database(database.url, schema=database.schema_name)
-    else:
-        shutil.copyfile(migrated_sqlite_template, make_url(database.url).database or "")
-    engine = make_engine(database.url, schema=database.schema_name)
-    maker = make_sessionmaker(engine)
-    async with maker.begin() as session:
+    async with sessions.begin() as session:
         await apply_initiative(session, load_initiative_file(EXAMPLE))
-    yield maker
-    await engine.dispose()
+    return sessions
 
 
 async def add_activity(

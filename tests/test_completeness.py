@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
-from bot.config import DatabaseSettings
 from bot.services import completeness, reporting
 from bot.services.errors import DomainError
-from bot.services.initiative import apply_initiative
-from bot.services.initiative_file import load_initiative_file
 from bot.services.members import MemberInfo
 from bot.services.obligations import ensure_obligations
 from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import Indicator, IndicatorValue, Member, Obligation, Organisation, Role
+from tests.conftest import apply_initiative_text
 from tests.test_agenda import EXAMPLE
 
 INDICATORS = {
@@ -84,18 +80,12 @@ def initiative_file() -> str:
 
 @pytest.fixture
 async def sessions(
-    database: DatabaseSettings, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_database(database.url, schema=database.schema_name)
-    engine = make_engine(database.url, schema=database.schema_name)
-    path = tmp_path / "initiative.toml"
-    path.write_text(initiative_file(), encoding="utf-8")
-    maker = make_sessionmaker(engine)
-    async with maker.begin() as session:
-        await apply_initiative(session, load_initiative_file(path))
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> async_sessionmaker[AsyncSession]:
+    await apply_initiative_text(sessions, initiative_file(), tmp_path)
+    async with sessions.begin() as session:
         await ensure_obligations(session, datetime(2026, 3, 10, 12, tzinfo=UTC))
-    yield maker
-    await engine.dispose()
+    return sessions
 
 
 def at(day: int, month: int) -> datetime:

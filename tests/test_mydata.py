@@ -10,7 +10,6 @@ in bot.services.own_data.ERASURE, or the scan fails.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeChat
 
-from bot.config import DatabaseSettings
 from bot.services.errors import NotFound
 from bot.services.own_data import export_member_data, leave
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import AuditEntry, Base, ChatData, ConversationState, Member, UserData
 from tests.conftest import RunningBot
 from tests.factories import add_member
@@ -307,16 +303,6 @@ async def test_a_stale_confirm_after_leaving_changes_nothing(bot: RunningBot) ->
 
 
 # --- the service, without Telegram ----------------------------------------------------------
-
-
-@pytest.fixture
-async def sessions(database: DatabaseSettings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_database(database.url, schema=database.schema_name)
-    engine = make_engine(database.url, schema=database.schema_name)
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 async def test_leave_deletes_only_this_persons_rows(

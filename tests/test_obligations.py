@@ -4,7 +4,6 @@ public holidays, organisations joining later, idempotency; every aggregation and
 from __future__ import annotations
 
 import textwrap
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,14 +11,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import DatabaseSettings
 from bot.services import aggregation
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import Indicator, Obligation, Organisation
+from tests.conftest import apply_initiative_text
 
 INITIATIVE = """
 [initiative]
@@ -68,17 +65,10 @@ reported_by = ["*"]
 
 @pytest.fixture
 async def sessions(
-    database: DatabaseSettings, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_database(database.url, schema=database.schema_name)
-    engine = make_engine(database.url, schema=database.schema_name)
-    path = tmp_path / "initiative.toml"
-    path.write_text(textwrap.dedent(INITIATIVE), encoding="utf-8")
-    maker = make_sessionmaker(engine)
-    async with maker.begin() as session:
-        await apply_initiative(session, load_initiative_file(path))
-    yield maker
-    await engine.dispose()
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> async_sessionmaker[AsyncSession]:
+    await apply_initiative_text(sessions, INITIATIVE, tmp_path)
+    return sessions
 
 
 async def due(sessions: async_sessionmaker[AsyncSession], indicator: str, period: str) -> datetime:

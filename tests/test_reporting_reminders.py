@@ -4,8 +4,6 @@ reminder hour, quiet hours, pause and a holiday, escalation once a day, an exten
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -13,15 +11,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import DatabaseSettings
 from bot.i18n import Translator
 from bot.reporting_reminder_messages import ReportingTexts
-from bot.services.initiative import apply_initiative
-from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
 from bot.services.reporting_reminders import run_reporting_reminders
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import (
     Delivery,
     Indicator,
@@ -31,7 +24,7 @@ from storage.models import (
     Organisation,
     Role,
 )
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, apply_initiative_text
 
 INITIATIVE = """
 [initiative]
@@ -102,15 +95,10 @@ TEXTS = ReportingTexts(Translator("de"))
 
 @pytest.fixture
 async def sessions(
-    database: DatabaseSettings, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_database(database.url, schema=database.schema_name)
-    engine = make_engine(database.url, schema=database.schema_name)
-    path = tmp_path / "initiative.toml"
-    path.write_text(textwrap.dedent(INITIATIVE), encoding="utf-8")
-    maker = make_sessionmaker(engine)
-    async with maker.begin() as session:
-        await apply_initiative(session, load_initiative_file(path))
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> async_sessionmaker[AsyncSession]:
+    await apply_initiative_text(sessions, INITIATIVE, tmp_path)
+    async with sessions.begin() as session:
         orgs = {o.code: o for o in (await session.scalars(select(Organisation))).all()}
         for number, (name, code, role, contact) in enumerate(
             (
@@ -131,8 +119,7 @@ async def sessions(
                     reporting_contact=contact,
                 )
             )
-    yield maker
-    await engine.dispose()
+    return sessions
 
 
 async def run(sessions: async_sessionmaker[AsyncSession], moment: datetime) -> int:

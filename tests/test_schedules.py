@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,16 +13,13 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import DatabaseSettings
 from bot.i18n import Translator
 from bot.reminder_messages import register_hooks
 from bot.services import schedules
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import Delivery, Member, Organisation, Role, Schedule, ScheduleRun
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, apply_initiative_text
 from tests.test_reporting import partner
 
 INITIATIVE = """
@@ -51,15 +47,10 @@ MONDAY = datetime(2026, 3, 9, 18, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def sessions(
-    database: DatabaseSettings, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_database(database.url, schema=database.schema_name)
-    engine = make_engine(database.url, schema=database.schema_name)
-    path = tmp_path / "initiative.toml"
-    path.write_text(textwrap.dedent(INITIATIVE), encoding="utf-8")
-    maker = make_sessionmaker(engine)
-    async with maker.begin() as session:
-        await apply_initiative(session, load_initiative_file(path))
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> async_sessionmaker[AsyncSession]:
+    await apply_initiative_text(sessions, INITIATIVE, tmp_path)
+    async with sessions.begin() as session:
         awo = await session.scalar(select(Organisation).where(Organisation.code == "awo"))
         for number, role in enumerate((Role.PARTNER, Role.PARTNER, Role.OBSERVER)):
             session.add(
@@ -72,8 +63,7 @@ async def sessions(
                 )
             )
     register_hooks(Translator("de"))
-    yield maker
-    await engine.dispose()
+    return sessions
 
 
 async def without_reporting_reminders(bot: RunningBot) -> None:

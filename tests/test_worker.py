@@ -9,19 +9,15 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DatabaseSettings
 from bot.services.outbox import OutgoingMessage, enqueue
 from bot.services.placement import Placement
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade_database
 from storage.models import Delivery, Initiative, Member, Organisation, Schedule, ScheduleRun
 from tests.fake_telegram import FakeTelegram, FakeUser
 
@@ -29,14 +25,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 IN_FLIGHT = 16
 # The dispatcher records outcomes in batches of 8 and lets at most twice that be unrecorded.
 UNRECORDED_AT_MOST = 16
-
-
-@pytest.fixture
-async def sessions(database: DatabaseSettings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade_database(database.url, schema=database.schema_name)
-    engine = make_engine(database.url, schema=database.schema_name)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def recipients(
