@@ -1,5 +1,5 @@
-"""Steps shared by the concern tests: raising a concern as a user, the coordinators' desk,
-triggering the timed job. Each step reads what the user would read."""
+"""Steps shared by the concern tests: raising a concern as a user, the coordinators' desk.
+Each step reads what the user would read."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from storage.models import Concern, Delivery, Role
+from storage.models import Concern, Delivery
 from tests.conftest import RunningBot
-from tests.factories import add_member
 from tests.fake_telegram import BotMessage, FakeUser
 
 TICKET = re.compile(r"#([0-9A-Z]{8})")
@@ -26,43 +25,6 @@ class Raised:
     receipt: str | None
     # The last message of the flow: the receipt message (anonymous) or the confirmation.
     message: BotMessage
-
-
-async def member(
-    bot: RunningBot,
-    name: str,
-    role: Role = Role.PARTNER,
-    organisation: str = "awo",
-    organisation_name: str = "AWO Kreisverband Neustadt",
-    *,
-    user_id: int | None = None,
-    username: str | None = None,
-    language: str = "de",
-) -> FakeUser:
-    first, _, last = name.partition(" ")
-    user = bot.fake.user(
-        user_id=user_id,
-        first_name=first,
-        last_name=last or None,
-        username=username,
-        language_code=language,
-    )
-    await add_member(
-        bot.sessions,
-        user.id,
-        name=name,
-        role=role,
-        organisation=organisation,
-        organisation_name=organisation_name,
-        language=language,
-    )
-    return user
-
-
-async def coordinator(
-    bot: RunningBot, name: str = "Clara Koch", role: Role = Role.COORDINATOR
-) -> FakeUser:
-    return await member(bot, name, role, "koordination", "Koordinierungsstelle Neustadt")
 
 
 async def raise_concern(
@@ -99,12 +61,6 @@ async def raise_concern(
             await user.next_event(kinds=("edit",))  # the question's buttons go away
             await user.next_message()
     return Raised(found[1], receipt[0] if receipt else None, summary)
-
-
-async def run_jobs(bot: RunningBot) -> None:
-    jobs = bot.application.job_queue.jobs()  # type: ignore[union-attr]
-    (job,) = [j for j in jobs if j.name == "run_schedules"]
-    await job.run(bot.application)
 
 
 def button_with(message: BotMessage, fragment: str) -> str:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from bot.services.activities import parse_day, parse_reach
 from bot.services.errors import DomainError
 from storage.models import Activity, ActivityPartner, Goal, Organisation
-from tests.concern_steps import member
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
+from tests.steps import member
 from tests.test_agenda import EXAMPLE, set_up
 from tests.test_mydata import open_mydata
 

@@ -23,9 +23,9 @@ from storage.models import (
     Schedule,
     ScheduleRun,
 )
-from tests.concern_steps import member, run_jobs
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
+from tests.steps import member, run_jobs
 
 # A Friday, 9:00 in Berlin: the members' reminder hour, so the digest goes out at once.
 FRIDAY = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

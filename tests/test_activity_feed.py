@@ -18,9 +18,9 @@ from bot.services.errors import DomainError
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from storage.models import Activity, ActivityPartner, Goal, Organisation, Role
-from tests.concern_steps import coordinator, member
 from tests.conftest import RunningBot
 from tests.fake_telegram import BotMessage, FakeUser
+from tests.steps import coordinator, member
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "initiative.example.toml"
 TODAY = date(2026, 6, 15)

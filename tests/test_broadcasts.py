@@ -10,40 +10,12 @@ from sqlalchemy import select, text, update
 
 from storage.models import AuditEntry, Broadcast, Delivery, Member, Organisation, Role
 from tests.conftest import RunningBot
-from tests.factories import add_member
 from tests.fake_telegram import BotMessage, FakeUser
+from tests.steps import coordinator, member
 
 ACK = "Ja, mit Bestätigung"
 NO_ACK = "Nein"
 STALE = "Dieser Knopf ist nicht mehr aktuell. Bitte beginnen Sie neu, z. B. mit /hilfe."
-
-
-async def person(
-    bot: RunningBot,
-    name: str,
-    role: Role = Role.PARTNER,
-    organisation: str = "awo",
-    organisation_name: str = "AWO Kreisverband Neustadt",
-    language: str = "de",
-) -> FakeUser:
-    first, _, last = name.partition(" ")
-    user = bot.fake.user(first_name=first, last_name=last or None, language_code=language)
-    await add_member(
-        bot.sessions,
-        user.id,
-        name=name,
-        role=role,
-        organisation=organisation,
-        organisation_name=organisation_name,
-        language=language,
-    )
-    return user
-
-
-async def coordinator(bot: RunningBot) -> FakeUser:
-    return await person(
-        bot, "Clara Koch", Role.COORDINATOR, "koordination", "Koordinierungsstelle Neustadt"
-    )
 
 
 async def compose(
@@ -72,8 +44,8 @@ async def deliveries(bot: RunningBot) -> list[Delivery]:
 
 async def test_a_broadcast_to_everyone_arrives_with_formatting(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger")
-    emma = await person(bot, "Emma English", language="en")
+    anna = await member(bot, "Anna Berger")
+    emma = await member(bot, "Emma English", language="en")
     bold = [{"type": "bold", "offset": 0, "length": 12}]
     confirm = await compose(
         clara, ["Alle Mitglieder"], "Achtung: Das Treffen am Dienstag fällt aus.", entities=bold
@@ -103,8 +75,8 @@ async def test_a_broadcast_to_everyone_arrives_with_formatting(bot: RunningBot) 
 
 async def test_a_broadcast_to_one_role(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger")
-    olga = await person(bot, "Olga Obs", Role.OBSERVER)
+    anna = await member(bot, "Anna Berger")
+    olga = await member(bot, "Olga Obs", Role.OBSERVER)
     confirm = await compose(clara, ["Nach Rolle", "Beobachter*in"], "Nur für Beobachtende")
     assert "an 1 Personen (Beobachter*in)" in confirm.text
     await clara.press_and_read(confirm, "✅ Senden")
@@ -115,9 +87,9 @@ async def test_a_broadcast_to_one_role(bot: RunningBot) -> None:
 
 async def test_a_broadcast_to_chosen_organisations(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger", organisation="awo")
-    carl = await person(bot, "Carl Caritas", organisation="caritas", organisation_name="Caritas")
-    sven = await person(bot, "Sven Sport", organisation="sv", organisation_name="SV Nordstadt")
+    anna = await member(bot, "Anna Berger", organisation="awo")
+    carl = await member(bot, "Carl Caritas", organisation="caritas", organisation_name="Caritas")
+    sven = await member(bot, "Sven Sport", organisation="sv", organisation_name="SV Nordstadt")
     await clara.send("/rundruf")
     question = await clara.next_message()
     await clara.press_and_read(question, "Nach Organisation")
@@ -148,7 +120,7 @@ async def test_a_broadcast_to_chosen_organisations(bot: RunningBot) -> None:
 
 async def test_an_empty_choice_of_organisations_is_refused(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    await person(bot, "Anna Berger")
+    await member(bot, "Anna Berger")
     await clara.send("/rundruf")
     question = await clara.next_message()
     await clara.press_and_read(question, "Nach Organisation")
@@ -158,7 +130,7 @@ async def test_an_empty_choice_of_organisations_is_refused(bot: RunningBot) -> N
 
 async def test_an_audience_without_anyone_is_refused(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    await person(bot, "Anna Berger")
+    await member(bot, "Anna Berger")
     await clara.send("/rundruf")
     question = await clara.next_message()
     await clara.press_and_read(question, "Nach Rolle")
@@ -168,7 +140,7 @@ async def test_an_audience_without_anyone_is_refused(bot: RunningBot) -> None:
 
 async def test_over_long_text_is_refused_with_its_length(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger")
+    anna = await member(bot, "Anna Berger")
     await clara.send("/rundruf")
     question = await clara.next_message()
     await clara.press_and_read(question, "Alle Mitglieder")
@@ -187,7 +159,7 @@ async def test_over_long_text_is_refused_with_its_length(bot: RunningBot) -> Non
 
 async def test_cancel_sends_nothing(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger")
+    anna = await member(bot, "Anna Berger")
     confirm = await compose(clara, ["Alle Mitglieder"], "Doch nicht")
     assert (
         await clara.press_and_read(confirm, "Abbrechen") == "Abgebrochen. Es wurde nichts gesendet."
@@ -202,7 +174,7 @@ async def test_cancel_sends_nothing(bot: RunningBot) -> None:
 
 async def test_sending_twice_sends_once(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger")
+    anna = await member(bot, "Anna Berger")
     confirm = await compose(clara, ["Alle Mitglieder"], "Einmal genügt")
     await clara.press(confirm, "✅ Senden")
     await clara.press(confirm, "✅ Senden")
@@ -214,7 +186,7 @@ async def test_sending_twice_sends_once(bot: RunningBot) -> None:
 
 async def test_partners_may_not_broadcast_or_see_the_status(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger")
+    anna = await member(bot, "Anna Berger")
     confirm = await compose(clara, ["Alle Mitglieder"], "Hallo")
     await clara.press_and_read(confirm, "✅ Senden")
     received = await anna.next_message()
@@ -229,8 +201,8 @@ async def test_partners_may_not_broadcast_or_see_the_status(bot: RunningBot) -> 
 
 async def test_acknowledgements_count_once_and_only_for_recipients(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger")
-    ben = await person(bot, "Ben Berg", organisation="caritas", organisation_name="Caritas")
+    anna = await member(bot, "Anna Berger")
+    ben = await member(bot, "Ben Berg", organisation="caritas", organisation_name="Caritas")
     confirm = await compose(clara, ["Alle Mitglieder"], "Bitte lesen", answer=ACK)
     await clara.press_and_read(confirm, "✅ Senden")
     report = await clara.next_message()  # comes once both are delivered, before any press
@@ -248,7 +220,7 @@ async def test_acknowledgements_count_once_and_only_for_recipients(bot: RunningB
     again = await anna.callback_answer(await anna.press_data(received, data))
     assert again["text"] == "Sie hatten schon bestätigt."
     # Someone the broadcast did not reach cannot confirm it.
-    newcomer = await person(bot, "Nora Neu")
+    newcomer = await member(bot, "Nora Neu")
     refused = await newcomer.callback_answer(await newcomer.press_data(received, data))
     assert refused["text"] == "Dieser Rundruf ging nicht an Sie."
     acknowledged = [d for d in await deliveries(bot) if d.acknowledged_at is not None]
@@ -261,8 +233,8 @@ async def test_acknowledgements_count_once_and_only_for_recipients(bot: RunningB
 
 async def test_news_for_a_newcomer_and_the_status_for_coordinators(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    await person(bot, "Anna Berger")
-    await person(bot, "Carl Caritas", organisation="caritas", organisation_name="Caritas")
+    await member(bot, "Anna Berger")
+    await member(bot, "Carl Caritas", organisation="caritas", organisation_name="Caritas")
     for audience, message in (
         (["Alle Mitglieder"], "Erster Rundruf an alle"),
         (["Nach Organisation", "Caritas", "Weiter"], "Nur für die Caritas"),
@@ -271,7 +243,7 @@ async def test_news_for_a_newcomer_and_the_status_for_coordinators(bot: RunningB
         confirm = await compose(clara, audience, message, answer=ACK)
         await clara.press_and_read(confirm, "✅ Senden")
         await clara.next_message()  # the delivery report
-    nora = await person(bot, "Nora Neu")  # joins afterwards, at the AWO
+    nora = await member(bot, "Nora Neu")  # joins afterwards, at the AWO
     await nora.send("/neuigkeiten")
     news = await nora.next_message()
     assert news.text.index("Zweiter Rundruf an alle") < news.text.index("Erster Rundruf an alle")
@@ -289,7 +261,7 @@ async def test_news_for_a_newcomer_and_the_status_for_coordinators(bot: RunningB
 
 async def test_news_pages_and_english(bot: RunningBot) -> None:
     clara = await coordinator(bot)
-    emma = await person(bot, "Emma English", language="en")
+    emma = await member(bot, "Emma English", language="en")
     for number in range(6):
         confirm = await compose(clara, ["Alle Mitglieder"], f"Nachricht {number}")
         await clara.press_and_read(confirm, "✅ Senden")
@@ -384,11 +356,11 @@ async def test_a_broadcast_to_200_members_reports_what_became_of_it(
 async def test_v_broadcasts_counts_each_state(bot: RunningBot) -> None:
     """The view's columns for a broadcast still on its way and one without recipients left."""
     clara = await coordinator(bot)
-    anna = await person(bot, "Anna Berger")
+    anna = await member(bot, "Anna Berger")
     async with bot.sessions.begin() as session:
         author = await session.scalar(select(Member.id).where(Member.display_name == "Clara Koch"))
-        member = await session.scalar(select(Member.id).where(Member.telegram_id == anna.id))
-        assert author and member
+        anna_id = await session.scalar(select(Member.id).where(Member.telegram_id == anna.id))
+        assert author and anna_id
         session.add(
             Broadcast(
                 id=7, author_id=author, audience="role:partner", text="x", created_at=bot.clock()
@@ -396,7 +368,7 @@ async def test_v_broadcasts_counts_each_state(bot: RunningBot) -> None:
         )
         session.add(
             Delivery(
-                member_id=member,
+                member_id=anna_id,
                 kind="broadcast",
                 reference="broadcast:7",
                 payload={"text": "x"},

@@ -17,18 +17,10 @@ from sqlalchemy import select
 
 from bot.logs import configure_logging
 from storage.models import Base, Concern, ConcernMessage, Member, ProcessedUpdate
-from tests.concern_steps import (
-    Raised,
-    coordinator,
-    desk_reply,
-    member,
-    open_desk,
-    raise_concern,
-    run_jobs,
-    sealed_deliveries_gone,
-)
+from tests.concern_steps import Raised, desk_reply, open_desk, raise_concern, sealed_deliveries_gone
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
+from tests.steps import coordinator, member, run_jobs
 
 # Odd minutes, so no batch boundary (always on the hour) can look like them.
 WRITTEN_AT = datetime(2026, 3, 17, 10, 17, 43, 512_345, tzinfo=UTC)

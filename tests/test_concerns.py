@@ -13,16 +13,14 @@ from storage.models import ConcernMessage, Role
 from tests.concern_steps import (
     TICKET,
     concern_row,
-    coordinator,
     desk_reply,
-    member,
     open_desk,
     raise_concern,
-    run_jobs,
     sealed_deliveries_gone,
 )
 from tests.conftest import RunningBot
 from tests.fake_telegram import BotMessage, FakeUser
+from tests.steps import coordinator, member, run_jobs
 from tests.test_mydata import open_mydata, press
 
 STALE = "Dieser Knopf ist nicht mehr aktuell. Bitte beginnen Sie neu, z. B. mit /hilfe."

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from storage.models import Member
-from tests.concern_steps import member, raise_concern
+from tests.concern_steps import raise_concern
 from tests.conftest import RunningBot
+from tests.steps import member
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

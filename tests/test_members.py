@@ -15,18 +15,10 @@ from bot.services.invites import hash_code
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import AuditEntry, Invite, Member, Role
 from tests.conftest import RunningBot
-from tests.factories import add_member
-from tests.fake_telegram import FakeUser
+from tests.steps import member
 from tests.test_joining import invite, join
 
 LINK = re.compile(r"https://t\.me/gwbot_test_bot\?start=([\w-]+)")
-
-
-async def person(bot: RunningBot, name: str, role: Role, language: str = "de") -> FakeUser:
-    first, _, last = name.partition(" ")
-    user = bot.fake.user(first_name=first, last_name=last or None, language_code=language)
-    await add_member(bot.sessions, user.id, name=name, role=role, language=language)
-    return user
 
 
 async def stored(bot: RunningBot, telegram_id: int) -> Member:
@@ -37,7 +29,7 @@ async def stored(bot: RunningBot, telegram_id: int) -> Member:
 
 
 async def test_a_coordinator_invites_and_the_new_partner_joins(bot: RunningBot) -> None:
-    coordinator = await person(bot, "Clara Koch", Role.COORDINATOR)
+    coordinator = await member(bot, "Clara Koch", Role.COORDINATOR)
     await coordinator.send("/einladen")
     question = await coordinator.next_message()
     await coordinator.press_and_read(question, "AWO Kreisverband Neustadt")
@@ -54,7 +46,7 @@ async def test_a_coordinator_invites_and_the_new_partner_joins(bot: RunningBot) 
 
 
 async def test_partners_and_observers_may_not_invite_or_manage(bot: RunningBot) -> None:
-    partner = await person(bot, "Paul Partner", Role.PARTNER)
+    partner = await member(bot, "Paul Partner", Role.PARTNER)
     for command in ("/einladen", "/mitglieder"):
         await partner.send(command)
         assert "nicht für Ihre Rolle (Partner*in)" in (await partner.next_message()).text
@@ -68,7 +60,7 @@ async def test_partners_and_observers_may_not_invite_or_manage(bot: RunningBot) 
 
 
 async def test_an_admin_makes_someone_coordinator_and_their_menu_changes(bot: RunningBot) -> None:
-    admin = await person(bot, "Ada Admin", Role.ADMIN)
+    admin = await member(bot, "Ada Admin", Role.ADMIN)
     code = await invite(bot)
     ben = bot.fake.user(first_name="Ben", last_name="Berg", language_code="de")
     await join(bot, ben, code, language="Deutsch")
@@ -89,8 +81,8 @@ async def test_an_admin_makes_someone_coordinator_and_their_menu_changes(bot: Ru
 
 
 async def test_a_coordinator_marks_a_reporting_contact(bot: RunningBot) -> None:
-    coordinator = await person(bot, "Clara Koch", Role.COORDINATOR)
-    anna = await person(bot, "Anna Berger", Role.PARTNER)
+    coordinator = await member(bot, "Clara Koch", Role.COORDINATOR)
+    anna = await member(bot, "Anna Berger", Role.PARTNER)
     await coordinator.send("/mitglieder")
     roster = await coordinator.next_message()
     await coordinator.press_and_read(roster, "Anna Berger (awo)")
@@ -101,8 +93,8 @@ async def test_a_coordinator_marks_a_reporting_contact(bot: RunningBot) -> None:
 
 
 async def test_forged_member_buttons_change_nothing(bot: RunningBot) -> None:
-    coordinator = await person(bot, "Clara Koch", Role.COORDINATOR)
-    anna = await person(bot, "Anna Berger", Role.PARTNER)
+    coordinator = await member(bot, "Clara Koch", Role.COORDINATOR)
+    anna = await member(bot, "Anna Berger", Role.PARTNER)
     target = (await stored(bot, anna.id)).id
     await coordinator.send("/mitglieder")
     roster = await coordinator.next_message()
@@ -111,13 +103,13 @@ async def test_forged_member_buttons_change_nothing(bot: RunningBot) -> None:
         assert "Das dürfen nur" in answer["text"]
     answer = await anna.callback_answer(await anna.press_data(roster, f"mem:{target}:contact"))
     assert "Das dürfen nur" in answer["text"]
-    member = await stored(bot, anna.id)
-    assert (member.role, member.active, member.reporting_contact) == ("partner", True, False)
+    row = await stored(bot, anna.id)
+    assert (row.role, row.active, row.reporting_contact) == ("partner", True, False)
 
 
 async def test_an_admin_deactivates_a_member(bot: RunningBot) -> None:
-    admin = await person(bot, "Ada Admin", Role.ADMIN)
-    anna = await person(bot, "Anna Berger", Role.PARTNER)
+    admin = await member(bot, "Ada Admin", Role.ADMIN)
+    anna = await member(bot, "Anna Berger", Role.PARTNER)
     await admin.send("/mitglieder")
     roster = await admin.next_message()
     await admin.press_and_read(roster, "Anna Berger (awo)")

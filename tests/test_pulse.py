@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from storage.models import Role, Schedule
-from tests.concern_steps import coordinator, member, run_jobs
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.pulse_steps import THANKS, answer, counts, start_survey, surveys
+from tests.steps import coordinator, member, run_jobs
 
 STALE = "Dieser Knopf ist nicht mehr aktuell. Bitte beginnen Sie neu, z. B. mit /hilfe."
 

@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PulseAnswer
-from tests.concern_steps import coordinator, member
 from tests.conftest import RunningBot
 from tests.pulse_steps import THANKS, answer, counts, start_survey
+from tests.steps import coordinator, member
 from tests.test_concern_privacy import (
     dump,
     forms_of,

@@ -12,8 +12,8 @@ from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from storage.models import AuditEntry, Indicator, IndicatorValue, Obligation, Organisation, Role
 from tests.conftest import RunningBot
-from tests.factories import add_member
 from tests.fake_telegram import BotMessage, FakeUser
+from tests.steps import member
 from tests.test_agenda import EXAMPLE
 
 # A Tuesday in the third week of the example initiative (start 2026-01-01, Lower Saxony).
@@ -31,12 +31,7 @@ async def example(bot: RunningBot) -> None:
 async def partner(
     bot: RunningBot, name: str, organisation: str, language: str = "de", role: Role = Role.PARTNER
 ) -> FakeUser:
-    first, _, last = name.partition(" ")
-    user = bot.fake.user(first_name=first, last_name=last or None, language_code=language)
-    await add_member(
-        bot.sessions, user.id, name=name, organisation=organisation, language=language, role=role
-    )
-    return user
+    return await member(bot, name, role, organisation, language=language)
 
 
 def button_starting(message: BotMessage, prefix: str) -> str:

@@ -25,6 +25,7 @@ from storage.models import (
     Role,
 )
 from tests.conftest import RunningBot, apply_initiative_text
+from tests.steps import run_jobs
 
 INITIATIVE = """
 [initiative]
@@ -286,14 +287,13 @@ async def test_a_reminder_in_chat_opens_the_report(bot: RunningBot) -> None:
     await example(bot)
     bot.clock.now = datetime(2026, 2, 2, 8, 30, tzinfo=UTC)  # 09:30 in Berlin
     anna = await partner(bot, "Anna Berger", "awo")
-    (job,) = [j for j in bot.application.job_queue.jobs() if j.name == "run_schedules"]  # type: ignore[union-attr]
-    await job.run(bot.application)
+    await run_jobs(bot)
     reminder = await anna.next_message()
     assert reminder.text.startswith("⏰ Erinnerung: Für AWO Kreisverband Neustadt ist noch offen:")
     assert "• Neue Kita-Plätze · Januar 2026 · fällig 05.02.2026" in reminder.text
     opened = await anna.press_and_read(reminder, "Neue Kita-Plätze")
     assert opened.startswith("Neue Kita-Plätze, Januar 2026.")
-    await job.run(bot.application)  # the same day again: nothing new
+    await run_jobs(bot)  # the same day again: nothing new
     await anna.expect_no_message()
 
 

@@ -20,6 +20,7 @@ from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from storage.models import Delivery, Member, Organisation, Role, Schedule, ScheduleRun
 from tests.conftest import RunningBot, apply_initiative_text
+from tests.steps import run_jobs
 from tests.test_reporting import partner
 
 INITIATIVE = """
@@ -155,10 +156,9 @@ async def test_rsvp_and_the_reminder_list_in_chat(bot: RunningBot) -> None:
     clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
     anna = await partner(bot, "Anna Berger", "awo")
     olga = await partner(bot, "Olga Obs", "awo", role=Role.OBSERVER)
-    (job,) = [j for j in bot.application.job_queue.jobs() if j.name == "run_schedules"]  # type: ignore[union-attr]
-    await job.run(bot.application)  # learns the next times
+    await run_jobs(bot)  # learns the next times
     bot.clock.now = datetime(2026, 1, 27, 8, 0, tzinfo=UTC)  # Tuesday 09:00 in Berlin
-    await job.run(bot.application)
+    await run_jobs(bot)
     reminder = await anna.next_message()
     assert reminder.text.startswith("📅 Heute um 10 Uhr ist Steuerungsrunde im Rathaus")
     answer = await anna.callback_answer(await anna.press(reminder, "✅ Ich komme"))
@@ -222,10 +222,9 @@ async def test_a_reminder_made_in_chat_fires_and_survives_apply(bot: RunningBot)
 
     async with bot.sessions.begin() as session:
         await apply_initiative(session, load_initiative_file(EXAMPLE))
-    (job,) = [j for j in bot.application.job_queue.jobs() if j.name == "run_schedules"]  # type: ignore[union-attr]
-    await job.run(bot.application)
+    await run_jobs(bot)
     bot.clock.now = datetime(2026, 1, 30, 13, 0, tzinfo=UTC)  # last Friday of January, 14:00
-    await job.run(bot.application)
+    await run_jobs(bot)
     # Tuesday's steering meeting was missed while the clock jumped: caught up once, too.
     texts = sorted([(await anna.next_message()).text for _ in range(2)])
     assert texts[0] == "⏰ Bitte die Monatsstatistik ins Portal laden."

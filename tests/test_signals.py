@@ -24,9 +24,9 @@ from storage.models import (
     Organisation,
     Schedule,
 )
-from tests.concern_steps import coordinator, member, run_jobs
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
+from tests.steps import coordinator, member, run_jobs
 from tests.test_agenda import set_up
 
 NOV_27 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

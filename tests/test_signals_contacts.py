@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select, text, update
 
 from storage.models import Member, Role
-from tests.concern_steps import member
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
+from tests.steps import member
 from tests.test_mydata import leave_by_buttons
 from tests.test_signals import NOV_27, signals_shown, team
 
