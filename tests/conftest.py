@@ -162,10 +162,17 @@ class RunningBot:
     application: BotApplication
     fake: FakeTelegram
     clock: FakeClock
+    stopping: asyncio.Event
+    serving: asyncio.Task[None]
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
         return runtime_of(self.application).sessions
+
+    async def stop(self) -> None:
+        """Stop the bot cleanly, as SIGTERM would (the fixture's own stop then does nothing)."""
+        self.stopping.set()
+        await asyncio.wait_for(self.serving, timeout=30)
 
 
 @pytest.fixture(params=["polling", "webhook"])
@@ -204,7 +211,7 @@ async def bot(
         task.result()
         raise AssertionError("the bot stopped before it polled for updates")
     try:
-        yield RunningBot(application, fake, clock)
+        yield RunningBot(application, fake, clock, stop, task)
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)

@@ -77,6 +77,19 @@ async def test_results_at_k_reach_everyone_with_text_chart_and_comments(bot: Run
     assert chart.kind == "photo"
 
 
+async def test_answers_waiting_for_their_batch_are_written_when_the_bot_stops(
+    bot: RunningBot,
+) -> None:
+    clara, people = await team(bot, 2)
+    await start_survey(clara)
+    await clara.next_message()
+    for person in people:
+        assert await answer(person, [3, 4, 2, 5]) == THANKS
+    assert await counts(bot) == (0, 0)
+    await bot.stop()
+    assert await counts(bot) == (2, 8), "answers waiting in memory were lost on a clean stop"
+
+
 async def test_a_second_answer_is_refused_kindly(bot: RunningBot) -> None:
     clara, people = await team(bot, 5)
     await start_survey(clara)
