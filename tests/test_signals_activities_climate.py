@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -344,16 +343,7 @@ async def test_two_concerns_or_a_steady_count_raise_nothing(sessions: Sessions) 
 # --- through the engine --------------------------------------------------------------------
 
 
-async def test_refresh_opens_and_resolves_signals_from_these_detectors(
-    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The detectors fit the engine's Detector type (checked by mypy here).
-    ours: list[signals.Detector] = [
-        detect_activities_stopped,
-        detect_pulse_fell,
-        detect_concerns_rising,
-    ]
-    monkeypatch.setattr(signals, "DETECTORS", [*signals.DETECTORS, *ours])
+async def test_refresh_opens_and_resolves_signals_from_these_detectors(sessions: Sessions) -> None:
     awo = await organisation(sessions, "awo")
     await log(sessions, awo, weekly(16, 5))
     await survey(sessions, JAN, answers([4, 4, 4, 4, 4, 4], [4, 4, 4, 4, 4, 4]))

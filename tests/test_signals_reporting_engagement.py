@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -479,12 +478,7 @@ async def test_a_reminder_held_back_by_quiet_hours_belongs_to_its_meeting(
 # --- through the engine ----------------------------------------------------------------------
 
 
-async def test_refresh_opens_resolves_the_signals(
-    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(
-        signals, "DETECTORS", [*signals.DETECTORS, detect_on_time, detect_acks, detect_rsvps]
-    )
+async def test_refresh_opens_resolves_the_signals(sessions: Sessions) -> None:
     one = await indicators(sessions, 1)
     awo = await organisation(sessions, "awo")
     people = await members(sessions, awo, 1)
