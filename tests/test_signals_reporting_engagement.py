@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services import signals
 from bot.services.signals import Finding, Thresholds
 from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
-from bot.services.signals_on_time import OnTimeLimits, detect_on_time
+from bot.services.signals_reporting import OnTimeLimits, detect_on_time
 from storage.models import (
     Broadcast,
     ClosedPeriod,

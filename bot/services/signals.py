@@ -3,18 +3,17 @@
 `refresh` looks for the traces, opens a signal for each new one, updates the figures of those
 still there, re-opens snoozed ones whose time is up and resolves those whose trace is gone.
 An acknowledged signal stays acknowledged while its trace lasts, so it does not nag.
-Here: a report overdue by more than `overdue_days` (reporting), and an organisation none of
-whose members was active in chat for `silent_weeks` (engagement); the other kinds' detectors
-live in the modules of their areas (see DETECTORS).
+Each kind's detector lives in the module of its area (see DETECTORS); here are the engine
+and what a coordinator does with a signal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
@@ -27,22 +26,10 @@ from bot.services.signals_activities_climate import (
     detect_concerns_rising,
     detect_pulse_fell,
 )
-from bot.services.signals_engagement import (
-    EngagementLimits,
-    detect_acks,
-    detect_contacts_left,
-    detect_rsvps,
-)
-from bot.services.signals_on_time import OnTimeLimits, detect_on_time
-from storage.models import (
-    ClosedPeriod,
-    IndicatorValue,
-    Member,
-    Obligation,
-    Organisation,
-    Signal,
-    SignalStatus,
-)
+from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
+from bot.services.signals_membership import detect_contacts_left, detect_silent
+from bot.services.signals_reporting import OnTimeLimits, detect_on_time, detect_overdue
+from storage.models import Organisation, Signal, SignalStatus
 
 __all__ = ["Detector", "Finding", "Thresholds"]
 
@@ -58,74 +45,6 @@ WEIGHT = {
     "pulse_fell": 5,
     "concerns_rising": 5,
 }
-
-
-async def _overdue(session: AsyncSession, today: date, days: int) -> list[Finding]:
-    """Per organisation: obligations still unreported `days` after their due day (or
-    extension), in periods not closed."""
-    limit = datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
-    due = func.coalesce(Obligation.extended_until, Obligation.due_at)
-    reported = (
-        select(IndicatorValue.id)
-        .where(
-            IndicatorValue.indicator_id == Obligation.indicator_id,
-            IndicatorValue.organisation_id == Obligation.organisation_id,
-            IndicatorValue.period == Obligation.period,
-        )
-        .exists()
-    )
-    closed = select(ClosedPeriod.period).where(ClosedPeriod.period == Obligation.period).exists()
-    rows = await session.execute(
-        select(Obligation.organisation_id, func.count(), func.min(due))
-        .where(due < limit, ~reported, ~closed)
-        .group_by(Obligation.organisation_id)
-    )
-    findings = []
-    for organisation_id, count, oldest in rows:
-        late = (today - oldest.date()).days
-        findings.append(
-            Finding("reporting", "overdue", organisation_id, late, days, {"count": count})
-        )
-    return findings
-
-
-async def _silent(session: AsyncSession, today: date, weeks: int) -> list[Finding]:
-    """Organisations whose members all stayed silent for `weeks`; newcomers are given time."""
-    since = today - timedelta(weeks=weeks)
-    joined_before = datetime.combine(since, time.min, tzinfo=UTC)
-    rows = await session.execute(
-        select(Organisation.id, func.max(Member.last_active_on), func.count(Member.id))
-        .join(Member, and_(Member.organisation_id == Organisation.id, Member.active.is_(True)))
-        .where(Organisation.active.is_(True), Organisation.backbone.is_(False))
-        .group_by(Organisation.id)
-        .having(func.min(Member.joined_at) < joined_before)
-    )
-    findings = []
-    for organisation_id, last, members in rows:
-        if last is not None and last >= since:
-            continue
-        silent_days = None if last is None else (today - last).days
-        findings.append(
-            Finding(
-                "engagement",
-                "silent",
-                organisation_id,
-                silent_days,
-                weeks * 7,
-                {"members": members, "last": last.isoformat() if last else None},
-            )
-        )
-    return findings
-
-
-async def _overdue_detector(
-    session: AsyncSession, today: date, limits: Thresholds
-) -> list[Finding]:
-    return await _overdue(session, today, limits.overdue_days)
-
-
-async def _silent_detector(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
-    return await _silent(session, today, limits.silent_weeks)
 
 
 async def _on_time(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
@@ -161,9 +80,9 @@ async def _concerns(session: AsyncSession, today: date, limits: Thresholds) -> l
 
 # Every kind of trace, each kind's detector in the module of its area.
 DETECTORS: list[Detector] = [
-    _overdue_detector,
+    detect_overdue,
     _on_time,
-    _silent_detector,
+    detect_silent,
     detect_contacts_left,
     _acks,
     _rsvps,

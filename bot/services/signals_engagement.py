@@ -15,10 +15,6 @@ Rates are compared as shares (0-1); `value` and `baseline_value` are stored as w
   day an RSVP names - the same day `reminders.rsvp` checks.
 
 Both engagement windows end `grace_days` before today, so members have time to answer.
-
-- `contacts_left` (engagement): an organisation's reporting contacts left (on their own or
-  deactivated by an admin) and no active member took over. The figure is the days since the
-  last of them left (None for deactivations from before `left_at` was kept for them).
 """
 
 from __future__ import annotations
@@ -27,9 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.services.outbox import local_zone
 from bot.services.signal_rates import fell, percent, share_of
@@ -231,61 +226,3 @@ async def detect_rsvps(
     for key, (organisation_id, window) in invited.items():
         outcomes[(organisation_id, window)].append(key in answered)
     return _compare(outcomes, "rsvps_fell", own, windows)
-
-
-# --- engagement: reporting contacts without a successor ------------------------------------
-
-
-async def detect_contacts_left(
-    session: AsyncSession, today: date, limits: Thresholds
-) -> list[Finding]:
-    """`contacts_left`: an organisation whose reporting contacts all left, with nobody
-    marked in their place. Reminders then go to all its members, and nobody answers for it."""
-    # The organisation's members now, apart from the contacts who left (outer query).
-    now = aliased(Member)
-    successor = (
-        select(now.id)
-        .where(
-            now.organisation_id == Organisation.id,
-            now.active.is_(True),
-            now.reporting_contact.is_(True),
-        )
-        .exists()
-    )
-    remaining = (
-        select(func.count(now.id))
-        .where(now.organisation_id == Organisation.id, now.active.is_(True))
-        .scalar_subquery()
-    )
-    rows = await session.execute(
-        select(Organisation.id, func.count(Member.id), func.max(Member.left_at), remaining)
-        .join(
-            Member,
-            and_(
-                Member.organisation_id == Organisation.id,
-                Member.active.is_(False),
-                Member.reporting_contact.is_(True),
-            ),
-        )
-        .where(Organisation.active.is_(True), Organisation.backbone.is_(False), ~successor)
-        .group_by(Organisation.id)
-    )
-    zone = await local_zone(session)
-    findings = []
-    for organisation_id, left, last, members in rows:
-        last_day = last.astimezone(zone).date() if last is not None else None
-        findings.append(
-            Finding(
-                "engagement",
-                "contacts_left",
-                organisation_id,
-                None if last_day is None else (today - last_day).days,
-                None,
-                {
-                    "count": left,
-                    "members": members,
-                    "left_day": last_day.isoformat() if last_day else None,
-                },
-            )
-        )
-    return findings

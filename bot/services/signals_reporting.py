@@ -1,4 +1,6 @@
-"""Early-warning signal (issue 16): an organisation's reporting gets late.
+"""Early-warning signals (issue 16): an organisation's reports are overdue or keep coming late.
+
+- `overdue` (reporting): obligations unreported more than `overdue_days` after their due day.
 
 Each detector fits `signals.Detector`; its own thresholds come as a keyword with defaults.
 Rates are compared as shares (0-1); `value` and `baseline_value` are stored as whole percents
@@ -18,9 +20,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -149,5 +151,35 @@ async def detect_on_time(
                 percent(baseline),
                 {"recent": recent_count, "earlier": compared_count, "compared": compared},
             )
+        )
+    return findings
+
+
+async def detect_overdue(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
+    """`overdue`: per organisation, obligations still unreported `overdue_days` after their
+    due day (or extension), in periods not closed."""
+    days = limits.overdue_days
+    limit = datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
+    due = func.coalesce(Obligation.extended_until, Obligation.due_at)
+    reported = (
+        select(IndicatorValue.id)
+        .where(
+            IndicatorValue.indicator_id == Obligation.indicator_id,
+            IndicatorValue.organisation_id == Obligation.organisation_id,
+            IndicatorValue.period == Obligation.period,
+        )
+        .exists()
+    )
+    closed = select(ClosedPeriod.period).where(ClosedPeriod.period == Obligation.period).exists()
+    rows = await session.execute(
+        select(Obligation.organisation_id, func.count(), func.min(due))
+        .where(due < limit, ~reported, ~closed)
+        .group_by(Obligation.organisation_id)
+    )
+    findings = []
+    for organisation_id, count, oldest in rows:
+        late = (today - oldest.date()).days
+        findings.append(
+            Finding("reporting", "overdue", organisation_id, late, days, {"count": count})
         )
     return findings
