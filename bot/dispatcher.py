@@ -73,10 +73,13 @@ class Dispatcher:
         owner: str | None = None,
         after_round: Sequence[RoundHook] = (),
         pace_clock: Clock | None = None,
+        before_claim: Sequence[RoundHook] = (),
         open_contact: Callable[[str], int] | None = None,
     ) -> None:
         self.sessions, self.bot, self.clock, self.sleep = sessions, bot, clock, sleep
         self.after_round = tuple(after_round)
+        # Run in the claim's transaction, e.g. to drop reminders whose report arrived.
+        self.before_claim = tuple(before_claim)
         # Pacing measures the time `sleep` lets pass; `clock` is the time deliveries fall due
         # by. They differ when a test moves the business clock by hand but sleeps for real.
         self.pace_clock = pace_clock or clock
@@ -99,6 +102,8 @@ class Dispatcher:
         """Claim one batch of due deliveries and send it; returns how many were claimed."""
         now = self.clock()
         async with self.sessions.begin() as session:
+            for hook in self.before_claim:
+                await hook(session, now)
             claimed = await claim_due(
                 session, self.owner, now, now + self.pacing.lease, self.pacing.batch
             )

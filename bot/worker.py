@@ -23,6 +23,7 @@ from bot.pulse_texts import register_pulse_hook
 from bot.reminder_messages import register_hooks
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import utc_now
+from bot.services.reminder_withdrawal import drop_settled_reminders
 from bot.signal_texts import register_signals_hook
 from storage.engine import make_engine, make_sessionmaker
 
@@ -81,6 +82,7 @@ async def dispatch_until(
             clock,
             pacing=pacing(settings),
             after_round=after_round,
+            before_claim=[drop_settled_reminders],
             # Telegram's limits are in real seconds, whatever clock deliveries are due by.
             pace_clock=utc_now,
             open_contact=None if key is None else (lambda token: key.open_contact(token)[0]),

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import Translator
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.services.obligations import ensure_obligations
+from bot.services.reminder_withdrawal import drop_settled_reminders
 from bot.services.reporting_reminders import run_reporting_reminders
 from storage.models import (
     Delivery,
@@ -310,3 +311,30 @@ async def test_quiet_hours_hold_the_reminder_until_they_end(
     assert "A1" not in [n for n, _ in await sent(sessions, "reporting_reminder")]
     await run(sessions, datetime(2026, 2, 2, 10, 0, tzinfo=UTC))  # 11:00: quiet hours are over
     assert "A1" in [n for n, _ in await sent(sessions, "reporting_reminder")]
+
+
+async def test_a_waiting_reminder_is_dropped_once_all_its_reports_arrived(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    moment = datetime(2026, 4, 10, 10, tzinfo=UTC)
+    await run(sessions, moment)
+    (a1,) = [text for name, text in await sent(sessions, "reporting_reminder") if name == "A1"]
+    assert "Quartalswert · Q1 2026" in a1 and "Monatswert · März 2026" in a1
+
+    async def drop_now() -> dict[str, str]:
+        async with sessions.begin() as session:
+            await drop_settled_reminders(session, moment)
+        async with sessions() as session:
+            rows = await session.execute(
+                select(Member.display_name, Delivery.state)
+                .join(Member, Member.id == Delivery.member_id)
+                .where(Delivery.kind == "reporting_reminder")
+            )
+            return {name or "": state for name, state in rows}
+
+    await report(sessions, "quartal", "a", "2026-Q1")
+    assert (await drop_now())["A1"] == "pending"  # March is still open
+    await report(sessions, "monat", "a", "2026-03")
+    states = await drop_now()
+    assert states.pop("A1") == "dropped"
+    assert set(states.values()) == {"pending"}  # Org B's reminders still go out

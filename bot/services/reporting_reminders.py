@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.members import COORDINATORS
@@ -44,6 +44,26 @@ from storage.queries.inserts import insert_new
 
 # A reminder held back (holiday, pause) still goes out within this many days, then it is stale.
 LOOKBACK_DAYS = 7
+REMINDER_KIND = "reporting_reminder"
+
+
+def reminder_reference(member_id: int, day: date) -> str:
+    """A reminder's reference: with the reminder log's rows of that member and day it names
+    the obligations the reminder asks for."""
+    return f"reporting-reminder:{member_id}:{day.isoformat()}"
+
+
+def reminded_on(reference: str) -> date:
+    return date.fromisoformat(reference.rsplit(":", 1)[1])
+
+
+def reported() -> Exists:
+    """The obligation (of the enclosing query) has a value - "not applicable" included."""
+    return exists().where(
+        IndicatorValue.indicator_id == Obligation.indicator_id,
+        IndicatorValue.organisation_id == Obligation.organisation_id,
+        IndicatorValue.period == Obligation.period,
+    )
 
 
 @dataclass(frozen=True)
@@ -103,18 +123,13 @@ async def _open(
     `window` days (None: at any time); each with the latest offset that has come."""
     zone = calendar[0]
     window_days = window if window is not None else 100 * 366
-    reported = exists().where(
-        IndicatorValue.indicator_id == Obligation.indicator_id,
-        IndicatorValue.organisation_id == Obligation.organisation_id,
-        IndicatorValue.period == Obligation.period,
-    )
     earliest = datetime.combine(today - timedelta(days=max(offsets) + window_days), time(), zone)
     latest = datetime.combine(today + timedelta(days=1 - min(offsets)), time(), zone)
     rows = await session.execute(
         select(Obligation, Indicator.name_de, Indicator.name_en, Organisation.name)
         .join(Indicator, Indicator.id == Obligation.indicator_id)
         .join(Organisation, Organisation.id == Obligation.organisation_id)
-        .where(Indicator.active, Organisation.active, ~reported)
+        .where(Indicator.active, Organisation.active, ~reported())
         # Extensions only move due times later, so the bounds on the original stay safe.
         .where(Obligation.due_at >= earliest - timedelta(days=60), Obligation.due_at <= latest)
     )
@@ -184,11 +199,11 @@ async def _remind(
                 continue
             rows = delivery_rows(
                 [person],
-                kind="reporting_reminder",
+                kind=REMINDER_KIND,
                 messages=render(fresh),
                 placement=Placement.IMMEDIATE,
                 wanted=now,
-                reference=f"reporting-reminder:{person.member_id}:{today}",
+                reference=reminder_reference(person.member_id, today),
                 calendar=calendar,
             )
             await write_deliveries(session, rows)

@@ -26,6 +26,8 @@ class DeliveryState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
+    # Not sent: what it was about was settled while it waited (e.g. the report arrived).
+    DROPPED = "dropped"
 
 
 class Delivery(Base):

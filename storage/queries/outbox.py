@@ -84,6 +84,33 @@ async def claim_due(
     return [Claimed(*row) for row in rows]
 
 
+async def due_of_kind(
+    session: AsyncSession, kind: str, now: datetime
+) -> list[tuple[int, int | None, str | None]]:
+    """(id, member id, reference) of the deliveries of `kind` that a claim would take now."""
+    rows = await session.execute(
+        select(Delivery.id, Delivery.member_id, Delivery.reference).where(
+            Delivery.kind == kind, _due(now)
+        )
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def drop(session: AsyncSession, ids: Sequence[int], now: datetime, why: str) -> None:
+    """Mark these deliveries dropped, unsent - only while they are still unclaimed."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), _due(now))
+            .values(
+                state=DeliveryState.DROPPED.value,
+                lease_owner=None,
+                lease_until=None,
+                last_error=why,
+            )
+        )
+
+
 async def record_outcomes(
     session: AsyncSession, outcomes: Sequence[Outcome], owner: str, now: datetime
 ) -> None:
