@@ -17,9 +17,12 @@ def _b(t: Translate, key: str, data: str, **values: object) -> InlineKeyboardBut
 def period_actions(t: Translate, found: Completeness) -> InlineKeyboardMarkup:
     period = found.period
     rows = []
+    as_file = _b(t, "missing.button.file", f"mis:file:{period}")
     if found.missing:
-        rows.append([_b(t, "missing.button.nudge", f"mis:nudge:{period}")])
+        rows.append([_b(t, "missing.button.nudge", f"mis:nudge:{period}"), as_file])
         rows.append([_b(t, "missing.button.extend", f"mis:ext:{period}")])
+    elif found.items:
+        rows.append([as_file])
     if not found.closed:
         rows.append([_b(t, "missing.button.close", f"mis:close:{period}")])
     rows.append([_b(t, "missing.button.periods", "mis:periods")])

@@ -167,6 +167,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^mis:p:([\w-]+)$", missing.show_period)),
         (0, button(r"^mis:periods$", missing.choose_period)),
         (0, button(r"^mis:nudge:([\w-]+)$", missing.nudge)),
+        (0, button(r"^mis:file:([\w-]+)$", missing.send_file)),
         (0, button(r"^mis:ext:([\w-]+)$", missing.ask_extension)),
         (0, button(r"^mis:exo:([\w-]+):(\d+)$", missing.ask_days)),
         (0, button(r"^mis:exd:([\w-]+):(\d+):(\d+)$", missing.extend)),

@@ -3,7 +3,7 @@ button, grant an organisation more time, close the period. Stateless buttons, ea
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InputFile, Update
 
 from bot import missing_keyboards as keyboards
 from bot.context import BotContext
@@ -11,6 +11,7 @@ from bot.formatting import format_date, format_number, split_message
 from bot.missing_texts import nudge_messages, overview
 from bot.report_texts import period_label
 from bot.services import completeness as service
+from bot.services.completeness_export import completeness_table
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import local_zone
 from bot.services.periods import due_date_of
@@ -140,4 +141,24 @@ async def close(update: Update, context: BotContext) -> None:
     await query.answer()
     await query.edit_message_text(
         context.t("missing.closed", period=period_label(period, context.language))
+    )
+
+
+async def send_file(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and context.matches and update.effective_message
+    service.require_coordinator(context.member)
+    period, language = context.matches[0].group(1), context.language
+    async with context.runtime.reads() as session:
+        status = await completeness_table(session, period, language)
+    content = status.table.file("xlsx", language, context.t("missing.sheet"))
+    await query.answer()
+    await update.effective_message.reply_document(
+        InputFile(content, filename=f"{context.t('missing.file_name')}-{period}.xlsx"),
+        caption=context.t(
+            "missing.file_caption",
+            period=period_label(period, language),
+            missing=status.missing,
+            total=len(status.table.rows),
+        ),
     )

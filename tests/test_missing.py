@@ -4,10 +4,13 @@ the "who still owes" broadcast audience, and the small-number rule in /agenda.""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from bot.services.completeness_export import COMPLETENESS_COLUMNS
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from storage.models import Indicator, IndicatorValue, Member, Organisation, Role
@@ -159,3 +162,36 @@ async def test_agenda_shows_the_initiatives_figure_from_three_organisations(
     await reported(bot, "stadt", 10)
     await anna.send("/ziele")
     assert "📊 Stand 30 Plätze, 6 % des Ziels" in (await anna.next_message()).text
+
+
+async def test_the_status_comes_as_a_file_with_the_missing_first(bot: RunningBot) -> None:
+    await example(bot)
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    await reported(bot, "awo", 12)
+    await clara.send("/ausstehend")
+    overview = await clara.next_message()
+    assert overview.buttons[0] == ["⏰ Alle Säumigen erinnern", "📄 Als Datei"]
+    await clara.press(overview, "📄 Als Datei")
+    document = await clara.next_message()
+    assert document.kind == "document" and document.file_name == "meldestand-2026-01.xlsx"
+    assert document.text == (
+        "📄 Meldestand Januar 2026: 7 von 8 Meldungen fehlen – die fehlenden stehen oben."
+    )
+    assert document.content is not None
+    sheet = load_workbook(io.BytesIO(document.content), read_only=True)["Meldestand"]
+    header, *rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    assert header == COMPLETENESS_COLUMNS
+    assert len(rows) == 8 and [row[5] for row in rows] == [False] * 7 + [True]
+    assert rows[-1][1:] == (
+        "AWO Kreisverband Neustadt",
+        "kita-plaetze",
+        "Neue Kita-Plätze",
+        datetime(2026, 2, 5),
+        True,
+        True,
+    )
+    # Only coordinators get it.
+    answer = await anna.callback_answer(await anna.press_data(overview, "mis:file:2026-01"))
+    assert answer["text"] == "Das dürfen nur Koordinator*innen."
+    await anna.expect_no_message()
