@@ -11,19 +11,30 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeChat
 
 from bot.services.errors import NotFound
+from bot.services.obligations import ensure_obligations
 from bot.services.own_data import export_member_data, leave
-from storage.models import AuditEntry, Base, ChatData, ConversationState, Member, UserData
-from tests.conftest import RunningBot
+from storage.models import (
+    AuditEntry,
+    Base,
+    ChatData,
+    ConversationState,
+    Member,
+    Obligation,
+    UserData,
+)
+from tests.conftest import RunningBot, apply_initiative_text
 from tests.factories import add_member
 from tests.fake_telegram import BotMessage, FakeUser
+from tests.steps import member, run_jobs
 
 NAME = "Zacharias Quellenbrink"
 TELEGRAM_ID = 987654321012
@@ -147,6 +158,33 @@ async def test_mydata_sends_everything_stored_as_a_json_file(bot: RunningBot) ->
     assert offer.buttons == [["Austreten und Daten löschen"]]
 
 
+async def test_mydata_names_the_bots_messages_and_reminders(
+    bot: RunningBot, tmp_path: Path
+) -> None:
+    from tests.test_reminder_withdrawal import DUE_DAY_0930, INITIATIVE
+
+    bot.clock.now = DUE_DAY_0930
+    await apply_initiative_text(bot.sessions, INITIATIVE, tmp_path)
+    async with bot.sessions.begin() as session:
+        await ensure_obligations(session, bot.clock())
+        obligation = await session.scalar(select(Obligation.id))
+    anna = await member(bot, "Anna Berger")
+    await run_jobs(bot)
+    reminder = await anna.next_message()
+    await anna.send("/meinedaten")
+    document = await anna.next_message()
+    assert document.content is not None
+    data = json.loads(document.content)
+    (message,) = data["messages_from_the_bot"]
+    assert message["kind"] == "reporting_reminder"
+    assert message["text"].startswith("⏰ Erinnerung") and "Neue Kita-Plätze" in reminder.text
+    assert data["reporting_reminders_received"] == {
+        "reports": [{"obligation_id": obligation, "offset_days": 0, "sent_on": "2026-02-05"}],
+        "overdue_summaries_on": [],
+    }
+    assert (data["pulse_surveys_started"], data["periods_closed"]) == ([], [])
+
+
 async def test_mydata_in_english(bot: RunningBot) -> None:
     user = bot.fake.user(language_code="en")
     await add_member(bot.sessions, user.id, name="John Smith", language="en")
@@ -183,6 +221,10 @@ async def test_leaving_erases_the_person_and_keeps_the_member_row(bot: RunningBo
         [BotCommand("hilfe", "Hilfe")], scope=BotCommandScopeChat(user.id), language_code="de"
     )
 
+    async with bot.sessions.begin() as session:  # a setting of her own
+        await session.execute(
+            update(Member).where(Member.id == member.id).values(activity_digest=False)
+        )
     text = await leave_by_buttons(user)
     assert "Sie sind ausgetreten" in text
     assert "AWO Kreisverband Neustadt" in text
@@ -191,7 +233,7 @@ async def test_leaving_erases_the_person_and_keeps_the_member_row(bot: RunningBo
     stored = await member_of(bot.sessions, member.id)
     assert (stored.telegram_id, stored.display_name, stored.language) == (None, None, None)
     assert (stored.quiet_start, stored.quiet_end, stored.paused_until) == (None, None, None)
-    assert stored.reminder_hour == 9
+    assert (stored.reminder_hour, stored.activity_digest, stored.blocked) == (9, True, False)
     assert (stored.active, stored.reporting_contact) == (False, False)
     assert stored.left_at == bot.clock()
     # What the organisation's figures need stays.

@@ -111,7 +111,35 @@ async def _concern_replies(session: AsyncSession, person: Person) -> Any:
     return await rows.concern_reply_rows(session, person.member_id)
 
 
-# Everything /mydata hands out, section by section.
+async def _messages(session: AsyncSession, person: Person) -> Any:
+    return await rows.delivery_rows_to(session, person.member_id)
+
+
+async def _reminders(session: AsyncSession, person: Person) -> Any:
+    return {
+        "reports": [
+            _without(row, "id", "member_id")
+            for row in await rows.reminder_log_of(session, person.member_id)
+        ],
+        "overdue_summaries_on": [
+            row["sent_on"] for row in await rows.escalation_days_of(session, person.member_id)
+        ],
+    }
+
+
+async def _surveys_started(session: AsyncSession, person: Person) -> Any:
+    return await rows.surveys_started_by(session, person.member_id)
+
+
+async def _periods_closed(session: AsyncSession, person: Person) -> Any:
+    return [
+        _without(row, "closed_by")
+        for row in await rows.periods_closed_by(session, person.member_id)
+    ]
+
+
+# Everything /mydata hands out, section by section. Pulse answers are not among them: they
+# are stored without who gave them (only a keyed hash says someone took part).
 EXPORT: tuple[tuple[str, Export], ...] = (
     ("member", _member),
     ("organisation", _organisation),
@@ -126,6 +154,10 @@ EXPORT: tuple[tuple[str, Export], ...] = (
     ("activities_logged", _activities),
     ("concerns_with_name", _named_concerns),
     ("concern_replies_written", _concern_replies),
+    ("messages_from_the_bot", _messages),
+    ("reporting_reminders_received", _reminders),
+    ("pulse_surveys_started", _surveys_started),
+    ("periods_closed", _periods_closed),
 )
 
 

@@ -18,13 +18,17 @@ from storage.models import (
     AuditEntry,
     Broadcast,
     ChatData,
+    ClosedPeriod,
     Concern,
     ConcernMessage,
     ConversationState,
     Delivery,
+    Escalation,
     Invite,
     Member,
     Organisation,
+    PulseSurvey,
+    ReportingReminder,
     Rsvp,
     UserData,
 )
@@ -122,6 +126,53 @@ async def concern_reply_rows(session: AsyncSession, member_id: int) -> list[Row]
     return [dict(row) for row in result.mappings()]
 
 
+async def delivery_rows_to(session: AsyncSession, member_id: int) -> list[Row]:
+    """The messages the bot sent (or is about to send) the member on its own."""
+    result = await session.execute(
+        select(
+            Delivery.kind,
+            Delivery.reference,
+            Delivery.state,
+            Delivery.created_at,
+            Delivery.sent_at,
+            Delivery.payload,
+        )
+        .where(Delivery.member_id == member_id)
+        .order_by(Delivery.created_at, Delivery.id)
+    )
+    return [
+        {**{k: v for k, v in row.items() if k != "payload"}, "text": row["payload"].get("text")}
+        for row in (dict(r) for r in result.mappings())
+    ]
+
+
+async def reminder_log_of(session: AsyncSession, member_id: int) -> list[Row]:
+    """Which reports the member was reminded of, and when."""
+    rows = await _rows(
+        session, ReportingReminder.__table__, ReportingReminder.member_id == member_id
+    )
+    return sorted(rows, key=lambda row: (row["sent_on"], row["id"]))
+
+
+async def escalation_days_of(session: AsyncSession, member_id: int) -> list[Row]:
+    rows = await _rows(session, Escalation.__table__, Escalation.member_id == member_id)
+    return sorted(rows, key=lambda row: row["sent_on"])
+
+
+async def surveys_started_by(session: AsyncSession, member_id: int) -> list[Row]:
+    result = await session.execute(
+        select(PulseSurvey.id, PulseSurvey.opened_on, PulseSurvey.closes_at)
+        .where(PulseSurvey.started_by == member_id)
+        .order_by(PulseSurvey.id)
+    )
+    return [dict(row) for row in result.mappings()]
+
+
+async def periods_closed_by(session: AsyncSession, member_id: int) -> list[Row]:
+    rows = await _rows(session, ClosedPeriod.__table__, ClosedPeriod.closed_by == member_id)
+    return sorted(rows, key=lambda row: row["closed_at"])
+
+
 def _key_holds(key: str, telegram_id: int) -> bool:
     try:
         parts = json.loads(key)
@@ -172,6 +223,8 @@ async def anonymise_member(session: AsyncSession, member_id: int, left_at: datet
             quiet_start=None,
             quiet_end=None,
             paused_until=None,
+            activity_digest=True,
+            blocked=False,
             consent_at=None,
             last_active_on=None,
             active=False,
