@@ -222,6 +222,7 @@ async def test_implausible_value_needs_a_note(bot: RunningBot) -> None:
     await anna.send("120")
     why = await anna.next_message()
     assert why.text.startswith("120 ist deutlich mehr als sonst bei Ihnen (zuletzt 8, 11, 9).")
+    assert "Bitte keine personenbezogenen Daten von Klient*innen." in why.text
     assert why.buttons == [["Wert ändern"], ["Abbrechen"]]  # no way around a note
     await anna.send("Neue Einrichtung in der Nordstraße eröffnet")
     summary = await anna.next_message()
