@@ -30,6 +30,7 @@ from handlers import (
     broadcast,
     cancel,
     concern_desk,
+    export,
     fallback,
     invite,
     joining,
@@ -262,6 +263,24 @@ def concern_reply_conversation(runtime: Runtime) -> ConversationHandler[BotConte
         states={
             concern_desk.TEXT: [
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, concern_desk.got_reply)
+            ]
+        },
+        fallbacks=conversation_fallbacks(),
+        guard=expiry_guard(runtime),
+    )
+
+
+def export_range_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
+    """/export with a period of one's own: the button asks, the next text is the period."""
+    return persistent_conversation(
+        name=export.NAME,
+        command="export",
+        entry_points=[
+            button(r"^exp:(values|concerns|pulse|activities):(csv|xlsx):range$", export.ask_range)
+        ],
+        states={
+            export.TYPED_RANGE: [
+                MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, export.got_range)
             ]
         },
         fallbacks=conversation_fallbacks(),

@@ -12,7 +12,7 @@ from telegram.ext import ConversationHandler
 from bot import activity_keyboards as keyboards
 from bot.activity_texts import hints_text, summary_text
 from bot.context import BotContext
-from bot.services import activities
+from bot.services import activities, typed_dates
 from bot.services.activities import Choices, NewActivity
 from bot.services.errors import DomainError
 
@@ -84,7 +84,7 @@ async def got_day(update: Update, context: BotContext) -> int:
         day = today - timedelta(days=int(context.matches[0].group(1)))
     else:
         assert update.effective_message
-        day = activities.parse_day(update.effective_message.text or "", context.language, today)
+        day = typed_dates.parse_day(update.effective_message.text or "", context.language, today)
     _draft(context)["date"] = day.isoformat()
     choices = await _choices(context)
     if not choices.goals:

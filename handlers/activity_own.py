@@ -10,7 +10,7 @@ from telegram.ext import ConversationHandler
 from bot import activity_keyboards as keyboards
 from bot.context import BotContext
 from bot.formatting import format_date
-from bot.services import activities
+from bot.services import activities, typed_dates
 from bot.services.errors import DomainError
 from handlers.activity import EDIT, NAME, TITLE, _say
 
@@ -92,7 +92,7 @@ async def got_change(update: Update, context: BotContext) -> int:
     if field == "title":
         value = activities.checked_text(text, activities.TITLE_LIMIT)
     elif field == "date":
-        value = activities.parse_day(text, context.language, context.runtime.today())
+        value = typed_dates.parse_day(text, context.language, context.runtime.today())
     elif field == "reach":
         value = activities.parse_reach(text)
     elif field == "description":

@@ -1,4 +1,5 @@
-"""/export for coordinators: what, format and date range by buttons -> a file in the chat."""
+"""/export for coordinators: what, format and date range by buttons (or a period typed) -> a
+file in the chat."""
 
 from __future__ import annotations
 
@@ -6,12 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
+from bot.formatting import format_date
 from bot.services.completeness import require_coordinator
+from bot.services.date_ranges import parse_range
 from bot.services.export_kinds import export_table
 
-RANGES = ("this", "last", "all")
+RANGES = ("this", "last", "all", "range")
+# The conversation state while a coordinator types a period of their own.
+NAME = "export_range"
+TYPED_RANGE = 0
 
 
 @dataclass(frozen=True)
@@ -103,16 +110,54 @@ async def chose_format(update: Update, context: BotContext) -> None:
 
 async def send_file(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query and context.matches and update.effective_message
+    assert query and context.matches
     require_coordinator(context.member)
     what, file_format, chosen = context.matches[0].groups()
-    kind = KINDS[what]
     year = context.runtime.today().year
     since, until = {
         "this": (date(year, 1, 1), date(year, 12, 31)),
         "last": (date(year - 1, 1, 1), date(year - 1, 12, 31)),
     }.get(chosen, (None, None))
-    language = context.language
+    await query.answer()
+    await _send(update, context, what, file_format, since, until)
+
+
+async def ask_range(update: Update, context: BotContext) -> int:
+    """ "📅 Anderer Zeitraum": the period is typed next (TYPED_RANGE)."""
+    query = update.callback_query
+    assert query and context.matches and context.user_data is not None
+    require_coordinator(context.member)
+    what, file_format = context.matches[0].group(1), context.matches[0].group(2)
+    context.user_data[NAME] = {"what": what, "format": file_format}
+    await query.answer()
+    await query.edit_message_text(context.t("export.asks_typed_range"))
+    return TYPED_RANGE
+
+
+async def got_range(update: Update, context: BotContext) -> int:
+    assert update.effective_message and context.user_data is not None
+    require_coordinator(context.member)
+    since, until = parse_range(
+        update.effective_message.text or "", context.language, context.runtime.today()
+    )
+    chosen = context.user_data.pop(NAME, None)
+    if chosen is None:  # the choice was lost: start again
+        await update.effective_message.reply_text(context.t("error.stale_button"))
+        return ConversationHandler.END
+    await _send(update, context, chosen["what"], chosen["format"], since, until)
+    return ConversationHandler.END
+
+
+async def _send(
+    update: Update,
+    context: BotContext,
+    what: str,
+    file_format: str,
+    since: date | None,
+    until: date | None,
+) -> None:
+    assert update.effective_message
+    kind, language = KINDS[what], context.language
     async with context.runtime.reads() as session:
         table = await export_table(
             session,
@@ -123,11 +168,25 @@ async def send_file(update: Update, context: BotContext) -> None:
             until=until,
         )
     content = table.file(file_format, language, context.t(kind.sheet))
-    years = str(since.year) if since else context.t("export.file_all")
-    name = f"{context.t(kind.file_name)}-{years}.{file_format}"
-    span = str(since.year) if since else context.t("export.caption_all")
-    await query.answer()
-    await query.edit_message_text(context.t(kind.done, count=len(table.rows)))
+    span, name_part = _span(context, since, until)
+    done = context.t(kind.done, count=len(table.rows))
+    if update.callback_query:
+        await update.callback_query.edit_message_text(done)
+    else:
+        await update.effective_message.reply_text(done)
     await update.effective_message.reply_document(
-        InputFile(content, filename=name), caption=context.t(kind.caption, span=span)
+        InputFile(content, filename=f"{context.t(kind.file_name)}-{name_part}.{file_format}"),
+        caption=context.t(kind.caption, span=span),
     )
+
+
+def _span(context: BotContext, since: date | None, until: date | None) -> tuple[str, str]:
+    """How the caption and the file name say the period: a whole year by its number."""
+    if since is None or until is None:
+        return context.t("export.caption_all"), context.t("export.file_all")
+    if (since.month, since.day, until.month, until.day) == (1, 1, 12, 31) and (
+        since.year == until.year
+    ):
+        return str(since.year), str(since.year)
+    shown = f"{format_date(since, context.language)}–{format_date(until, context.language)}"
+    return shown, f"{since.isoformat()}_{until.isoformat()}"

@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.services import exports
 from bot.services.imports import import_values
 from bot.services.table_reader import read_table
-from storage.models import IndicatorValue, Role
+from storage.models import Indicator, IndicatorValue, Organisation, Role
 from tests.conftest import RunningBot
 from tests.test_completeness import at, put, sessions  # noqa: F401 (a fixture)
 from tests.test_reporting import example, partner
@@ -200,3 +200,51 @@ async def test_export_in_chat(bot: RunningBot) -> None:
     assert "nicht für Ihre Rolle" in (await anna.next_message()).text
     answer = await anna.callback_answer(await anna.press_data(menu, "exp:values:csv:all"))
     assert answer["text"] == "Das dürfen nur Koordinator*innen."
+
+
+async def test_export_in_chat_for_a_period_typed(bot: RunningBot) -> None:
+    await example(bot)
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    async with bot.sessions.begin() as session:
+        kita = await session.scalar(select(Indicator.id).where(Indicator.code == "kita-plaetze"))
+        for code, period in (("awo", "2025-12"), ("caritas", "2026-01")):
+            org = await session.scalar(select(Organisation.id).where(Organisation.code == code))
+            session.add(
+                IndicatorValue(
+                    indicator_id=kita,
+                    organisation_id=org,
+                    period=period,
+                    value=4,
+                    reported_at=datetime(2026, 1, 10, tzinfo=UTC),
+                )
+            )
+    await clara.send("/export")
+    menu = await clara.next_message()
+    await clara.press_and_read(menu, "Gemeldete Kennzahlen-Werte")
+    await clara.press_and_read(menu, "CSV (für Excel und andere)")
+    asked = await clara.press_and_read(menu, "📅 Anderer Zeitraum")
+    assert asked == "Von wann bis wann? Schreiben Sie zum Beispiel: 01.01.2026 – 30.06.2026"
+    # Wrong input is answered and changes nothing; the question stays open.
+    for wrong, answer in (
+        ("irgendwann im Winter", "Das habe ich nicht als Zeitraum erkannt."),
+        ("31.01.2026 - 01.01.2026", "Der Anfang liegt nach dem Ende."),
+        ("x" * 500, "Das habe ich nicht als Zeitraum erkannt."),
+    ):
+        await clara.send(wrong)
+        assert (await clara.next_message()).text.startswith(answer)
+    await clara.send_photo()
+    assert (await clara.next_message()).text.startswith("Das habe ich nicht als Zeitraum")
+
+    await clara.send("1.1.2026 bis 31.1.2026")
+    assert (await clara.next_message()).text == "📎 Hier ist die Datei mit 1 Werten."
+    document = await clara.next_message()
+    assert document.file_name == "kennzahlen-2026-01-01_2026-01-31.csv"
+    assert document.text == "Gemeldete Kennzahlen-Werte · 01.01.2026–31.01.2026"
+    assert document.content is not None
+    table = read_table(document.content, "x.csv")
+    assert [(row.cells["organisation"], row.cells["period"]) for row in table.rows] == [
+        ("caritas", "2026-01")
+    ]
+    # The conversation is over: the next text is no period any more.
+    await clara.send("1.1.2026 bis 31.1.2026")
+    assert "Hier ist die Datei" not in (await clara.next_message()).text

@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from babel.dates import get_month_names
-from dateutil import parser as dateparser
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,12 +23,7 @@ TITLE_LIMIT = 120
 DESCRIPTION_LIMIT = 1000
 NAME_LIMIT = 100
 REACH_MAX = 100_000
-# How far back and ahead a date may lie: typos like 2062 are caught.
-DATE_RANGE = timedelta(days=366)
 HINT_WEEKS = 8
-# The German way, the year optional: 27.11.2026, 27.11.26, 3.12.
-DOTTED_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(?:(\d{4}|\d{2}))?")
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 WHOLE_NUMBER = re.compile(r"\d+|\d{1,3}(?:[.,\s]\d{3})+")
 # Own entries that can still be changed or deleted.
 EDITABLE_DAYS = 30
@@ -67,40 +60,6 @@ def parse_reach(text: str) -> int:
     if value > REACH_MAX:
         raise DomainError("activity.bad_reach", max=REACH_MAX)
     return value
-
-
-def parse_day(text: str, language: str, today: date) -> date:
-    """A date as people type it: 27.11.2026, 3.12., 2026-11-27, 27 Nov 2026, 27. November."""
-    cleaned = text.strip().lower().rstrip(". ")
-    dotted = DOTTED_DAY.fullmatch(text.strip())
-    try:
-        if ISO_DAY.fullmatch(cleaned):
-            parsed = date.fromisoformat(cleaned)
-        elif dotted:
-            day, month, year = dotted.groups()
-            full_year = today.year if not year else int(year) + (2000 if len(year) == 2 else 0)
-            parsed = date(full_year, int(month), int(day))
-        else:
-            parsed = dateparser.parse(
-                _english_months(cleaned),
-                dayfirst=language == "de" or "." in cleaned,
-                default=datetime(today.year, today.month, today.day),
-            ).date()
-    except (ValueError, OverflowError):
-        raise DomainError("activity.bad_date") from None
-    if abs(parsed - today) > DATE_RANGE:
-        raise DomainError("activity.date_out_of_range")
-    return parsed
-
-
-def _english_months(text: str) -> str:
-    """German month names and abbreviations in English words, which dateutil reads."""
-    english = get_month_names("wide", locale="en")
-    for number, name in get_month_names("wide", locale="de").items():
-        text = text.replace(name.lower(), english[number])
-    for number, name in get_month_names("abbreviated", locale="de").items():
-        text = re.sub(rf"\b{re.escape(name.lower().rstrip('.'))}\b\.?", english[number], text)
-    return text
 
 
 @dataclass(frozen=True)
