@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -255,6 +255,29 @@ async def test_meeting_reminders_wait_for_the_end_of_quiet_hours(
         "M0": datetime(2026, 3, 10, 9, 0, tzinfo=UTC),  # 10:00 in Berlin, when quiet ends
         "M1": datetime(2026, 3, 10, 8, 0, tzinfo=UTC),
     }
+
+
+async def test_meeting_reminders_skip_a_member_who_paused_that_day(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # The settings promise: "In dieser Zeit bekommen Sie keine Erinnerungen."
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Member)
+            .where(Member.display_name == "M0")
+            .values(paused_until=date(2026, 3, 10))  # up to and including Tuesday
+        )
+    await tick(sessions, MONDAY)
+    assert await tick(sessions, datetime(2026, 3, 10, 8, 0, tzinfo=UTC)) == 1
+    assert await tick(sessions, datetime(2026, 3, 24, 8, 0, tzinfo=UTC)) == 1  # pause over
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Member.display_name, Delivery.not_before)
+            .join(Member, Member.id == Delivery.member_id)
+            .order_by(Delivery.not_before, Member.display_name)
+        )
+        got = [(name, at.date()) for name, at in rows]
+    assert got == [("M1", date(2026, 3, 10)), ("M0", date(2026, 3, 24)), ("M1", date(2026, 3, 24))]
 
 
 async def test_a_new_rhythm_in_the_file_takes_effect(

@@ -3,7 +3,8 @@
 - immediately: broadcasts, concern replies;
 - reminders and digests: at the member's reminder hour, never in their quiet hours, during a
   pause or on a public holiday of the initiative;
-- meeting reminders: at their time, but moved out of the member's quiet hours.
+- meeting reminders: at their time, but moved out of the member's quiet hours; not at all
+  to a member whose pause covers the day ("In dieser Zeit bekommen Sie keine Erinnerungen").
 
 Times are computed in the initiative's local wall time (zoneinfo), so 9:00 stays 9:00 across
 daylight saving; results are UTC.
@@ -33,6 +34,9 @@ class Preferences:
     quiet_start: int | None = None
     quiet_end: int | None = None
     paused_until: date | None = None
+
+    def paused_on(self, day: date) -> bool:
+        return self.paused_until is not None and day <= self.paused_until
 
     def quiet_at(self, hour: int) -> bool:
         start, end = self.quiet_start, self.quiet_end
@@ -64,7 +68,7 @@ def place(
         candidate = _at(day, hour, zone)
         if candidate < local or day in holidays:
             continue
-        if preferences.paused_until is not None and day <= preferences.paused_until:
+        if preferences.paused_on(day):
             continue
         return candidate.astimezone(UTC)
     raise ValueError("no day within a year is allowed")  # cannot happen: pauses are bounded

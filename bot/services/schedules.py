@@ -161,12 +161,14 @@ def schedule_audience(schedule: DueSchedule) -> Audience:
 
 def reminder_hook(render: Render) -> Hook:
     """Meeting and custom reminders: the text to the audience, at its time, outside quiet
-    hours; meeting reminders carry the RSVP buttons (the render function adds them)."""
+    hours, not to those who paused reminders that day; meeting reminders carry the RSVP
+    buttons (the render function adds them)."""
 
     async def fire(session: AsyncSession, firing: Firing, now: datetime) -> int:
         schedule = firing.schedule
-        people = await firing.batch.recipients(session, schedule_audience(schedule))
         day = firing.occurrence.astimezone(firing.zone).date()
+        audience = await firing.batch.recipients(session, schedule_audience(schedule))
+        people = [p for p in audience if not p.preferences.paused_on(day)]
         return firing.deliver(
             people,
             kind=schedule.kind,
