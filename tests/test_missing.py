@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from bot.app import runtime_of
 from bot.services.completeness_export import COMPLETENESS_COLUMNS
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
-from storage.models import Indicator, IndicatorValue, Member, Organisation, Role
+from storage.models import Delivery, Indicator, IndicatorValue, Member, Organisation, Role
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.test_agenda import EXAMPLE
@@ -195,3 +196,38 @@ async def test_the_status_comes_as_a_file_with_the_missing_first(bot: RunningBot
     answer = await anna.callback_answer(await anna.press_data(overview, "mis:file:2026-01"))
     assert answer["text"] == "Das dürfen nur Koordinator*innen."
     await anna.expect_no_message()
+
+
+async def test_a_nudge_waits_out_quiet_hours_and_is_dropped_once_reported(
+    bot: RunningBot,
+) -> None:
+    await example(bot)  # 10:00 in Berlin
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    sam = await partner(bot, "Sam Stadt", "stadt")
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(Member)
+            .where(Member.telegram_id.in_([anna.id, sam.id]))
+            .values(quiet_start=8, quiet_end=12)
+        )
+    await reported(bot, "awo", 12)
+    await clara.send("/ausstehend")
+    await clara.press(await clara.next_message(), "⏰ Alle Säumigen erinnern")
+    assert (await clara.next_message()).text.startswith("⏰ 2 Personen aus 2 Organisationen")
+    await anna.expect_no_message()  # her quiet hours
+    await sam.expect_no_message()
+    # Meanwhile the AWO's last report for January arrives.
+    await reported(bot, "awo", 14, code="wartezeit-beratung")
+    bot.clock.advance(hours=2, minutes=1)  # quiet hours are over
+    runtime_of(bot.application).outbox_wake.set()
+    nudge = await sam.next_message()
+    assert nudge.text.startswith("⏰ Für Januar 2026 fehlt von Stadt Neustadt")
+    await anna.expect_no_message()  # nothing missing any more: her nudge was dropped
+    async with bot.sessions() as session:
+        state = await session.scalar(
+            select(Delivery.state)
+            .join(Member, Member.id == Delivery.member_id)
+            .where(Member.telegram_id == anna.id)
+        )
+    assert state == "dropped"

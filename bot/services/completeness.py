@@ -32,6 +32,7 @@ from storage.models import (
 from storage.queries.audit import record
 
 EXTENSION_DAYS = (3, 7, 14)
+NUDGE_KIND = "nudge"
 
 
 @dataclass(frozen=True)
@@ -169,18 +170,19 @@ async def nudge(
     now: datetime,
     render: Callable[[Sequence[Item]], Mapping[str, OutgoingMessage]],
 ) -> Nudged:
-    """One message to each person who owes something for `period`, saying what is missing."""
+    """One message to each person who owes something for `period`, saying what is missing;
+    at once, but not in their quiet hours (a nudge is a reminder, if a wanted one)."""
     require_coordinator(actor)
     asked = await owing_member_ids(session, period)
     for member_id, items in asked.items():
         await enqueue(
             session,
             member_ids=[member_id],
-            kind="nudge",
+            kind=NUDGE_KIND,
             messages=render(items),
-            placement=Placement.IMMEDIATE,
+            placement=Placement.MEETING,
             wanted=now,
-            reference=f"nudge:{period}",
+            reference=f"{NUDGE_KIND}:{period}",
         )
     organisations = {item.organisation_id for items in asked.values() for item in items}
     assert actor is not None

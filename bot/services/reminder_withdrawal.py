@@ -1,10 +1,12 @@
-"""Reporting reminders no longer needed (DESIGN section 5): a reminder still waiting in the
-outbox - held back by Telegram's flood limit, a server error's backoff or a stopped
-dispatcher - is dropped unsent once every report it asks for has arrived.
+"""Reminders no longer needed (DESIGN section 5): a reporting reminder or a coordinator's
+nudge still waiting in the outbox - until quiet hours end, for Telegram's flood limit, a
+server error's backoff or a stopped dispatcher - is dropped unsent once every report it asks
+for has arrived.
 
-A reminder names its member and day; the reminder log holds which obligations were reminded
-to that member on that day. A reminder that still asks for one open report goes out as it is:
-its button opens the report, and reported ones say so when opened.
+A reporting reminder names its member and day; the reminder log holds which obligations were
+reminded to that member on that day. A nudge names its period; it asks for what the member's
+organisation owes for it. One that still asks for an open report goes out as it is: its
+buttons open the reports, and reported ones say so when opened.
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.completeness import NUDGE_KIND
 from bot.services.reporting_reminders import REMINDER_KIND, reminded_on, reported
-from storage.models import Obligation, ReportingReminder
+from storage.models import Member, Obligation, ReportingReminder
 from storage.queries.outbox import drop, due_of_kind
 
 
 async def drop_settled_reminders(session: AsyncSession, now: datetime) -> int:
-    """Drop the due reminders whose reports all arrived; returns how many."""
+    """Drop the due reminders and nudges whose reports all arrived; returns how many."""
+    return await _reporting_reminders(session, now) + await _nudges(session, now)
+
+
+async def _reporting_reminders(session: AsyncSession, now: datetime) -> int:
     waiting: dict[int, tuple[int, date]] = {
         delivery: (member, reminded_on(reference))
         for delivery, member, reference in await due_of_kind(session, REMINDER_KIND, now)
@@ -40,5 +47,36 @@ async def drop_settled_reminders(session: AsyncSession, now: datetime) -> int:
     for member, day, done in rows:
         still_open[(member, day)] = still_open.get((member, day), False) or not done
     settled = [d for d, key in waiting.items() if still_open.get(key) is False]
+    await drop(session, settled, now, "the reports arrived meanwhile")
+    return len(settled)
+
+
+async def _nudges(session: AsyncSession, now: datetime) -> int:
+    waiting: dict[int, tuple[int, str]] = {
+        delivery: (member, reference.split(":", 1)[1])
+        for delivery, member, reference in await due_of_kind(session, NUDGE_KIND, now)
+        if member is not None and reference
+    }
+    if not waiting:
+        return 0
+    members = await session.execute(
+        select(Member.id, Member.organisation_id).where(
+            Member.id.in_({m for m, _ in waiting.values()})
+        )
+    )
+    organisation_of: dict[int, int] = {member: org for member, org in members}
+    rows = await session.execute(
+        select(Obligation.organisation_id, Obligation.period).where(
+            Obligation.period.in_({p for _, p in waiting.values()}),
+            Obligation.organisation_id.in_(set(organisation_of.values())),
+            ~reported(),
+        )
+    )
+    owing = {(org, period) for org, period in rows}
+    settled = [
+        delivery
+        for delivery, (member, period) in waiting.items()
+        if (organisation_of.get(member), period) not in owing
+    ]
     await drop(session, settled, now, "the reports arrived meanwhile")
     return len(settled)
