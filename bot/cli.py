@@ -52,7 +52,10 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         parents=[common],
         help="upgrade the database schema, then receive and answer updates",
-        description="Upgrade the database schema, then receive and answer updates (polling).",
+        description=(
+            "Upgrade the database schema, then receive and answer updates: by long polling,"
+            " or by webhook when [bot] webhook_url is set."
+        ),
     )
     commands.add_parser(
         "worker",
