@@ -27,7 +27,14 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.services.privacy_crypto import PrivacyKey
+from bot.config_sections import (
+    LoggingSettings,
+    OutboxSettings,
+    PrivacySettings,
+    SchedulerSettings,
+    SignalSettings,
+    _Section,
+)
 
 ENV_PREFIX = "GWBOT_"
 # Left to the test suite (e.g. GWBOT_TEST_DATABASE_URL); never read as settings.
@@ -41,10 +48,6 @@ URL_EXAMPLES = "sqlite+aiosqlite:///gwbot.db, postgresql+asyncpg://user:password
 
 class ConfigError(Exception):
     """A configuration problem, worded for the person who has to fix it."""
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class BotSettings(_Section):
@@ -140,80 +143,6 @@ class DatabaseSettings(_Section):
     @property
     def password(self) -> str | None:
         return make_url(self.url).password
-
-
-class LoggingSettings(_Section):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-
-
-class SchedulerSettings(_Section):
-    # How often reminders, reporting reminders and escalations are looked at; reminders are
-    # minute-precise at most.
-    interval_seconds: int = Field(default=30, ge=5, le=3600)
-
-
-class SignalSettings(_Section):
-    # Reports this many days past their due day (and not reported) raise a signal.
-    overdue_days: int = Field(default=14, ge=1)
-    # No member of an organisation active in chat for this many weeks raises a signal.
-    silent_weeks: int = Field(default=4, ge=1)
-    # How long "later" (snooze) hides a signal.
-    snooze_days: int = Field(default=14, ge=1)
-    # On-time rate: over the last so many due periods, fallen by at least this share.
-    on_time_periods: int = Field(default=3, ge=2)
-    on_time_drop: float = Field(default=0.3, gt=0, le=1)
-    # Confirmed broadcasts and answered meeting reminders: windows of so many weeks, the share
-    # fallen by at least this much.
-    engagement_weeks: int = Field(default=6, ge=1)
-    engagement_drop: float = Field(default=0.3, gt=0, le=1)
-    # An organisation that logged activities regularly and none for so many weeks.
-    activity_quiet_weeks: int = Field(default=4, ge=1)
-    # A pulse question's mean (1-5) fallen by at least this much against the survey before.
-    pulse_drop: float = Field(default=0.5, gt=0, le=4)
-    # Concerns of one category in the last so many days, at least `concern_factor` times
-    # those of the days before (and never fewer than three).
-    concern_window_days: int = Field(default=28, ge=7)
-    concern_factor: float = Field(default=2.0, gt=1)
-
-
-class OutboxSettings(_Section):
-    # Messages per second overall, under Telegram's ~30/s, and per private chat.
-    rate: float = Field(default=28.0, gt=0, le=1000)
-    per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
-    in_flight: int = Field(default=16, ge=1, le=256)
-    max_attempts: int = Field(default=5, ge=1, le=50)
-    # How long a claimed delivery belongs to its process; after a crash it is sent again then.
-    lease_seconds: int = Field(default=300, ge=1, le=86_400)
-
-
-class PrivacySettings(_Section):
-    key: SecretStr | None = None
-    pulse_k: int = Field(default=5, ge=2)
-    # A pulse survey takes answers for this many days.
-    pulse_days: int = Field(default=7, ge=1, le=60)
-    retention_days: int = Field(default=180, ge=1)
-    # Coordinators hear of new concerns and messages once per batch, never at the second.
-    concern_batch_minutes: int = Field(default=60, ge=5, le=24 * 60)
-    concern_escalate_hours: int = Field(default=24, ge=1)
-    concern_daily_limit: int = Field(default=3, ge=1)
-    controller: str = ""
-    contact: str = ""
-
-    @field_validator("key")
-    @classmethod
-    def _usable_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            try:
-                PrivacyKey.from_text(value.get_secret_value())
-            except ValueError:
-                # Never echo the value: it is a secret even when it is a wrong one.
-                raise ValueError(
-                    "not a key made by `gwbot privacy init` (44 characters of URL-safe base64)"
-                ) from None
-        return value
-
-    def privacy_key(self) -> PrivacyKey | None:
-        return None if self.key is None else PrivacyKey.from_text(self.key.get_secret_value())
 
 
 class Settings(BaseSettings):

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.concern_texts import concern_texts
-from bot.config import PrivacySettings
+from bot.config_sections import PrivacySettings
 from bot.context import BotApplication, BotContext
 from bot.i18n import Translator
 from bot.pulse_texts import closing_notices

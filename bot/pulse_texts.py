@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.config import PrivacySettings
+from bot.config_sections import PrivacySettings
 from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Translator
 from bot.services import pulse, schedules

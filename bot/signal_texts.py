@@ -9,7 +9,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SignalSettings
+from bot.config_sections import SignalSettings
 from bot.formatting import format_date, format_number
 from bot.i18n import LANGUAGES, Html, Translator
 from bot.services import schedules, signals

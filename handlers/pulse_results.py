@@ -117,7 +117,8 @@ async def results(update: Update, context: BotContext) -> None:
     # Drawing takes a moment: off the event loop, like the progress charts.
     chart = await asyncio.to_thread(pulse_chart, found, context.language)
     await context.bot.send_photo(
-        update.effective_chat.id, InputFile(chart, filename=f"stimmung-{found.survey_id}.png")
+        update.effective_chat.id,
+        InputFile(chart, filename=f"{context.t('pulse.chart_file')}-{found.survey_id}.png"),
     )
 
 

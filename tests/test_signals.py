@@ -10,7 +10,7 @@ from functools import partial
 
 from sqlalchemy import select, text, update
 
-from bot.config import SignalSettings
+from bot.config_sections import SignalSettings
 from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Translator
 from bot.services.signal_types import Thresholds
