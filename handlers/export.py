@@ -123,7 +123,7 @@ async def send_file(update: Update, context: BotContext) -> None:
 
 
 async def ask_range(update: Update, context: BotContext) -> int:
-    """ "📅 Anderer Zeitraum": the period is typed next (TYPED_RANGE)."""
+    """The button "📅 Anderer Zeitraum": the period is typed next (TYPED_RANGE)."""
     query = update.callback_query
     assert query and context.matches and context.user_data is not None
     require_coordinator(context.member)
