@@ -196,6 +196,10 @@ async def test_the_status_comes_as_a_file_with_the_missing_first(bot: RunningBot
     answer = await anna.callback_answer(await anna.press_data(overview, "mis:file:2026-01"))
     assert answer["text"] == "Das dürfen nur Koordinator*innen."
     await anna.expect_no_message()
+    # A forged period gets an answer, not an empty file.
+    answer = await clara.callback_answer(await clara.press_data(overview, "mis:file:1999-99"))
+    assert answer["text"] == "Für diese Auswahl gibt es keine Meldepflichten."
+    await clara.expect_no_message()
 
 
 async def test_a_nudge_waits_out_quiet_hours_and_is_dropped_once_reported(
