@@ -1,4 +1,5 @@
-"""/export in chat as a coordinator would use it: what, CSV, this year; the file read back."""
+"""Exports as people use them: /export in chat (what, CSV, this year; the file read back) and
+`gwbot export` pointed at the test's database."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import csv
 import io
 from dataclasses import dataclass
 
+import pytest
+
+from bot.config import DatabaseSettings
 from tests.fake_telegram import BotMessage, FakeUser
 
 MENU = [
@@ -36,3 +40,10 @@ async def export_this_year_as_csv(user: FakeUser, what: str) -> Exported:
     text = document.content.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     return Exported(done, document, text, table)
+
+
+def point_cli_at(monkeypatch: pytest.MonkeyPatch, database: DatabaseSettings) -> None:
+    """`gwbot` commands run in the test read the test's database."""
+    monkeypatch.setenv("GWBOT_DATABASE__URL", database.url)
+    if database.schema_name:
+        monkeypatch.setenv("GWBOT_DATABASE__SCHEMA", database.schema_name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,10 @@ from bot.config import DatabaseSettings
 from bot.services import activity_export
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
-from storage.models import Activity, ActivityPartner, Goal, Member, Organisation, Role
+from storage.models import Member, Role
 from tests.conftest import RunningBot
-from tests.export_steps import export_this_year_as_csv
-from tests.factories import add_member
+from tests.export_steps import export_this_year_as_csv, point_cli_at
+from tests.factories import add_activity, add_member
 from tests.test_agenda import EXAMPLE
 from tests.test_reporting import example, partner
 
@@ -40,53 +40,6 @@ async def sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sessionm
     async with sessions.begin() as session:
         await apply_initiative(session, load_initiative_file(EXAMPLE))
     return sessions
-
-
-async def add_activity(
-    session: AsyncSession,
-    organisation: str,
-    day: date,
-    title: str,
-    goal: str,
-    *,
-    partners: tuple[str, ...] = (),
-    target_group: str | None = None,
-    district: str | None = None,
-    reach: int | None = None,
-    description: str = "",
-    member_id: int | None = None,
-) -> int:
-    """An activity as the /activity flow stores it; partners in the order given."""
-
-    async def organisation_id(code: str) -> int:
-        found = await session.scalar(select(Organisation.id).where(Organisation.code == code))
-        assert found is not None, code
-        return found
-
-    goal_id = await session.scalar(select(Goal.id).where(Goal.code == goal))
-    assert goal_id is not None
-    now = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-    activity = Activity(
-        organisation_id=await organisation_id(organisation),
-        member_id=member_id,
-        activity_date=day,
-        title=title,
-        description=description,
-        goal_id=goal_id,
-        target_group=target_group,
-        district=district,
-        reach=reach,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(activity)
-    await session.flush()
-    for code in partners:
-        session.add(
-            ActivityPartner(activity_id=activity.id, organisation_id=await organisation_id(code))
-        )
-        await session.flush()
-    return activity.id
 
 
 async def fill(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
@@ -328,9 +281,7 @@ async def test_gwbot_export_activities_reads_back(
     file_format: str,
 ) -> None:
     ids = await fill(sessions)
-    monkeypatch.setenv("GWBOT_DATABASE__URL", database.url)
-    if database.schema_name:
-        monkeypatch.setenv("GWBOT_DATABASE__SCHEMA", database.schema_name)
+    point_cli_at(monkeypatch, database)
     out = tmp_path / f"aktivitaeten.{file_format}"
     command = ["export", "--what", "activities", "--format", file_format, "--out", str(out)]
     # In a thread: `main` runs its own event loop.
@@ -372,18 +323,6 @@ def text_of(content: bytes, file_format: str) -> str:
     if file_format == "csv":
         return content.decode("utf-8-sig")
     return " ".join(str(value) for row in xlsx_rows(content) for value in row)
-
-
-def test_the_command_line_refuses_revisions_of_activities(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "aktivitaeten.csv"
-    command = ["export", "--what", "activities", "--all-revisions", "--format", "csv"]
-    with pytest.raises(SystemExit) as refused:
-        main([*command, "--out", str(out)])
-    assert refused.value.code == 2
-    assert "--all-revisions is for values only" in capsys.readouterr().err
-    assert not out.exists() and not (tmp_path / "gwbot.db").exists()
 
 
 async def test_export_of_activities_in_chat(bot: RunningBot) -> None:

@@ -17,7 +17,8 @@ from bot.services import activity_feed as service
 from bot.services.errors import DomainError
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
-from storage.models import Activity, ActivityPartner, Goal, Organisation, Role
+from storage.models import Goal, Organisation, Role
+from tests import factories
 from tests.conftest import RunningBot
 from tests.fake_telegram import BotMessage, FakeUser
 from tests.steps import coordinator, member
@@ -48,32 +49,18 @@ async def add_activity(
     description: str = "",
 ) -> int:
     async with sessions.begin() as session:
-
-        async def org_id(code: str) -> int:
-            found = await session.scalar(select(Organisation.id).where(Organisation.code == code))
-            assert found is not None, code
-            return found
-
-        goal_id = await session.scalar(select(Goal.id).where(Goal.code == goal))
-        assert goal_id is not None
-        activity = Activity(
-            organisation_id=await org_id(organisation),
-            member_id=None,
-            activity_date=day,
-            title=title,
-            description=description,
-            goal_id=goal_id,
+        return await factories.add_activity(
+            session,
+            organisation,
+            day,
+            title,
+            goal,
+            partners=tuple(partners),
             target_group=target_group,
             district=district,
             reach=reach,
+            description=description,
         )
-        session.add(activity)
-        await session.flush()
-        for code in partners:
-            session.add(
-                ActivityPartner(activity_id=activity.id, organisation_id=await org_id(code))
-            )
-        return activity.id
 
 
 async def organisation_id(sessions: async_sessionmaker[AsyncSession], code: str) -> int:

@@ -25,7 +25,7 @@ from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import PrivacyKey, generate_key
 from storage.models import Author, Concern, ConcernMessage, Member, Role
 from tests.conftest import RunningBot
-from tests.export_steps import export_this_year_as_csv
+from tests.export_steps import export_this_year_as_csv, point_cli_at
 from tests.factories import add_member
 from tests.test_completeness import sessions  # noqa: F401 (a fixture)
 from tests.test_reporting import example, partner
@@ -219,9 +219,7 @@ async def test_gwbot_export_concerns_holds_no_reporter(
     file_format: str,
 ) -> None:
     tickets = await fill(sessions)
-    monkeypatch.setenv("GWBOT_DATABASE__URL", database.url)
-    if database.schema_name:
-        monkeypatch.setenv("GWBOT_DATABASE__SCHEMA", database.schema_name)
+    point_cli_at(monkeypatch, database)
     out = tmp_path / f"anliegen.{file_format}"
     command = ["export", "--what", "concerns", "--format", file_format, "--out", str(out)]
     # In a thread: `main` runs its own event loop.
@@ -245,32 +243,6 @@ async def test_gwbot_export_concerns_holds_no_reporter(
         text = " ".join(str(value) for row in cells for value in row)
     for trace in (*WHO, *await secrets_of(sessions)):
         assert trace not in text
-
-
-def test_the_command_line_refuses_what_it_cannot_write(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "anliegen.csv"
-    with pytest.raises(SystemExit) as refused:
-        main(
-            [
-                "export",
-                "--what",
-                "concerns",
-                "--all-revisions",
-                "--format",
-                "csv",
-                "--out",
-                str(out),
-            ]
-        )
-    assert refused.value.code == 2
-    assert "--all-revisions is for values only" in capsys.readouterr().err
-    assert not out.exists() and not (tmp_path / "gwbot.db").exists()
-    with pytest.raises(SystemExit) as refused:
-        main(["export", "--what", "signals", "--format", "csv", "--out", str(out)])
-    assert refused.value.code == 2
-    assert "invalid choice: 'signals'" in capsys.readouterr().err
 
 
 async def test_export_of_concerns_in_chat(bot: RunningBot) -> None:

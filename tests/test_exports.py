@@ -183,6 +183,30 @@ def test_gwbot_export_and_import_on_the_command_line(
     assert "this is no CSV or XLSX file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("what", ["activities", "concerns", "pulse"])
+def test_the_command_line_refuses_revisions_except_for_values(
+    what: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / f"{what}.csv"
+    command = ["export", "--what", what, "--all-revisions", "--format", "csv"]
+    with pytest.raises(SystemExit) as refused:
+        main([*command, "--out", str(out)])
+    assert refused.value.code == 2
+    assert "--all-revisions is for values only" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "gwbot.db").exists()
+
+
+def test_the_command_line_refuses_what_it_cannot_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "signale.csv"
+    with pytest.raises(SystemExit) as refused:
+        main(["export", "--what", "signals", "--format", "csv", "--out", str(out)])
+    assert refused.value.code == 2
+    assert "invalid choice: 'signals'" in capsys.readouterr().err
+    assert not out.exists()
+
+
 async def test_export_in_chat(bot: RunningBot) -> None:
     await example(bot)
     clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)

@@ -34,7 +34,7 @@ from bot.services.pulse_results import (
 )
 from storage.models import PulseAnswer, PulseComment, PulseParticipation, PulseSurvey, Role
 from tests.conftest import RunningBot
-from tests.export_steps import export_this_year_as_csv
+from tests.export_steps import export_this_year_as_csv, point_cli_at
 from tests.test_completeness import sessions  # noqa: F401 (a fixture)
 from tests.test_reporting import example, partner
 
@@ -336,9 +336,7 @@ async def test_gwbot_export_pulse_reads_back(
 ) -> None:
     shown = await add_survey(sessions, date(2026, 3, 2), ABOVE_K, ["Gut so.", "=1+1"])
     await add_survey(sessions, date(2026, 4, 6), BELOW_K, [SECRET])
-    monkeypatch.setenv("GWBOT_DATABASE__URL", database.url)
-    if database.schema_name:
-        monkeypatch.setenv("GWBOT_DATABASE__SCHEMA", database.schema_name)
+    point_cli_at(monkeypatch, database)
     out = tmp_path / f"stimmung.{file_format}"
     command = ["export", "--what", "pulse", "--format", file_format, "--out", str(out)]
     await asyncio.to_thread(main, command)
@@ -381,18 +379,6 @@ async def test_gwbot_export_pulse_reads_back(
         assert read == [[excel(v) for v in r] for r in expected]
         text = " ".join(str(value) for row in cells for value in row)
     assert SECRET not in text
-
-
-def test_the_command_line_refuses_revisions_of_pulse_results(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "stimmung.csv"
-    command = ["export", "--what", "pulse", "--all-revisions", "--format", "csv"]
-    with pytest.raises(SystemExit) as refused:
-        main([*command, "--out", str(out)])
-    assert refused.value.code == 2
-    assert "--all-revisions is for values only" in capsys.readouterr().err
-    assert not out.exists() and not (tmp_path / "gwbot.db").exists()
 
 
 async def test_export_of_pulse_results_in_chat(bot: RunningBot) -> None:
