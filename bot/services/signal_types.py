@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,8 @@ class Finding:
 
 
 Detector = Callable[[AsyncSession, date, Thresholds], Awaitable[list[Finding]]]
+
+
+def partner_organisation() -> ColumnElement[bool]:
+    """Signals are about the active partner organisations, never the coordination office."""
+    return and_(Organisation.active.is_(True), Organisation.backbone.is_(False))

@@ -29,7 +29,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.pulse_results import survey_results
-from bot.services.signal_types import Finding, Thresholds
+from bot.services.signal_types import Finding, Thresholds, partner_organisation
 from storage.models import Activity, Concern, Organisation, PulseSurvey
 
 
@@ -74,11 +74,7 @@ async def detect_activities_stopped(
     since = today - timedelta(weeks=own.quiet_weeks)
     lookback_start = since - timedelta(weeks=own.lookback_weeks)
     tomorrow = datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
-    partners = and_(
-        Organisation.id == Activity.organisation_id,
-        Organisation.active.is_(True),
-        Organisation.backbone.is_(False),
-    )
+    partners = and_(Organisation.id == Activity.organisation_id, partner_organisation())
 
     weeks: dict[int, set[tuple[int, int]]] = {}
     rows = await session.execute(

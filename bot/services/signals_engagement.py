@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.outbox import local_zone
 from bot.services.signal_rates import fell, percent, share_of
-from bot.services.signal_types import Finding, Thresholds
+from bot.services.signal_types import Finding, Thresholds, partner_organisation
 from storage.models import (
     Broadcast,
     Delivery,
@@ -55,6 +56,17 @@ class EngagementLimits:
     # Deliveries (or meeting invitations) needed in each window.
     min_deliveries: int = 5
     grace_days: int = 3
+
+
+def _to_partners(*columns: Any) -> Select[Any]:
+    """Deliveries to members of the partner organisations."""
+    return (
+        select(*columns)
+        .select_from(Delivery)
+        .join(Member, Member.id == Delivery.member_id)
+        .join(Organisation, Organisation.id == Member.organisation_id)
+        .where(partner_organisation())
+    )
 
 
 # --- engagement: acknowledgements and RSVPs ------------------------------------------------
@@ -134,17 +146,12 @@ async def detect_acks(
         )
     )
     recent = {f"broadcast:{i}": created >= windows.at(windows.middle) for i, created in broadcasts}
-    outcomes: Outcomes = defaultdict(list)
     if not recent:
         return []
     rows = await session.execute(
-        select(Member.organisation_id, Delivery.reference, Delivery.acknowledged_at.is_not(None))
-        .select_from(Delivery)
-        .join(Member, Member.id == Delivery.member_id)
-        .join(Organisation, Organisation.id == Member.organisation_id)
-        .where(
-            Organisation.active.is_(True),
-            Organisation.backbone.is_(False),
+        _to_partners(
+            Member.organisation_id, Delivery.reference, Delivery.acknowledged_at.is_not(None)
+        ).where(
             Delivery.kind == BROADCAST_KIND,
             Delivery.reference.in_(sorted(recent)),
             or_(
@@ -153,6 +160,7 @@ async def detect_acks(
             ),
         )
     )
+    outcomes: Outcomes = defaultdict(list)
     for organisation_id, reference, acknowledged in rows:
         outcomes[(organisation_id, recent[reference or ""])].append(bool(acknowledged))
     return _compare(outcomes, "acks_fell", own, windows)
@@ -188,13 +196,9 @@ async def detect_rsvps(
     for occurrences in firings.values():
         occurrences.sort()
     rows = await session.execute(
-        select(Member.organisation_id, Member.id, Delivery.reference, Delivery.not_before)
-        .select_from(Delivery)
-        .join(Member, Member.id == Delivery.member_id)
-        .join(Organisation, Organisation.id == Member.organisation_id)
-        .where(
-            Organisation.active.is_(True),
-            Organisation.backbone.is_(False),
+        _to_partners(
+            Member.organisation_id, Member.id, Delivery.reference, Delivery.not_before
+        ).where(
             Delivery.kind == MEETING_KIND,
             Delivery.reference.in_(sorted(firings)),
             Delivery.state == DeliveryState.SENT.value,

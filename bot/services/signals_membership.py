@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services.outbox import local_zone
-from bot.services.signal_types import Finding, Thresholds
+from bot.services.signal_types import Finding, Thresholds, partner_organisation
 from storage.models import Member, Organisation
 
 
@@ -30,7 +30,7 @@ async def detect_silent(session: AsyncSession, today: date, limits: Thresholds) 
     rows = await session.execute(
         select(Organisation.id, func.max(Member.last_active_on), func.count(Member.id))
         .join(Member, and_(Member.organisation_id == Organisation.id, Member.active.is_(True)))
-        .where(Organisation.active.is_(True), Organisation.backbone.is_(False))
+        .where(partner_organisation())
         .group_by(Organisation.id)
         .having(func.min(Member.joined_at) < joined_before)
     )
@@ -83,7 +83,7 @@ async def detect_contacts_left(
                 Member.reporting_contact.is_(True),
             ),
         )
-        .where(Organisation.active.is_(True), Organisation.backbone.is_(False), ~successor)
+        .where(partner_organisation(), ~successor)
         .group_by(Organisation.id)
     )
     zone = await local_zone(session)
