@@ -24,6 +24,12 @@ from tests.factories import add_member
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def database(empty_database: DatabaseSettings) -> DatabaseSettings:
+    """Here the migrations run from scratch."""
+    return empty_database
+
+
 async def upgrade(database: DatabaseSettings, **kwargs: object) -> str | None:
     return await upgrade_database(database.url, schema=database.schema_name, **kwargs)  # type: ignore[arg-type]
 
