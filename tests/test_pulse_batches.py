@@ -1,22 +1,27 @@
 """Pulse answers are written only in batches of at least k people (issue 22, DESIGN section 6),
 on SQLite and PostgreSQL: a batch is one transaction; what waits below k is never written, not
 on a clean stop and not at closing, and those people are told through sealed deliveries; a
-survey that closes below k keeps no answers."""
+survey that closes below k keeps no answers; old data is cleaned up by the migration."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import DatabaseSettings
 from bot.i18n import Translator
 from bot.pulse_flow import PulseBuffer, Waiting
 from bot.pulse_texts import closing_notices, dropped_notices
 from bot.services import pulse
 from bot.services.privacy_crypto import PrivacyKey, generate_key, random_id
 from bot.services.pulse import Completed, Respondent
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import alembic_config, upgrade_database
 from storage.models import Delivery, PulseAnswer, PulseComment, PulseParticipation, PulseSurvey
 from tests.clock import FakeClock
 
@@ -24,6 +29,8 @@ KEY = PrivacyKey.from_text(generate_key())
 OPENED = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 CODES = ("trust", "communication", "roles")
 QUESTIONS = [{"code": code, "de": code, "en": code} for code in CODES]
+# The revision that cleans up after batches below k and k = 2.
+CLEANUP = "0015_pulse_k"
 AGAIN = {
     "de": "📊 Der Bot wurde neu gestartet, bevor genug Personen geantwortet hatten",
     "en": "📊 The bot was restarted before enough people had answered",
@@ -215,3 +222,74 @@ async def test_closing_below_k_deletes_raw_answers_and_comments(
         )
         assert dict(left.all()) == {enough.id: 9}
         assert (await session.scalars(select(PulseComment.text))).all() == ["Drei reichen hier"]
+
+
+async def test_surveys_store_k_of_at_least_3(sessions: async_sessionmaker[AsyncSession]) -> None:
+    with pytest.raises(ValueError, match="k >= 3"):
+        async with sessions.begin() as session:
+            await pulse.open_survey(
+                session,
+                questions=[pulse.Question.model_validate(q) for q in QUESTIONS],
+                k=2,
+                days=7,
+                now=OPENED,
+                today=OPENED.date(),
+                invitation=lambda _: {},
+            )
+    with pytest.raises(IntegrityError):
+        async with sessions.begin() as session:
+            session.add(
+                PulseSurvey(opened_on=OPENED.date(), closes_at=OPENED, k=2, questions=QUESTIONS)
+            )
+
+
+async def test_the_migration_deletes_what_closed_below_k_and_raises_k_to_3(
+    database: DatabaseSettings,
+) -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    before = script.get_revision(CLEANUP).down_revision
+    assert isinstance(before, str)
+    await upgrade_database(database.url, schema=database.schema_name, revision=before)
+    engine = make_engine(database.url, schema=database.schema_name)
+    sessions = make_sessionmaker(engine)
+    surveys: dict[str, int] = {}
+    async with sessions.begin() as session:
+        for name, k, closed in (
+            ("closed_below", 5, True),
+            ("closed_at_k", 5, True),
+            ("two_of_two", 2, True),
+            ("open_below", 5, False),
+        ):
+            row = PulseSurvey(
+                opened_on=date(2026, 2, 2),
+                closes_at=OPENED,
+                k=k,
+                closed=closed,
+                questions=QUESTIONS,
+            )
+            session.add(row)
+            await session.flush()
+            surveys[name] = row.id
+        await add_answered(session, surveys["closed_below"], 4, ["Geheim"])
+        await add_answered(session, surveys["closed_at_k"], 5, ["Sichtbar"])
+        await add_answered(session, surveys["two_of_two"], 2, ["Zu zweit"])
+        await add_answered(session, surveys["open_below"], 2, ["Läuft noch"])
+    await engine.dispose()
+
+    await upgrade_database(database.url, schema=database.schema_name)
+    engine = make_engine(database.url, schema=database.schema_name)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        ks = dict((await session.execute(select(PulseSurvey.id, PulseSurvey.k))).all())
+        assert ks[surveys["two_of_two"]] == 3 and ks[surveys["closed_at_k"]] == 5
+        answers = await session.execute(
+            select(PulseAnswer.survey_id, func.count()).group_by(PulseAnswer.survey_id)
+        )
+        assert dict(answers.all()) == {surveys["closed_at_k"]: 15, surveys["open_below"]: 6}
+        comments = (await session.scalars(select(PulseComment.text))).all()
+        assert sorted(comments) == ["Läuft noch", "Sichtbar"]
+        # Participation stays: it tells who took part, not what they answered.
+        assert await session.scalar(select(func.count()).select_from(PulseParticipation)) == 13
+        view = await session.execute(text("SELECT DISTINCT survey_id FROM v_pulse_results"))
+        assert view.scalars().all() == [surveys["closed_at_k"]]
+    await engine.dispose()
