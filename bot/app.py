@@ -20,7 +20,7 @@ from bot.jobs import register_jobs
 from bot.menus import publish_menus
 from bot.persistence import Clock, DatabasePersistence
 from bot.pulse_flow import PulseBuffer, PulseDrafts
-from bot.pulse_texts import register_pulse_hook
+from bot.pulse_texts import dropped_notices, register_pulse_hook
 from bot.rate_limit import RetryingRateLimiter
 from bot.registry import register_handlers
 from bot.reminder_messages import register_hooks
@@ -43,12 +43,14 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     engine = make_engine(settings.database.url, schema=settings.database.schema_name)
     sessions = make_sessionmaker(engine)
     timeout = timedelta(minutes=settings.bot.conversation_timeout_minutes)
+    translator = Translator(settings.bot.default_language)
+    privacy_key = settings.privacy.privacy_key()
     runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
         reads=make_sessionmaker(engine, read_only=True),
-        translator=Translator(settings.bot.default_language),
+        translator=translator,
         persistence=DatabasePersistence(sessions, clock),
         concern_drafts=ConcernDrafts(clock, timeout),
         concern_cap=DailyCap(
@@ -56,8 +58,8 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
             {"concern": settings.privacy.concern_daily_limit, "message": MESSAGES_PER_DAY},
         ),
         pulse_drafts=PulseDrafts(clock, timeout),
-        pulse_buffer=PulseBuffer(sessions),
-        privacy_key=settings.privacy.privacy_key(),
+        pulse_buffer=PulseBuffer(sessions, privacy_key, dropped_notices(translator), clock),
+        privacy_key=privacy_key,
         clock=clock,
     )
     timeout_seconds = settings.bot.request_timeout
@@ -129,6 +131,7 @@ async def _on_start(application: BotApplication) -> None:
 
 async def _on_shutdown(application: BotApplication) -> None:
     runtime = runtime_of(application)
-    # Answers waiting for their batch are written rather than lost (bot.pulse_flow).
-    await runtime.pulse_buffer.write_all()
+    # Answers still waiting for their batch are never written in a smaller one: they are
+    # dropped, and their people asked to answer again (bot.pulse_flow).
+    await runtime.pulse_buffer.drop_all()
     await runtime.engine.dispose()

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.services.privacy_crypto import PrivacyKey
+from bot.services.pulse import MIN_K
 
 
 class _Section(BaseModel):
@@ -60,7 +61,8 @@ class OutboxSettings(_Section):
 
 class PrivacySettings(_Section):
     key: SecretStr | None = None
-    pulse_k: int = Field(default=5, ge=2)
+    # Pulse results need answers of at least this many people (at least 3).
+    pulse_k: int = 5
     # A pulse survey takes answers for this many days.
     pulse_days: int = Field(default=7, ge=1, le=60)
     retention_days: int = Field(default=180, ge=1)
@@ -70,6 +72,16 @@ class PrivacySettings(_Section):
     concern_daily_limit: int = Field(default=3, ge=1)
     controller: str = ""
     contact: str = ""
+
+    @field_validator("pulse_k")
+    @classmethod
+    def _enough_people(cls, value: int) -> int:
+        if value < MIN_K:
+            raise ValueError(
+                f"must be at least {MIN_K}: with fewer answers, those who answered could work"
+                " out each other's answers from the results"
+            )
+        return value
 
     @field_validator("key")
     @classmethod

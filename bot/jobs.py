@@ -91,8 +91,9 @@ async def schedule_tick(
 async def run_schedules(context: BotContext) -> None:
     runtime = context.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
-    # Answers still waiting for their batch are written before their survey is closed.
-    await runtime.pulse_buffer.write_closed(runtime.clock())
+    # Answers still waiting for their batch when their survey ends are dropped before it is
+    # closed (bot.pulse_flow): a closing never writes a batch smaller than k.
+    await runtime.pulse_buffer.settle()
     work = ConcernWork.of(runtime.translator, runtime.settings.privacy)
     if await schedule_tick(
         runtime.sessions,

@@ -1,27 +1,34 @@
 """Answering a pulse survey leaves no trace (DESIGN section 6), like the concern flow.
 
 Drafts (the scores given so far) live in memory; finished answers wait in memory too, until at
-least k people of a survey have answered, and are then written as one batch: first who took
-part (keyed hashes), then - in a transaction of its own - the answers and comments, shuffled.
-A batch smaller than k is written only when the survey closes or the bot stops cleanly; a
-crash loses the waiting answers and their participation alike, so those people may answer
-again.
+least k people of a survey have answered, and are then written as one batch: who took part
+(keyed hashes) and the answers and comments, shuffled, in one transaction. Nothing smaller is
+ever written. Answers still waiting when the bot stops cleanly, or when their survey closes,
+are dropped: their people are told, through sealed deliveries (the chat id and language kept
+beside the answers in memory only), to answer again - or, after the closing, that their
+answers could not be counted. A crash loses the waiting answers with their participation
+alike and tells nobody; those people may answer again.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Message, Update
 from telegram.ext import filters
 
 from bot.concern_flow import CANCEL, command_of
 from bot.services import pulse
-from bot.services.pulse import Completed
+from bot.services.privacy_crypto import PrivacyKey
+from bot.services.pulse import Completed, DroppedNotices, Respondent
+
+log = logging.getLogger(__name__)
 
 PREFIX = "pls:"
 
@@ -103,42 +110,103 @@ class HasPulseDraft(filters.MessageFilter):
         return self.drafts.get(user.id) is not None
 
 
-class PulseBuffer:
-    """Finished answers per survey, waiting to be written as a batch."""
+@dataclass(frozen=True)
+class Waiting:
+    """One person's finished answers, and where to tell them should the answers be dropped."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-        self._waiting: dict[int, list[Completed]] = {}
+    completed: Completed
+    respondent: Respondent
+
+
+@dataclass
+class _Survey:
+    k: int
+    people: list[Waiting] = field(default_factory=list)
+
+
+class PulseBuffer:
+    """Finished answers per survey, waiting until k people make up a batch."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        key: PrivacyKey | None,
+        notices: DroppedNotices,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sessions, self._key, self._notices, self._clock = sessions, key, notices, clock
+        self._surveys: dict[int, _Survey] = {}
+        # One change at a time: what waits is written, or dropped, exactly once.
         self._lock = asyncio.Lock()
 
     def waiting(self, survey_id: int, participation: str) -> bool:
-        return any(c.participation == participation for c in self._waiting.get(survey_id, []))
+        survey = self._surveys.get(survey_id)
+        return survey is not None and any(
+            w.completed.participation == participation for w in survey.people
+        )
 
-    async def add(self, survey_id: int, completed: Completed, k: int) -> None:
-        self._waiting.setdefault(survey_id, []).append(completed)
-        if len(self._waiting[survey_id]) >= k:
-            await self.write(survey_id)
-
-    async def write(self, survey_id: int) -> None:
+    async def add(self, survey_id: int, k: int, waiting: Waiting) -> None:
         async with self._lock:
-            batch = self._waiting.pop(survey_id, [])
-            if not batch:
+            self._surveys.setdefault(survey_id, _Survey(k)).people.append(waiting)
+            await self._write_batches()
+
+    async def settle(self) -> None:
+        """The scheduler's look: write a batch an earlier attempt could not, and drop what
+        waits for surveys that no longer take answers (those people are told)."""
+        async with self._lock:
+            await self._write_batches()
+            if not self._surveys:
                 return
-            # Two transactions: who took part, then what was answered - never together.
-            async with self._sessions.begin() as session:
-                await pulse.record_participation(session, survey_id, batch)
-            async with self._sessions.begin() as session:
-                await pulse.record_answers(session, survey_id, batch)
+            try:
+                async with self._sessions() as session:
+                    running = {s.id for s in await pulse.open_surveys(session, self._clock())}
+            except SQLAlchemyError as error:
+                log.warning("open pulse surveys could not be read (%s)", type(error).__name__)
+                return
+            await self._drop([s for s in self._surveys if s not in running], give_up=False)
 
-    async def write_closed(self, now: datetime) -> None:
-        """Write what waits for surveys that no longer take answers."""
-        if not self._waiting:
+    async def drop_all(self) -> None:
+        """On a clean stop: nothing waiting is written, everyone waiting is asked to answer
+        again (or, if their survey closed, told their answers could not be counted)."""
+        async with self._lock:
+            await self._drop(list(self._surveys), give_up=True)
+
+    async def _write_batches(self) -> None:
+        for survey_id, survey in list(self._surveys.items()):
+            if len(survey.people) < survey.k:
+                continue
+            try:
+                async with self._sessions.begin() as session:
+                    batch = [w.completed for w in survey.people]
+                    if not await pulse.record_batch(session, survey_id, batch):
+                        await self._tell(session, {survey_id: survey.people})
+            except SQLAlchemyError as error:
+                # Kept waiting: the next answer or the scheduler's next look writes them. Only
+                # the error's kind is logged: its text would quote the rows.
+                log.warning("a pulse batch could not be written (%s)", type(error).__name__)
+                continue
+            del self._surveys[survey_id]
+
+    async def _drop(self, survey_ids: list[int], *, give_up: bool) -> None:
+        """Forget what waits for these surveys once their people are told; when telling fails,
+        keep it for the next look, unless this is the last chance (`give_up`)."""
+        dropped = {s: self._surveys[s].people for s in survey_ids if s in self._surveys}
+        if not dropped:
             return
-        async with self._sessions() as session:
-            still_open = {s.id for s in await pulse.open_surveys(session, now)}
-        for survey_id in [s for s in self._waiting if s not in still_open]:
-            await self.write(survey_id)
+        try:
+            async with self._sessions.begin() as session:
+                await self._tell(session, dropped)
+        except SQLAlchemyError as error:
+            log.warning(
+                "pulse answers to drop: telling their people failed (%s)", type(error).__name__
+            )
+            if not give_up:
+                return
+        for survey_id in dropped:
+            del self._surveys[survey_id]
 
-    async def write_all(self) -> None:
-        for survey_id in list(self._waiting):
-            await self.write(survey_id)
+    async def _tell(self, session: AsyncSession, dropped: Mapping[int, list[Waiting]]) -> None:
+        if self._key is None:  # nobody answers without the key: nobody can be waiting
+            return
+        people = {s: [w.respondent for w in waiting] for s, waiting in dropped.items()}
+        await pulse.tell_dropped(session, self._key, people, self._notices, self._clock())

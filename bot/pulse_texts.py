@@ -1,5 +1,6 @@
-"""How pulse surveys read: the invitation, each question, the notices when a survey closes,
-and the `pulse` schedule hook that starts a survey from the initiative file."""
+"""How pulse surveys read: the invitation, each question, the notices when a survey closes or
+answers had to be dropped, and the `pulse` schedule hook that starts a survey from the
+initiative file."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Translator
 from bot.services import pulse, schedules
 from bot.services.outbox import Button, Messages, OutgoingMessage
-from bot.services.pulse import STANDARD_CODES, Closed, Question
+from bot.services.pulse import STANDARD_CODES, Closed, DroppedNotices, Question
 from bot.services.schedules import Firing
 from storage.models import Schedule
 
@@ -39,21 +40,37 @@ def question_text(question: Question, language: str) -> str:
 
 def invitation(translator: Translator, count: int, closes: datetime) -> Callable[[int], Messages]:
     def render(survey_id: int) -> Messages:
-        messages = {}
-        for language in LANGUAGES:
-            text = translator.t(
-                language,
-                "pulse.invitation",
-                count=count,
-                until=format_date(closes.date(), language),
-            )
-            button = Button(
-                text=translator.t(language, "pulse.button.start"), data=f"pls:{survey_id}:go"
-            )
-            messages[language] = OutgoingMessage(text=text, buttons=[[button]])
-        return messages
+        return _with_start(translator, "pulse.invitation", survey_id, closes, count=count)
 
     return render
+
+
+def _with_start(
+    translator: Translator, key: str, survey_id: int, closes: datetime, **values: object
+) -> Messages:
+    """`key`'s text with the survey's closing day, and the button to take part."""
+    messages = {}
+    for language in LANGUAGES:
+        text = translator.t(language, key, until=format_date(closes.date(), language), **values)
+        button = Button(
+            text=translator.t(language, "pulse.button.start"), data=f"pls:{survey_id}:go"
+        )
+        messages[language] = OutgoingMessage(text=text, buttons=[[button]])
+    return messages
+
+
+def dropped_notices(translator: Translator) -> DroppedNotices:
+    """For those whose waiting answers were dropped: answer again, or - the survey closed -
+    the answers could not be counted."""
+
+    def again(survey_id: int, closes: datetime) -> Messages:
+        return _with_start(translator, "pulse.answer_again", survey_id, closes)
+
+    not_counted = {
+        language: OutgoingMessage(text=translator.t(language, "pulse.not_counted"))
+        for language in LANGUAGES
+    }
+    return DroppedNotices(again, not_counted)
 
 
 def score_buttons(t: Translate, survey_id: int, index: int) -> InlineKeyboardMarkup:
@@ -109,7 +126,6 @@ def closing_notices(
                     language,
                     "pulse.too_few",
                     day=format_date(closed.opened_on, language),
-                    responses=closed.responses,
                     k=closed.k,
                 )
             )

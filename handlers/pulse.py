@@ -7,11 +7,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.pulse_flow import PulseDraft
+from bot.pulse_flow import PulseDraft, Waiting
 from bot.pulse_texts import comment_buttons, question_text, score_buttons
 from bot.services import pulse
 from bot.services.errors import DomainError
-from bot.services.pulse import Completed
+from bot.services.pulse import Completed, Respondent
 
 
 async def _survey(context: BotContext, survey_id: int) -> pulse.OpenSurvey:
@@ -116,7 +116,7 @@ async def comment(update: Update, context: BotContext) -> None:
 
 
 async def _finish(update: Update, context: BotContext, draft: PulseDraft, text: str | None) -> str:
-    assert update.effective_user
+    assert update.effective_user and update.effective_chat
     runtime = context.runtime
     runtime.pulse_drafts.drop(update.effective_user.id)
     hashed = _participation(context, draft.survey_id)
@@ -124,8 +124,10 @@ async def _finish(update: Update, context: BotContext, draft: PulseDraft, text: 
     if await _took_part(context, draft.survey_id, hashed):
         raise DomainError("pulse.already")
     completed = Completed(participation=hashed, scores=dict(draft.scores), comment=text)
-    await runtime.pulse_buffer.add(draft.survey_id, completed, draft.k)
-    return context.t("pulse.thanks")
+    # Where to tell them should the answers be dropped: in memory only, beside the answers.
+    respondent = Respondent(update.effective_chat.id, context.language)
+    await runtime.pulse_buffer.add(draft.survey_id, draft.k, Waiting(completed, respondent))
+    return context.t("pulse.thanks", k=draft.k)
 
 
 async def cancel(update: Update, context: BotContext) -> None:

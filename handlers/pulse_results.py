@@ -110,7 +110,7 @@ async def results(update: Update, context: BotContext) -> None:
     if not found.closed:
         raise DomainError("pulse.still_open")
     if not found.shown:
-        raise DomainError("pulse.hidden", k=found.k, responses=found.responses)
+        raise DomainError("pulse.hidden", k=found.k)
     await query.answer()
     for part in split_message(results_text(context, found)):
         await context.bot.send_message(update.effective_chat.id, part)

@@ -234,6 +234,18 @@ class RunningBot:
         self.stopping.set()
         await asyncio.wait_for(self.serving, timeout=30)
 
+    async def restart(self) -> None:
+        """Stop cleanly and start a new application on the same database, clock and server,
+        as a redeployment would; ready once it asks for updates again."""
+        settings = runtime_of(self.application).settings
+        await self.stop()
+        method = "setWebhook" if settings.bot.webhook_url else "getUpdates"
+        calls = len(self.fake.calls_to(method))
+        self.application = build_application(settings, clock=self.clock)
+        self.stopping = asyncio.Event()
+        self.serving = asyncio.create_task(serve(self.application, self.stopping))
+        await self.fake.wait_for_call(method, count=calls + 1, timeout=30)
+
 
 @pytest.fixture(params=["polling", "webhook"])
 def transport(request: pytest.FixtureRequest) -> str:
@@ -267,8 +279,9 @@ async def bot(
         ready.cancel()
         task.result()
         raise AssertionError("the bot stopped before it polled for updates")
+    running = RunningBot(application, fake, clock, stop, task)
     try:
-        yield RunningBot(application, fake, clock, stop, task)
+        yield running
     finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
+        running.stopping.set()
+        await asyncio.wait_for(running.serving, timeout=30)

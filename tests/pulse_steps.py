@@ -3,7 +3,7 @@ as a member, reading what they would read."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storage.models import PulseAnswer, PulseParticipation, PulseSurvey
 from tests.conftest import RunningBot
@@ -11,7 +11,13 @@ from tests.fake_telegram import BotMessage, FakeUser
 
 START = "Jetzt teilnehmen"
 NO_COMMENT = "Ohne Anmerkung abschließen"
-THANKS = "✅ Danke! Ihre Antworten sind anonym gespeichert."
+THANKS = (
+    "✅ Danke! Ihre Antworten werden anonym gespeichert, sobald mindestens 5 Personen"
+    " geantwortet haben."
+)
+# What those hear whose answers waited for their batch when they had to be dropped.
+AGAIN = "📊 Der Bot wurde neu gestartet, bevor genug Personen geantwortet hatten"
+NOT_COUNTED = "📊 Das Stimmungsbild ist beendet. Bis zum Schluss haben nicht genug weitere"
 
 
 async def start_survey(clara: FakeUser) -> str:
@@ -58,3 +64,15 @@ async def counts(bot: RunningBot) -> tuple[int, int]:
 async def surveys(bot: RunningBot) -> list[PulseSurvey]:
     async with bot.sessions() as session:
         return list((await session.scalars(select(PulseSurvey).order_by(PulseSurvey.id))).all())
+
+
+async def view_rows(bot: RunningBot) -> list[tuple[object, ...]]:
+    """What a reader of v_pulse_results sees."""
+    async with bot.sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT survey_id, question_code, responses, mean_score FROM v_pulse_results"
+                " ORDER BY survey_id, question_code"
+            )
+        )
+        return [tuple(row) for row in rows]

@@ -105,6 +105,17 @@ def test_wrong_type_in_the_file_names_the_key(tmp_path: Path) -> None:
     assert "integer" in message
 
 
+def test_a_pulse_k_below_3_is_refused_with_the_reason(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", "[privacy]\npulse_k = 2\n")
+    assert config_error(path) == (
+        f"{path}: [privacy] pulse_k: must be at least 3: with fewer answers, those who"
+        " answered could work out each other's answers from the results"
+    )
+    assert (
+        load_settings(write(tmp_path / "ok.toml", "[privacy]\npulse_k = 3\n")).privacy.pulse_k == 3
+    )
+
+
 def test_wrong_value_from_the_environment_names_the_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

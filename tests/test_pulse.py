@@ -1,5 +1,6 @@
-"""Pulse surveys end to end (issue 14): start, answer, the k threshold both ways, a second
-answer refused, the trend over three surveys, a schedule starting one, bad input."""
+"""Pulse surveys end to end (issues 14 and 22): start, answer, the k threshold both ways, no
+batch below k on a clean restart or at closing, a second answer refused, the trend over three
+surveys, a schedule starting one, bad input."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 from storage.models import Role, Schedule
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
-from tests.pulse_steps import THANKS, answer, counts, start_survey, surveys
+from tests.pulse_steps import (
+    AGAIN,
+    NOT_COUNTED,
+    THANKS,
+    answer,
+    counts,
+    start_survey,
+    surveys,
+    view_rows,
+)
 from tests.steps import coordinator, member, run_jobs
 
 STALE = "Dieser Knopf ist nicht mehr aktuell. Bitte beginnen Sie neu, z. B. mit /hilfe."
@@ -30,21 +40,23 @@ async def close(bot: RunningBot) -> None:
     await run_jobs(bot)
 
 
-async def test_results_stay_hidden_below_k_and_nothing_is_written_before_the_batch(
+async def test_closing_below_k_writes_nothing_and_tells_those_who_answered(
     bot: RunningBot,
 ) -> None:
     clara, people = await team(bot, 4)
     assert (await start_survey(clara)).startswith("✅ Gestartet: 5 Mitglieder sind eingeladen.")
     await clara.next_message()  # her own invitation
     for person, score in zip(people, (1, 2, 4, 5), strict=True):
-        assert await answer(person, [score] * 4) == THANKS
+        assert await answer(person, [score] * 4, "Meine Anmerkung") == THANKS
     assert await counts(bot) == (0, 0), "answers were written before k people had answered"
     await close(bot)
-    assert await counts(bot) == (4, 16)  # the closing writes the last, smaller batch
+    assert await counts(bot) == (0, 0), "the closing wrote a batch smaller than k"
+    assert await view_rows(bot) == []
     notice = await clara.next_message()
-    assert "mit 4 Antworten (nötig: 5) bleiben die Ergebnisse verborgen" in notice.text
-    for person in people:
-        await person.expect_no_message()  # partners hear nothing of a hidden survey
+    assert "aber weniger als 5 Personen haben geantwortet" in notice.text
+    for person in people:  # told, each in their own chat; no results to look at
+        assert (await person.next_message()).text.startswith(NOT_COUNTED)
+        await person.expect_no_message()
     await clara.send("/stimmung")
     overview = await clara.next_message()
     assert "zu wenige Antworten, Ergebnisse verborgen" in overview.text
@@ -77,17 +89,38 @@ async def test_results_at_k_reach_everyone_with_text_chart_and_comments(bot: Run
     assert chart.kind == "photo"
 
 
-async def test_answers_waiting_for_their_batch_are_written_when_the_bot_stops(
+async def test_a_clean_restart_writes_no_small_batch_and_asks_to_answer_again(
     bot: RunningBot,
 ) -> None:
-    clara, people = await team(bot, 2)
+    """Two reads of v_pulse_results around a restart tell nothing about anyone: nothing shows
+    while the survey is open, and the answers waiting for their batch are not written."""
+    clara, people = await team(bot, 6)
     await start_survey(clara)
-    await clara.next_message()
-    for person in people:
+    invitation = await clara.next_message()
+    for person in people[:5]:
         assert await answer(person, [3, 4, 2, 5]) == THANKS
-    assert await counts(bot) == (0, 0)
-    await bot.stop()
-    assert await counts(bot) == (2, 8), "answers waiting in memory were lost on a clean stop"
+    assert await counts(bot) == (5, 20)
+    assert await view_rows(bot) == [], "results of an open survey are visible"
+    assert await answer(people[5], [1, 1, 1, 1], "Nur von mir") == THANKS
+    assert await answer(clara, [5, 5, 5, 5], invitation=invitation) == THANKS
+
+    await bot.restart()
+    assert await counts(bot) == (5, 20), "answers below k were written on a clean stop"
+    assert await view_rows(bot) == []
+    again = await people[5].next_message()
+    assert again.text.startswith(AGAIN), again.text
+    assert (await clara.next_message()).text.startswith(AGAIN)
+    assert await answer(people[5], [2, 2, 2, 2], invitation=again) == THANKS
+
+    await close(bot)
+    assert await counts(bot) == (5, 20)
+    (survey,) = await surveys(bot)
+    assert await view_rows(bot) == [
+        (survey.id, code, 5, mean)
+        for code, mean in (("communication", 4.0), ("goals", 5.0), ("roles", 2.0), ("trust", 3.0))
+    ]
+    texts = [(await people[5].next_message()).text for _ in range(2)]
+    assert any(text.startswith(NOT_COUNTED) for text in texts), texts
 
 
 async def test_a_second_answer_is_refused_kindly(bot: RunningBot) -> None:
@@ -194,7 +227,7 @@ async def test_bad_input_is_answered_and_changes_nothing(bot: RunningBot) -> Non
     await close(bot)
     query = await clara.press_data(clara_invitation, f"pls:{survey.id}:go")
     assert (await clara.callback_answer(query))["text"] == "Diese Umfrage ist schon beendet."
-    assert await counts(bot) == (1, 4)
+    assert await counts(bot) == (0, 0)  # one answer is no batch
 
 
 async def test_observers_and_admins_are_invited_too(bot: RunningBot) -> None:

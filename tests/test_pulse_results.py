@@ -1,7 +1,7 @@
-"""Pulse survey results on SQLite and PostgreSQL (DESIGN section 6): below k nothing but the
-count leaves the results, the export or v_pulse_results; at and above k the means,
-distributions and comments; the trend over three surveys skips one below k; the chart; the
-export on the command line (CSV, XLSX) and in chat."""
+"""Pulse survey results on SQLite and PostgreSQL (DESIGN section 6): of a survey still open or
+closed below k nothing leaves the results, the export or v_pulse_results, not even the count;
+closed at and above k the means, distributions and comments; the trend over three surveys
+skips one below k; the chart; the export on the command line (CSV, XLSX) and in chat."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
@@ -102,6 +102,16 @@ BELOW_K = [(1, 1, 1), (1, 2, 1), (2, 1, 1), (1, 1, 2)]
 SECRET = "Frau Weber aus der Kita Sonnenschein blockiert alles."
 
 
+async def close_survey(
+    sessions: async_sessionmaker[AsyncSession],  # noqa: F811
+    survey_id: int,
+) -> None:
+    async with sessions.begin() as session:
+        await session.execute(
+            update(PulseSurvey).where(PulseSurvey.id == survey_id).values(closed=True)
+        )
+
+
 def in_order(given: Given) -> list[str]:
     return [given.comments[key] for key in sorted(given.comments)]
 
@@ -133,7 +143,7 @@ async def view_rows(
         return [tuple(row) for row in rows]
 
 
-async def test_below_k_nothing_but_the_count(
+async def test_below_k_nothing(
     sessions: async_sessionmaker[AsyncSession],  # noqa: F811
 ) -> None:
     few = await add_survey(sessions, date(2026, 2, 2), BELOW_K, [SECRET, "Mehr Zeit bitte."])
@@ -144,7 +154,7 @@ async def test_below_k_nothing_but_the_count(
         closes_at=datetime(2026, 2, 9, 9, tzinfo=UTC),
         closed=True,
         k=5,
-        responses=4,
+        responses=None,
         shown=False,
         questions=[],
         comments=[],
@@ -152,7 +162,7 @@ async def test_below_k_nothing_but_the_count(
     assert SECRET not in repr(found)
     async with sessions() as session:
         assert await recent_surveys(session) == [
-            SurveySummary(few.id, date(2026, 2, 2), found.closes_at, True, 4, False)
+            SurveySummary(few.id, date(2026, 2, 2), found.closes_at, True, None, False)
         ]
         export = await exports.pulse(session)
     assert export.rows == []
@@ -177,8 +187,18 @@ async def test_at_and_above_k_the_numbers_and_the_comments(
     assert roles.distribution == {1: 0, 2: 0, 3: 0, 4: 0, 5: 5}
     # Ordered by the comments' random ids: nothing about who wrote first.
     assert first.comments == in_order(at_k)
+    # Still open: nothing of it, not even how many answered so far.
+    running = await results(sessions, above.id)
+    assert (running.responses, running.shown, running.closed) == (None, False, False)
+    assert running.questions == [] and running.comments == []
+    async with sessions() as session:
+        assert [(s.responses, s.shown) for s in await recent_surveys(session)] == [
+            (None, False),
+            (5, True),
+        ]
+    await close_survey(sessions, above.id)
     second = await results(sessions, above.id)
-    assert (second.responses, second.shown, second.closed) == (6, True, False)
+    assert (second.responses, second.shown, second.closed) == (6, True, True)
     trust, communication, roles = second.questions
     assert trust.mean == pytest.approx(22 / 6)
     assert trust.distribution == {1: 0, 2: 1, 3: 1, 4: 3, 5: 1}
@@ -226,7 +246,9 @@ async def test_v_pulse_results_rows_and_rounded_means(
     """The same rows and values on SQLite and PostgreSQL (this test runs on both)."""
     at_k = await add_survey(sessions, date(2026, 1, 5), AT_K)
     below = await add_survey(sessions, date(2026, 2, 2), BELOW_K)
-    above = await add_survey(sessions, date(2026, 3, 2), ABOVE_K)
+    above = await add_survey(sessions, date(2026, 3, 2), ABOVE_K, closed=False)
+    assert above.id not in {row[0] for row in await view_rows(sessions)}, "open, yet shown"
+    await close_survey(sessions, above.id)
     rows = await view_rows(sessions)
     assert rows == [
         (at_k.id, "communication", 5, 2.6),
@@ -299,7 +321,9 @@ async def test_export_holds_only_surveys_that_reached_k_in_the_date_range(
 ) -> None:
     january = await add_survey(sessions, date(2026, 1, 26), AT_K, ["Gut so.", "=1+1"])
     await add_survey(sessions, date(2026, 2, 16), BELOW_K, [SECRET])
-    march = await add_survey(sessions, date(2026, 3, 2), ABOVE_K, closed=False)
+    march = await add_survey(sessions, date(2026, 3, 2), ABOVE_K)
+    # Still open, so left out however many answered.
+    await add_survey(sessions, date(2026, 3, 9), ABOVE_K, [SECRET], closed=False)
     jan, feb2, mar, mar9 = date(2026, 1, 26), date(2026, 2, 2), date(2026, 3, 2), date(2026, 3, 9)
     first = question_rows(january, jan, feb2, "de") + comment_rows(january, jan, feb2)
     second = question_rows(march, mar, mar9, "de")

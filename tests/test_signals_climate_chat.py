@@ -36,6 +36,9 @@ async def survey(
     if len(people) >= 5:
         for person in (*people, *onlookers):
             await person.next_message()  # the results are there
+    else:
+        for person in people:
+            await person.next_message()  # their answers could not be counted
 
 
 async def test_a_pulse_mean_that_fell_raises_a_signal_never_below_k(bot: RunningBot) -> None:

@@ -1,32 +1,44 @@
 """Pulse surveys: open one, take answers, close it (DESIGN section 6).
 
-Answers are stored without who gave them. Who took part is a keyed hash per survey and member,
-written apart from the answers; both are written in batches (bot.pulse_flow), the answers
-shuffled, so neither the order of rows nor the transaction ties an answer to a person.
+Answers are stored without who gave them. Who took part is a keyed hash per survey and member
+in a table of its own. Both are written only in batches of at least k people (bot.pulse_flow),
+each batch in one transaction with its rows shuffled, so neither the order of rows nor the
+order of transactions ties an answer to a person. Answers that cannot make up such a batch are
+dropped, never written, and their people are told through deliveries sealed like those to
+anonymous reporters. A survey that closes below k keeps none of its answers or comments.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audiences
 from bot.services.audiences import Audience
 from bot.services.errors import DomainError, NotFound
-from bot.services.outbox import Messages, enqueue
+from bot.services.outbox import Messages, enqueue, local_zone, write_deliveries
 from bot.services.placement import Placement
 from bot.services.privacy_crypto import PrivacyKey, random_id
-from storage.models import PulseAnswer, PulseComment, PulseParticipation, PulseSurvey
+from storage.models import (
+    DeliveryState,
+    PulseAnswer,
+    PulseComment,
+    PulseParticipation,
+    PulseSurvey,
+)
 
 STANDARD_CODES = ("trust", "communication", "roles", "goals")
 SCORES = (1, 2, 3, 4, 5)
 COMMENT_LIMIT = 1000
+# The smallest k: with two answers, each of the two can work out the other's from the means.
+MIN_K = 3
 
 
 class Question(BaseModel):
@@ -70,6 +82,8 @@ async def open_survey(
     were invited."""
     if not 3 <= len(questions) <= 5:
         raise ValueError("a pulse survey asks 3 to 5 questions")
+    if k < MIN_K:
+        raise ValueError(f"a pulse survey needs k >= {MIN_K}")
     survey = PulseSurvey(
         opened_on=today,
         closes_at=now + survey_length(days),
@@ -132,7 +146,24 @@ def checked_comment(text: str) -> str:
     return cleaned
 
 
-async def record_participation(
+async def record_batch(session: AsyncSession, survey_id: int, batch: Sequence[Completed]) -> bool:
+    """Write who took part and what they answered, all in this one transaction; False, writing
+    nothing, when the survey has closed in the meantime (its answers are then not counted).
+
+    The survey's row is locked first: closing updates it, so a batch and the closing never
+    overlap, and a closing that counts below k never misses a batch written beside it."""
+    query = select(PulseSurvey).where(PulseSurvey.id == survey_id).with_for_update()
+    survey = await session.scalar(query.execution_options(populate_existing=True))
+    if survey is None or survey.closed:
+        return False
+    if len(batch) < survey.k:
+        raise ValueError("a pulse batch needs at least k people")
+    await _record_participation(session, survey_id, batch)
+    await _record_answers(session, survey_id, batch)
+    return True
+
+
+async def _record_participation(
     session: AsyncSession, survey_id: int, batch: Sequence[Completed]
 ) -> None:
     rows = [{"hash": c.participation, "survey_id": survey_id} for c in batch]
@@ -141,9 +172,11 @@ async def record_participation(
         await session.execute(insert(PulseParticipation), rows)
 
 
-async def record_answers(session: AsyncSession, survey_id: int, batch: Sequence[Completed]) -> None:
-    """The batch's answers and comments in random order with random ids: nothing tells which
-    belong together or whose they are."""
+async def _record_answers(
+    session: AsyncSession, survey_id: int, batch: Sequence[Completed]
+) -> None:
+    """The batch's answers and comments in random order with random ids, each list shuffled
+    on its own: nothing tells which belong together or whose they are."""
     shuffle = secrets.SystemRandom().shuffle
     answers = [
         {"id": random_id(), "survey_id": survey_id, "question_code": code, "score": score}
@@ -162,6 +195,65 @@ async def record_answers(session: AsyncSession, survey_id: int, batch: Sequence[
 
 
 @dataclass(frozen=True)
+class Respondent:
+    """Where to tell someone whose answers were dropped: kept in memory beside the answers,
+    written only sealed."""
+
+    chat_id: int
+    language: str
+
+
+@dataclass(frozen=True)
+class DroppedNotices:
+    """What people whose answers were dropped hear (rendered by bot.pulse_texts)."""
+
+    # While the survey runs: answer again; with the survey's id and its local closing time.
+    again: Callable[[int, datetime], Messages]
+    # After it closed: the answers could not be counted.
+    not_counted: Messages
+
+
+async def tell_dropped(
+    session: AsyncSession,
+    key: PrivacyKey,
+    dropped: Mapping[int, Sequence[Respondent]],
+    notices: DroppedNotices,
+    now: datetime,
+) -> int:
+    """Tell the people whose answers (per survey id) were dropped unwritten: to answer again
+    while their survey runs (they never took part as far as the database knows), else that the
+    answers could not be counted. Each delivery carries the chat sealed like one to an
+    anonymous reporter and is deleted once done; returns how many were written."""
+    running = {s.id: s for s in await open_surveys(session, now)}
+    zone = await local_zone(session)
+    rows: list[dict[str, Any]] = []
+    for survey_id, people in dropped.items():
+        survey = running.get(survey_id)
+        if survey is None:
+            messages = notices.not_counted
+        else:
+            messages = notices.again(survey_id, survey.closes_at.astimezone(zone))
+        fallback = next(iter(messages.values()))
+        rows += [
+            {
+                "member_id": None,
+                "contact": key.seal_contact(person.chat_id, person.language),
+                "kind": "pulse",
+                "reference": None,
+                "payload": messages.get(person.language, fallback).model_dump(),
+                "state": DeliveryState.PENDING.value,
+                "not_before": now,
+                "attempts": 0,
+            }
+            for person in people
+        ]
+    # Delivery ids are sequential: in random order they keep no order of answering.
+    secrets.SystemRandom().shuffle(rows)
+    await write_deliveries(session, rows)
+    return len(rows)
+
+
+@dataclass(frozen=True)
 class Closed:
     survey_id: int
     opened_on: date
@@ -176,8 +268,8 @@ async def close_due(
     too_few: Callable[[Closed], Messages],
 ) -> list[Closed]:
     """Close surveys whose time is up: everyone hears the results are there, or - below k -
-    the coordinators hear why they stay hidden. Claimed by a conditional update, so two
-    processes close each survey once."""
+    the coordinators hear why there are none, and the survey's answers and comments are
+    deleted. Claimed by a conditional update, so two processes close each survey once."""
     ids = (
         await session.scalars(
             update(PulseSurvey)
@@ -192,6 +284,8 @@ async def close_due(
         assert survey is not None
         done = Closed(survey_id, survey.opened_on, await responses(session, survey_id), survey.k)
         shown = done.responses >= done.k
+        if not shown:
+            await delete_answers(session, survey_id)
         audience = Audience.of("all") if shown else Audience.of("role", ["admin", "coordinator"])
         await enqueue(
             session,
@@ -203,6 +297,13 @@ async def close_due(
         )
         closed.append(done)
     return closed
+
+
+async def delete_answers(session: AsyncSession, survey_id: int) -> None:
+    """The raw answers and comments of a survey that closed below k: never to be shown, so
+    not to be kept. Participation stays: it tells who took part, not what they answered."""
+    await session.execute(delete(PulseAnswer).where(PulseAnswer.survey_id == survey_id))
+    await session.execute(delete(PulseComment).where(PulseComment.survey_id == survey_id))
 
 
 async def responses(session: AsyncSession, survey_id: int) -> int:

@@ -1,10 +1,13 @@
 """Results of pulse surveys (DESIGN section 6): per question the count, mean, distribution and
-trend over earlier surveys, and the comments - only once at least k people answered.
+trend over earlier surveys, and the comments - only once a survey is closed and at least k
+people answered.
 
-The k rule lives here and only here: for a survey below its k nothing but the number of people
-who answered leaves this module - no question's figures, no trend point, no comment. The trend
-of a question holds only the surveys in which that question reached the survey's k, so a survey
-below k leaves no trace in a later survey's trend either (as in v_pulse_results).
+The rule lives here and only here: of a survey still open or closed below its k nothing leaves
+this module - not the number of answers, no question's figures, no trend point, no comment.
+While a survey runs, its answers arrive in batches of k, and each batch would move its figures:
+so nothing of it is told before the closing, not even how many answered. The trend of a question
+holds only the closed surveys in which that question reached the survey's k, so a survey below k
+leaves no trace in a later survey's trend either (as in v_pulse_results).
 
 Comments come ordered by their random id, so their order tells nothing about who wrote them or
 when.
@@ -65,9 +68,9 @@ class SurveyResults:
     closes_at: datetime
     closed: bool
     k: int
-    # People who answered: the answers to the first question.
-    responses: int
-    # responses >= k; when not, questions and comments are empty.
+    # People who answered (the answers to the first question); None unless shown.
+    responses: int | None
+    # Closed with responses >= k; when not, questions and comments are empty.
     shown: bool
     questions: list[QuestionResult]
     comments: list[str]
@@ -79,12 +82,13 @@ class SurveySummary:
     opened_on: date
     closes_at: datetime
     closed: bool
-    responses: int
+    # None unless shown.
+    responses: int | None
     shown: bool
 
 
 async def survey_results(session: AsyncSession, survey_id: int) -> SurveyResults:
-    """One survey's results; below its k only the number of people who answered."""
+    """One survey's results; while it is open or below its k, only that it is not shown."""
     survey = await session.get(PulseSurvey, survey_id)
     if survey is None:
         raise NotFound("pulse.unknown")
@@ -119,15 +123,15 @@ async def recent_surveys(session: AsyncSession, limit: int = 6) -> list[SurveySu
     counts = await _counts(session, [s.id for s in surveys])
     summaries = []
     for survey in surveys:
-        responses = _responses(survey, counts)
+        shown = _shown(survey, counts)
         summaries.append(
             SurveySummary(
                 survey.id,
                 survey.opened_on,
                 survey.closes_at,
                 survey.closed,
-                responses,
-                responses >= survey.k,
+                _responses(survey, counts) if shown else None,
+                shown,
             )
         )
     return summaries
@@ -140,8 +144,9 @@ async def shown_surveys(
     until: date | None = None,
     zone: ZoneInfo,
 ) -> list[SurveyResults]:
-    """The surveys that reached their k and whose opened_on..closes_at overlaps [since, until]
-    (days in `zone`), oldest first, with their comments. Surveys below k are left out."""
+    """The closed surveys that reached their k and whose opened_on..closes_at overlaps
+    [since, until] (days in `zone`), oldest first, with their comments. Surveys still open or
+    below k are left out."""
     query = select(PulseSurvey).order_by(PulseSurvey.opened_on, PulseSurvey.id)
     if until is not None:
         query = query.where(PulseSurvey.opened_on <= until)
@@ -162,8 +167,7 @@ async def shown_surveys(
 def _results(
     survey: PulseSurvey, earlier: Sequence[PulseSurvey], counts: Counts, comments: list[str]
 ) -> SurveyResults:
-    responses = _responses(survey, counts)
-    shown = responses >= survey.k
+    shown = _shown(survey, counts)
     questions = []
     if shown:
         for question in _questions(survey):
@@ -193,7 +197,7 @@ def _results(
         closes_at=survey.closes_at,
         closed=survey.closed,
         k=survey.k,
-        responses=responses,
+        responses=_responses(survey, counts) if shown else None,
         shown=shown,
         questions=questions,
         comments=comments if shown else [],
@@ -218,11 +222,12 @@ def _responses(survey: PulseSurvey, counts: Counts) -> int:
     return sum(counts.get((survey.id, questions[0]["code"]), {}).values())
 
 
+def _shown(survey: PulseSurvey, counts: Counts) -> bool:
+    return survey.closed and _responses(survey, counts) >= survey.k
+
+
 def _reached_k(survey: PulseSurvey, code: str, counts: Counts) -> bool:
-    return (
-        _responses(survey, counts) >= survey.k
-        and sum(counts.get((survey.id, code), {}).values()) >= survey.k
-    )
+    return _shown(survey, counts) and sum(counts.get((survey.id, code), {}).values()) >= survey.k
 
 
 def _mean(scores: dict[int, int]) -> float:

@@ -41,9 +41,10 @@ class Delivery(Base):
     __table_args__ = (Index("ix_deliveries_due", "state", "not_before"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # NULL only for a reply to an anonymous reporter, which goes to `contact` instead.
+    # NULL only for a message to an anonymous reporter or to someone whose pulse answers were
+    # dropped, which goes to `contact` instead.
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
-    # The reporter's chat sealed with the privacy key; such a row is deleted once it is done.
+    # Their chat sealed with the privacy key; such a row is deleted once it is done.
     contact: Mapped[str | None] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -1,8 +1,9 @@
 """Pulse surveys (DESIGN section 6): answers without who gave them, participation kept apart.
 
-Answers and comments carry random ids and no member, and - like participation - are written
-in shuffled batches of at least k people, so neither order nor transaction ties an answer to
-a participant. On SQLite these tables have no rowid, so the storage order is the random id's.
+Answers and comments carry random ids and no member, and are written with participation in
+batches of at least k people, one transaction each, every table's rows shuffled, so neither
+order nor transaction ties an answer to a participant. On SQLite these tables have no rowid,
+so the storage order is the random id's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -21,12 +22,15 @@ NO_ROWID = {"sqlite_with_rowid": False}
 
 class PulseSurvey(Base):
     __tablename__ = "pulse_surveys"
+    # With two answers, each of the two could work out the other's from the means.
+    __table_args__ = (CheckConstraint("k >= 3", name="k_at_least_3"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     opened_on: Mapped[date] = mapped_column()
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Results are shown and exported only once at least k people answered.
+    # Answers are written in batches of at least k people; results are shown and exported
+    # only for closed surveys at least k people answered.
     k: Mapped[int] = mapped_column(Integer)
     # [{"code": ..., "de": ..., "en": ...}, ...] in the order they are asked.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
