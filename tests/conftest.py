@@ -164,6 +164,8 @@ class RunningBot:
     clock: FakeClock
     stopping: asyncio.Event
     serving: asyncio.Task[None]
+    settings: Settings
+    transport: str
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -173,6 +175,36 @@ class RunningBot:
         """Stop the bot cleanly, as SIGTERM would (the fixture's own stop then does nothing)."""
         self.stopping.set()
         await asyncio.wait_for(self.serving, timeout=30)
+
+    async def restart(self) -> None:
+        """Stop cleanly and start a new application on the same database, as a redeploy does:
+        only what the database holds survives. (Process-level crashes: tests/test_restart.py.)"""
+        await self.stop()
+        started = await start_bot(self.fake, self.settings, self.clock, self.transport)
+        self.application, self.stopping, self.serving = (
+            started.application,
+            started.stopping,
+            started.serving,
+        )
+
+
+async def start_bot(
+    fake: FakeTelegram, settings: Settings, clock: FakeClock, transport: str
+) -> RunningBot:
+    application = build_application(settings, clock=clock)
+    stop = asyncio.Event()
+    # Ready once PTB asked for updates or set its webhook: from then on what the driver sends
+    # is answered.
+    method = "setWebhook" if transport == "webhook" else "getUpdates"
+    calls = len(fake.calls_to(method))
+    task = asyncio.create_task(serve(application, stop))
+    ready = asyncio.create_task(fake.wait_for_call(method, count=calls + 1))
+    await asyncio.wait([task, ready], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready.cancel()
+        task.result()
+        raise AssertionError("the bot stopped before it polled for updates")
+    return RunningBot(application, fake, clock, stop, task, settings, transport)
 
 
 @pytest.fixture(params=["polling", "webhook"])
@@ -197,21 +229,8 @@ async def bot(
     privacy: dict[str, object] = {} if keyless else {"key": TEST_PRIVACY_KEY}
     settings = settings_for(fake, database, privacy, request_timeout=2, **extra)
     await prepare_database(settings)
-    clock = FakeClock()
-    application = build_application(settings, clock=clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, stop))
-    # Ready once PTB asked for updates or set its webhook: from then on what the driver sends
-    # is answered.
-    method = "setWebhook" if transport == "webhook" else "getUpdates"
-    ready = asyncio.create_task(fake.wait_for_call(method))
-    await asyncio.wait([task, ready], timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()
-        raise AssertionError("the bot stopped before it polled for updates")
+    running = await start_bot(fake, settings, FakeClock(), transport)
     try:
-        yield RunningBot(application, fake, clock, stop, task)
+        yield running
     finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
+        await running.stop()
