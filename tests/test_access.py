@@ -76,7 +76,8 @@ async def change_in_members(admin: FakeUser, name: str, *buttons: str) -> None:
     await settled(admin)
 
 
-async def test_a_forged_admin_role_button_is_refused_at_once(bot: RunningBot) -> None:
+async def test_forged_buttons_are_refused_at_once(bot: RunningBot) -> None:
+    """An admin role in a coordinator's invite; buttons that open other roles' conversations."""
     clara = await member(bot, "Clara Koch", Role.COORDINATOR)
     await clara.send("/einladen")
     question = await clara.next_message()
@@ -88,6 +89,14 @@ async def test_a_forged_admin_role_button_is_refused_at_once(bot: RunningBot) ->
     await clara.press_and_read(question, "Partner*in")
     await clara.press_and_read(question, "bis 50")
     assert await invite_roles(bot) == ["partner"]
+
+    paul = await member(bot, "Paul Partner", Role.PARTNER)
+    await settled(paul)
+    for data in ("rem:add", "cdk:r:ABCDEFGH", "exp:values:csv:range"):
+        answer = await paul.callback_answer(await paul.press_data(paul.messages[-1], data))
+        assert answer["text"].startswith("Dieser Befehl ist nicht für Ihre Rolle (Partner*in)")
+    await settled(paul)
+    assert await traces(bot, paul.id) == ([], [])
 
 
 async def test_a_member_deactivated_in_the_middle_of_an_invite_creates_nothing(
