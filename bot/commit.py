@@ -15,5 +15,13 @@ async def commit_update(update: Update, context: BotContext) -> None:
     even their update id."""
     if QUIET.get():
         return
-    await context.application.update_persistence()
+    application = context.application
+    # PTB marks an update's user and chat for persistence only after every handler group ran,
+    # that is after this one: unmarked, what this update changed in user_data would wait for
+    # the next update's commit (and be lost by a crash before it).
+    application.mark_data_for_update_persistence(
+        chat_ids=update.effective_chat.id if update.effective_chat else None,
+        user_ids=update.effective_user.id if update.effective_user else None,
+    )
+    await application.update_persistence()
     await context.runtime.persistence.commit(update.update_id)

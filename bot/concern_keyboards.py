@@ -83,6 +83,18 @@ def desk_actions(t: Translate, ticket: str, status: str) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(rows)
 
 
+def reply_preview(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(t, "concerns.button.send_reply", "cdk:rs")],
+            [
+                _button(t, "concerns.button.change_reply", "cdk:re"),
+                _button(t, "concerns.button.cancel_reply", "cdk:rx"),
+            ],
+        ]
+    )
+
+
 def desk_statuses(t: Translate, ticket: str, current: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

@@ -255,7 +255,9 @@ def reminder_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
 
 
 def concern_reply_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
-    """A coordinator's reply to a concern: the button opens it, the next text is the reply."""
+    """A coordinator's reply to a concern: the button opens it, the next text is the reply,
+    shown back and sent only with "Send"."""
+    cancel = button(r"^cdk:rx$", concern_desk.cancel_reply)
     return persistent_conversation(
         name=concern_desk.NAME,
         command="concerns",
@@ -263,7 +265,12 @@ def concern_reply_conversation(runtime: Runtime) -> ConversationHandler[BotConte
         states={
             concern_desk.TEXT: [
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, concern_desk.got_reply)
-            ]
+            ],
+            concern_desk.CONFIRM: [
+                button(r"^cdk:rs$", concern_desk.send_reply),
+                button(r"^cdk:re$", concern_desk.change_reply),
+                cancel,
+            ],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

@@ -50,6 +50,18 @@ async def load_identity(update: Update, context: BotContext) -> None:
     )
 
 
+def refusal(context: BotContext, entry: Command, *, pressed: bool = False) -> str | None:
+    """Why the member of this update may not use `entry` (a translated text), or None when
+    they may. Read fresh for every update (load_identity): a member deactivated or given
+    another role since is refused at once. `pressed`: the refusal answers a button."""
+    member = context.member
+    if entry.allows(member.role if member else None):
+        return None
+    if member is None:
+        return context.t("error.not_a_member" if pressed else "start.stranger")
+    return context.t("error.wrong_role", role=context.t(f"role.{member.role}"))
+
+
 def role_guard(entry: Command, callback: Callback) -> Callback:
     """Run `callback` only for the roles the command table allows; explain otherwise."""
     if entry.roles is None:
@@ -58,14 +70,9 @@ def role_guard(entry: Command, callback: Callback) -> Callback:
     @wraps(callback)
     async def guarded(update: Update, context: BotContext) -> Any:
         assert update.effective_message
-        member = context.member
-        if member is None:
-            await update.effective_message.reply_text(context.t("start.stranger"))
-        elif not entry.allows(member.role):
-            role = context.t(f"role.{member.role}")
-            await update.effective_message.reply_text(context.t("error.wrong_role", role=role))
-        else:
-            return await callback(update, context)
-        return None
+        if (refused := refusal(context, entry)) is not None:
+            await update.effective_message.reply_text(refused)
+            return None
+        return await callback(update, context)
 
     return guarded

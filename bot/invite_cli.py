@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from bot.runner import prepare_database
 from bot.runtime import utc_now
 from bot.services.errors import DomainError
-from bot.services.invites import create_invite
+from bot.services.invites import COMMAND_LINE, create_invite
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import Role
 
@@ -22,7 +22,13 @@ async def invite_command(settings: Settings, org: str, role: str, uses: int, day
     try:
         async with make_sessionmaker(engine).begin() as session:
             new = await create_invite(
-                session, organisation_code=org, role=Role(role), now=utc_now(), uses=uses, days=days
+                session,
+                organisation_code=org,
+                role=Role(role),
+                now=utc_now(),
+                inviter=COMMAND_LINE,
+                uses=uses,
+                days=days,
             )
     except DomainError as error:
         # The command line speaks English, with the same texts the bot uses in chat.

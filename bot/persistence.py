@@ -5,12 +5,15 @@ clean stop. Here changes are buffered and written by `commit(update_id)`, which 
 handler group calls after every update: the changes and the mark that the update was
 processed land in one transaction, so a SIGKILL loses nothing that was answered and a
 redelivered update is recognised. The last-activity time of each conversation is kept with its
-state, so conversations can expire across restarts (bot.conversations).
+state, to the minute (all the expiry needs), so conversations can expire across restarts
+(bot.conversations). user_data and chat_data are stored without any time, and data that holds
+nothing (`{}`, or only empty drafts like `{"report": {}}`) leaves no row.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,15 +75,17 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         else:
             self._activity[(name, key)] = self._clock()
 
+    # PTB changes the data it gets in place, nested drafts included: it must share nothing
+    # with what is remembered as saved, or a change compares equal and is never written.
     async def get_user_data(self) -> dict[int, Data]:
         async with self._sessions() as session:
             self._saved_user_data = await rows.all_user_data(session)
-        return {user_id: dict(data) for user_id, data in self._saved_user_data.items()}
+        return copy.deepcopy(self._saved_user_data)
 
     async def get_chat_data(self) -> dict[int, Data]:
         async with self._sessions() as session:
             self._saved_chat_data = await rows.all_chat_data(session)
-        return {chat_id: dict(data) for chat_id, data in self._saved_chat_data.items()}
+        return copy.deepcopy(self._saved_chat_data)
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
         self._user_data[user_id] = data
@@ -105,14 +110,14 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             self._user_data, self._chat_data = {}, {}
             if not (conversations or user_data or chat_data or update_id is not None):
                 return
-            now = self._clock()
+            minute = self._clock().replace(second=0, microsecond=0)
             async with self._sessions.begin() as session:
                 for (name, key), state in conversations.items():
-                    await rows.save_conversation(session, name, key, state, now)
+                    await rows.save_conversation(session, name, key, state, minute)
                 for user_id, data in user_data.items():
-                    await rows.save_user_data(session, user_id, data, now)
+                    await rows.save_user_data(session, user_id, data)
                 for chat_id, data in chat_data.items():
-                    await rows.save_chat_data(session, chat_id, data, now)
+                    await rows.save_chat_data(session, chat_id, data)
                 if update_id is not None:
                     await rows.mark_processed(session, update_id)
                     self._commits += 1
@@ -149,7 +154,18 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
 
 def _changed(pending: dict[int, Data], saved: dict[int, Data]) -> dict[int, Data]:
-    return {key: data for key, data in pending.items() if data != saved.get(key, {})}
+    """What differs from the database, with data that holds nothing as `{}` (no row)."""
+    kept = {key: {} if _blank(data) else data for key, data in pending.items()}
+    return {key: data for key, data in kept.items() if data != saved.get(key, {})}
+
+
+def _blank(value: object) -> bool:
+    """Empty containers all the way down: `{}`, `{"report": {}}`, `{"a": []}`."""
+    if isinstance(value, dict):
+        return all(_blank(item) for item in value.values())
+    if isinstance(value, list | tuple | set):
+        return not value
+    return False
 
 
 def _remember(saved: dict[int, Data], written: dict[int, Data]) -> None:

@@ -30,6 +30,7 @@ from bot.conversation_table import (
     report_conversation,
     settings_conversation,
 )
+from bot.conversations import ending_other_conversations
 from bot.identity import load_identity
 from bot.pulse_flow import HasPulseDraft
 from bot.runtime import Runtime
@@ -68,8 +69,9 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         # single commands (private chat), group chats, and the fallbacks, which must come last
         # because they match anything the features left.
         # The concern flow comes first: its drafts live in memory (bot.concern_flow), and a
-        # user with one must reach it whatever other conversation they left open.
-        (0, command_handler("concern", concern.start)),
+        # user with one must reach it whatever other conversation they left open. Starting it
+        # ends those, so nothing typed for the concern can land in them after a restart.
+        (0, command_handler("concern", ending_other_conversations(concern.start))),
         (
             0,
             CommandHandler(

@@ -1,5 +1,6 @@
 """/concerns (/anliegenliste) for coordinators: open concerns, the thread, acknowledge, reply,
-set status. Stateless buttons (`cdk:`), except the reply, a conversation waiting for text."""
+set status. Stateless buttons (`cdk:`), except the reply: a conversation that waits for the
+text, shows it back and sends it only when confirmed."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from bot import concern_keyboards as keyboards
 from bot.concern_texts import desk_thread, reporter_notice
 from bot.context import BotContext
 from bot.services import concern_desk
+from bot.services.concerns import checked_text
 from bot.services.members import require_coordinator
 
 NAME = "concern_reply"
-TEXT = 0
+TEXT, CONFIRM = range(2)
 REFUSAL = "concerns.not_for_you"
 # Buttons in one message; the most urgent and oldest come first.
 LIST_LIMIT = 30
@@ -121,7 +123,7 @@ async def ask_reply(update: Update, context: BotContext) -> int:
     ticket = context.matches[0].group(1)
     async with context.runtime.reads() as session:
         await concern_desk.view(session, ticket)  # refuses a ticket that is gone
-    context.user_data[NAME] = ticket
+    context.user_data[NAME] = {"ticket": ticket}
     await update.callback_query.answer()
     assert update.effective_message
     await update.effective_message.reply_text(context.t("concerns.asks_reply", ticket=ticket))
@@ -129,21 +131,61 @@ async def ask_reply(update: Update, context: BotContext) -> int:
 
 
 async def got_reply(update: Update, context: BotContext) -> int:
-    coordinator = require_coordinator(context.member, REFUSAL)
+    """The typed reply is shown back with Send / Change / Cancel: text that landed here by
+    mistake (meant for something else, or typed before a restart) is never sent unseen."""
+    require_coordinator(context.member, REFUSAL)
     message = update.effective_message
-    assert message and context.user_data is not None
-    ticket, runtime = context.user_data.get(NAME), context.runtime
-    if not isinstance(ticket, str):
+    assert message
+    draft = _reply_draft(context)
+    if draft is None:
         return ConversationHandler.END
     if not message.text:
         await message.reply_text(context.t("concern.text_only"))
         return TEXT
-    notice = reporter_notice(runtime.translator, "concern.notice.reply", ticket, text=message.text)
+    draft["text"] = checked_text(message.text)
+    await message.reply_text(
+        context.t("concerns.reply_preview", ticket=draft["ticket"], text=draft["text"]),
+        reply_markup=keyboards.reply_preview(context.t),
+    )
+    return CONFIRM
+
+
+async def change_reply(update: Update, context: BotContext) -> int:
+    require_coordinator(context.member, REFUSAL)
+    query = update.callback_query
+    assert query
+    draft = _reply_draft(context)
+    await query.answer()
+    if draft is None:
+        return ConversationHandler.END
+    draft.pop("text", None)
+    await query.edit_message_text(context.t("concerns.asks_reply", ticket=draft["ticket"]))
+    return TEXT
+
+
+async def cancel_reply(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query
+    await query.answer()
+    await query.edit_message_text(context.t("concerns.reply_cancelled"))
+    return ConversationHandler.END  # the access guard drops the draft
+
+
+async def send_reply(update: Update, context: BotContext) -> int:
+    coordinator = require_coordinator(context.member, REFUSAL)
+    query = update.callback_query
+    assert query
+    draft = _reply_draft(context)
+    if draft is None or not isinstance(draft.get("text"), str):
+        await query.answer(context.t("error.stale_button"), show_alert=True)
+        return ConversationHandler.END
+    ticket, text, runtime = draft["ticket"], draft["text"], context.runtime
+    notice = reporter_notice(runtime.translator, "concern.notice.reply", ticket, text=text)
     async with runtime.sessions.begin() as session:
         reached = await concern_desk.reply(
             session,
             ticket,
-            message.text,
+            text,
             coordinator_id=coordinator.id,
             today=runtime.today(),
             now=runtime.clock(),
@@ -152,9 +194,20 @@ async def got_reply(update: Update, context: BotContext) -> int:
             notice=notice,
         )
     runtime.outbox_wake.set()
-    context.user_data.pop(NAME, None)
-    await message.reply_text(
+    await query.answer()
+    await query.edit_message_text(
         context.t("concerns.replied" if reached else "concerns.replied_unreached")
     )
     await _show_detail(update, context, ticket, edit=False)
     return ConversationHandler.END
+
+
+def _reply_draft(context: BotContext) -> dict[str, str] | None:
+    """The reply being written: its ticket and, once typed, its text."""
+    assert context.user_data is not None
+    draft = context.user_data.get(NAME)
+    if isinstance(draft, str):  # stored before replies were confirmed: the ticket alone
+        draft = context.user_data[NAME] = {"ticket": draft}
+    if not isinstance(draft, dict) or not isinstance(draft.get("ticket"), str):
+        return None
+    return draft

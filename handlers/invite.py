@@ -8,7 +8,7 @@ from telegram.ext import ConversationHandler
 from bot import keyboards
 from bot.context import BotContext
 from bot.formatting import format_date
-from bot.services.invites import create_invite, invitable_roles
+from bot.services.invites import check_invitable, create_invite, invitable_roles
 from bot.services.roster import organisations
 from storage.models import Role
 
@@ -35,7 +35,7 @@ async def chose_organisation(update: Update, context: BotContext) -> int:
     assert query and context.matches and context.member and context.user_data is not None
     context.user_data[NAME] = {"organisation": int(context.matches[0].group(1))}
     await query.answer()
-    roles = invitable_roles(context.member.role)
+    roles = invitable_roles(context.member)
     await query.edit_message_text(
         context.t("invite.asks_role"), reply_markup=keyboards.roles(context.t, roles, "inv:role")
     )
@@ -45,7 +45,10 @@ async def chose_organisation(update: Update, context: BotContext) -> int:
 async def chose_role(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and context.matches and context.user_data is not None
-    context.user_data.setdefault(NAME, {})["role"] = context.matches[0].group(1)
+    role = Role(context.matches[0].group(1))
+    # Only the roles this member was offered: a forged button is refused here, at once.
+    check_invitable(context.member, role)
+    context.user_data.setdefault(NAME, {})["role"] = role.value
     await query.answer()
     await query.edit_message_text(
         context.t("invite.asks_uses"), reply_markup=keyboards.invite_uses(context.t, USES_CHOICES)
@@ -55,7 +58,7 @@ async def chose_role(update: Update, context: BotContext) -> int:
 
 async def chose_uses(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    assert query and context.matches and context.user_data is not None
+    assert query and context.matches and context.member and context.user_data is not None
     draft = context.user_data.get(NAME, {})
     async with context.runtime.sessions.begin() as session:
         choices = {o.id: o.code for o in await organisations(session)}

@@ -7,6 +7,7 @@ from telegram import BotCommandScopeChat, Update
 
 from bot import keyboards
 from bot.context import BotContext
+from bot.conversations import end_conversations
 from bot.formatting import split_message
 from bot.menus import publish_member_menu
 from bot.services.errors import DomainError
@@ -65,6 +66,8 @@ async def set_role(update: Update, context: BotContext) -> None:
     async with context.runtime.sessions.begin() as session:
         entry = await change_role(session, _actor(context), _target(context), role)
     if entry.telegram_id is not None:
+        # What they started under the old role ends; this update's commit stores that.
+        end_conversations(context.application, entry.telegram_id)
         # Their own command menu follows the new role.
         language = entry.language or context.runtime.settings.bot.default_language
         translator = context.runtime.translator
@@ -87,6 +90,7 @@ async def confirm_deactivate(update: Update, context: BotContext) -> None:
             session, _actor(context), _target(context), context.runtime.clock()
         )
     if entry.telegram_id is not None:
+        end_conversations(context.application, entry.telegram_id)
         await context.bot.delete_my_commands(scope=BotCommandScopeChat(entry.telegram_id))
     await query.answer()
     await query.edit_message_text(context.t("members.deactivated", name=entry.name))

@@ -64,9 +64,9 @@ async def chose_organisation(update: Update, context: BotContext) -> int:
 async def show_owed(update: Update, context: BotContext, organisation_id: int) -> int:
     assert update.effective_message
     now, language = context.runtime.clock(), context.language
+    assert context.member
     async with context.runtime.reads() as session:
-        coordinator = is_coordinator(context.member)
-        found = await overview(session, organisation_id, include_closed=coordinator)
+        found = await overview(session, organisation_id, context.member)
         zone = await local_zone(session)
     _draft(context)["organisation"] = organisation_id
     shown = found.open[: keyboards.MAX_ITEMS]
@@ -91,10 +91,10 @@ async def show_owed(update: Update, context: BotContext, organisation_id: int) -
 
 
 async def corrections(update: Update, context: BotContext) -> int:
-    assert update.callback_query
+    assert update.callback_query and context.member
     language = context.language
     async with context.runtime.reads() as session:
-        found = await overview(session, _draft(context).get("organisation", -1))
+        found = await overview(session, _draft(context).get("organisation", -1), context.member)
     items = [
         (
             owed.obligation_id,

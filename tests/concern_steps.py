@@ -79,14 +79,16 @@ async def open_desk(user: FakeUser, ticket: str) -> BotMessage:
 
 
 async def desk_reply(clara: FakeUser, detail: BotMessage, text: str) -> str:
-    """A coordinator answers from a concern's detail; returns the confirmation they read
-    (the detail is shown again after it)."""
+    """A coordinator answers from a concern's detail and sends it from the preview; returns
+    the confirmation they read (the detail is shown again after it)."""
     await clara.press(detail, "↩️ Antworten")
     assert (await clara.next_message()).text.startswith("Ihre Antwort zu #")
     await clara.send(text)
-    confirmation = await clara.next_message()
+    preview = await clara.next_message()
+    assert preview.text.startswith("So geht Ihre Antwort zu #") and text in preview.text
+    confirmation = await clara.press_and_read(preview, "✅ Senden")
     assert text in (await clara.next_message()).text
-    return confirmation.text
+    return confirmation
 
 
 async def sealed_deliveries_gone(bot: RunningBot) -> None:

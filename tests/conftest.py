@@ -224,6 +224,8 @@ class RunningBot:
     clock: FakeClock
     stopping: asyncio.Event
     serving: asyncio.Task[None]
+    settings: Settings
+    transport: str
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -235,16 +237,34 @@ class RunningBot:
         await asyncio.wait_for(self.serving, timeout=30)
 
     async def restart(self) -> None:
-        """Stop cleanly and start a new application on the same database, clock and server,
-        as a redeployment would; ready once it asks for updates again."""
-        settings = runtime_of(self.application).settings
+        """Stop cleanly and start a new application on the same database, as a redeploy does:
+        only what the database holds survives. (Process-level crashes: tests/test_restart.py.)"""
         await self.stop()
-        method = "setWebhook" if settings.bot.webhook_url else "getUpdates"
-        calls = len(self.fake.calls_to(method))
-        self.application = build_application(settings, clock=self.clock)
-        self.stopping = asyncio.Event()
-        self.serving = asyncio.create_task(serve(self.application, self.stopping))
-        await self.fake.wait_for_call(method, count=calls + 1, timeout=30)
+        started = await start_bot(self.fake, self.settings, self.clock, self.transport)
+        self.application, self.stopping, self.serving = (
+            started.application,
+            started.stopping,
+            started.serving,
+        )
+
+
+async def start_bot(
+    fake: FakeTelegram, settings: Settings, clock: FakeClock, transport: str
+) -> RunningBot:
+    application = build_application(settings, clock=clock)
+    stop = asyncio.Event()
+    # Ready once PTB asked for updates or set its webhook: from then on what the driver sends
+    # is answered.
+    method = "setWebhook" if transport == "webhook" else "getUpdates"
+    calls = len(fake.calls_to(method))
+    task = asyncio.create_task(serve(application, stop))
+    ready = asyncio.create_task(fake.wait_for_call(method, count=calls + 1))
+    await asyncio.wait([task, ready], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready.cancel()
+        task.result()
+        raise AssertionError("the bot stopped before it polled for updates")
+    return RunningBot(application, fake, clock, stop, task, settings, transport)
 
 
 @pytest.fixture(params=["polling", "webhook"])
@@ -266,22 +286,8 @@ async def bot(
     privacy: dict[str, object] = {} if keyless else {"key": TEST_PRIVACY_KEY}
     settings = settings_for(fake, database, privacy, request_timeout=2, **extra)
     await prepare_database(settings)
-    clock = FakeClock()
-    application = build_application(settings, clock=clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, stop))
-    # Ready once PTB asked for updates or set its webhook: from then on what the driver sends
-    # is answered.
-    method = "setWebhook" if transport == "webhook" else "getUpdates"
-    ready = asyncio.create_task(fake.wait_for_call(method))
-    await asyncio.wait([task, ready], timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()
-        raise AssertionError("the bot stopped before it polled for updates")
-    running = RunningBot(application, fake, clock, stop, task)
+    running = await start_bot(fake, settings, FakeClock(), transport)
     try:
         yield running
     finally:
-        running.stopping.set()
-        await asyncio.wait_for(running.serving, timeout=30)
+        await running.stop()

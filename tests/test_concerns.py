@@ -91,12 +91,8 @@ async def test_without_notifications_replies_are_read_with_the_receipt(bot: Runn
     assert row is not None and row.contact is None
     listing = await open_desk(clara, raised.ticket)
     assert "liest Antworten mit ihrem Code" in listing.text
-    await clara.press(listing, "↩️ Antworten")
-    await clara.next_message()
-    await clara.send("Wir melden uns nächste Woche.")
-    assert (await clara.next_message()).text.startswith(
-        "✅ Antwort gespeichert. Die Person hat keine"
-    )
+    confirmation = await desk_reply(clara, listing, "Wir melden uns nächste Woche.")
+    assert confirmation.startswith("✅ Antwort gespeichert. Die Person hat keine")
     await anna.expect_no_message()
 
     assert raised.receipt
@@ -138,6 +134,50 @@ async def test_a_named_concern_shows_the_reporter_and_replies_reach_them(bot: Ru
     help_message = await ben.next_message()
     query = await ben.press_data(help_message, reply.button_data("↩️ Antworten") or "")
     assert (await ben.callback_answer(query))["text"] == STALE
+
+
+async def test_a_reply_goes_out_only_when_sent_from_its_preview(bot: RunningBot) -> None:
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger")
+    raised = await raise_concern(anna, anonymous=False)
+    listing = await open_desk(clara, raised.ticket)
+    await clara.press(listing, "↩️ Antworten")
+    await clara.next_message()
+    await clara.send("Text, der für etwas anderes gedacht war")
+    preview = await clara.next_message()
+    assert preview.text == (
+        f"So geht Ihre Antwort zu #{raised.ticket} an die Person:\n\n"
+        "Text, der für etwas anderes gedacht war\n\nJetzt senden?"
+    )
+    assert preview.buttons == [["✅ Senden"], ["✏️ Ändern", "Abbrechen"]]
+    await anna.expect_no_message()
+    assert (await clara.press_and_read(preview, "✏️ Ändern")).startswith("Ihre Antwort zu #")
+    await clara.send("Wir rufen Sie morgen an.")
+    preview = await clara.next_message()
+    assert "Wir rufen Sie morgen an." in preview.text
+    assert await clara.press_and_read(preview, "✅ Senden") == (
+        "✅ Antwort gespeichert und an die Person geschickt."
+    )
+    reply = await anna.next_message()
+    assert "Wir rufen Sie morgen an." in reply.text and "anderes gedacht" not in reply.text
+
+    # Cancelled from the preview: nothing is stored or sent.
+    detail = await clara.next_message()
+    await clara.press(detail, "↩️ Antworten")
+    await clara.next_message()
+    await clara.send("Doch nicht.")
+    preview = await clara.next_message()
+    assert await clara.press_and_read(preview, "Abbrechen") == (
+        "Abgebrochen. Es wurde nichts gesendet."
+    )
+    stale = await clara.callback_answer(await clara.press_data(preview, "cdk:rs"))
+    assert stale["text"] == STALE
+    await anna.expect_no_message()
+    async with bot.sessions() as session:
+        texts = (await session.scalars(select(ConcernMessage.text))).all()
+    assert [t for t in texts if "Wir rufen" in t or "Doch nicht" in t] == [
+        "Wir rufen Sie morgen an."
+    ]
 
 
 async def test_status_changes_reach_the_reporter_and_resolved_concerns_are_deleted_later(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.services.invites import create_invite
+from bot.services.invites import COMMAND_LINE, create_invite
 from storage.models import Invite, Member, Organisation, Role
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
@@ -16,7 +16,13 @@ async def invite(bot: RunningBot, role: Role = Role.PARTNER, uses: int = 1, days
             session.add(Organisation(code="awo", name="AWO Kreisverband Neustadt", kind="Verein"))
             await session.flush()
         new = await create_invite(
-            session, organisation_code="awo", role=role, now=bot.clock(), uses=uses, days=days
+            session,
+            organisation_code="awo",
+            role=role,
+            now=bot.clock(),
+            inviter=COMMAND_LINE,
+            uses=uses,
+            days=days,
         )
     return new.code
 

@@ -137,18 +137,24 @@ def test_gwbot_invite_prints_code_and_link(
     assert len(code.group(1)) >= 16  # 96 random bits
     assert "2 use(s)" in out
 
-    async def stored_invite() -> Invite | None:
+    async def stored_invite() -> tuple[Invite | None, AuditEntry | None]:
         engine = make_engine("sqlite+aiosqlite:///gwbot.db")
         async with make_sessionmaker(engine)() as session:
             found = await session.scalar(
                 select(Invite).where(Invite.code_hash == hash_code(code.group(1)))
             )
+            audited = await session.scalar(
+                select(AuditEntry).where(AuditEntry.action == "invite.created")
+            )
         await engine.dispose()
-        return found
+        return found, audited
 
-    invite_row = asyncio.run(stored_invite())
+    invite_row, audited = asyncio.run(stored_invite())
     assert invite_row is not None
     assert (invite_row.role, invite_row.uses_left) == ("admin", 2)
+    # No member behind it, and the audit log says plainly who it was.
+    assert audited is not None
+    assert (audited.actor_id, audited.details["by"]) == (None, "command line")
     with pytest.raises(SystemExit):
         main(["invite", "--org", "gibtsnicht", "--role", "partner"])
     assert "There is no active organisation “gibtsnicht”" in capsys.readouterr().err

@@ -7,9 +7,11 @@ import os
 import re
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
@@ -18,7 +20,8 @@ from sqlalchemy.exc import OperationalError
 from bot.config import DatabaseSettings
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import current_revision, head_revision, upgrade_database
-from storage.models import Base, Role
+from storage.models import Base, ChatData, ConversationState, Role, UserData
+from storage.types import UTCDateTime
 from tests.factories import add_member
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -159,3 +162,53 @@ async def test_without_suspending_views_sqlite_cannot_rebuild_the_table(tmp_path
     later = write_later_migration(tmp_path, suspend_views=False)
     with pytest.raises(OperationalError, match="v_members"):
         await upgrade(database, extra_version_locations=[later])
+
+
+async def test_bot_state_keeps_no_empty_drafts_and_no_exact_times(
+    database: DatabaseSettings,
+) -> None:
+    """0015: rows of empty drafts go, user_data and chat_data lose their time, and a
+    conversation's time is cut to the minute (what its expiry needs)."""
+    await upgrade(database, revision="0014_signals")
+    engine = engine_for(database)
+    at = datetime(2026, 1, 20, 9, 17, 42, 123456, tzinfo=UTC)
+    rows = {
+        "user_data": [(1, {"report": {}}), (2, {"report": {"value": 13}}), (3, {})],
+        "chat_data": [(1, {"a": [], "b": {}}), (2, {"seen": True})],
+    }
+    async with engine.begin() as conn:
+        for table, entries in rows.items():
+            key = "user_id" if table == "user_data" else "chat_id"
+            columns = sa.table(
+                table,
+                sa.column(key),
+                sa.column("data", sa.JSON()),
+                sa.column("updated_at", UTCDateTime()),
+            )
+            for id_, data in entries:
+                await conn.execute(
+                    sa.insert(columns).values({key: id_, "data": data, "updated_at": at})
+                )
+        states = sa.table(
+            "conversation_states",
+            sa.column("name"),
+            sa.column("key"),
+            sa.column("state", sa.JSON()),
+            sa.column("updated_at", UTCDateTime()),
+        )
+        await conn.execute(
+            sa.insert(states).values(name="report", key="[2,2]", state=3, updated_at=at)
+        )
+    await engine.dispose()
+
+    assert await upgrade(database) == head_revision()
+    engine = engine_for(database)
+    async with make_sessionmaker(engine)() as session:
+        assert (await session.execute(sa.select(UserData.user_id, UserData.data))).all() == [
+            (2, {"report": {"value": 13}})
+        ]
+        assert (await session.execute(sa.select(ChatData.chat_id))).all() == [(2,)]
+        assert await session.scalar(sa.select(ConversationState.updated_at)) == at.replace(
+            second=0, microsecond=0
+        )
+    await engine.dispose()

@@ -262,7 +262,7 @@ async def test_no_table_holds_the_name_or_telegram_id_after_leaving(bot: Running
     # ... chat_data of their private chat and a conversation of theirs in a group.
     now = datetime.now(UTC)
     async with bot.sessions.begin() as session:
-        session.add(ChatData(chat_id=TELEGRAM_ID, data={"seen": True}, updated_at=now))
+        session.add(ChatData(chat_id=TELEGRAM_ID, data={"seen": True}))
         key = json.dumps([GROUP_ID, TELEGRAM_ID], separators=(",", ":"))
         session.add(ConversationState(name="other", key=key, state=1, updated_at=now))
     await settle(user)
@@ -355,8 +355,8 @@ async def test_leave_deletes_only_this_persons_rows(
     await add_member(sessions, 123456, name="Bernd Adler")  # an id that contains the other
     async with sessions.begin() as session:
         for user_id in (12345, 123456):
-            session.add(UserData(user_id=user_id, data={"x": 1}, updated_at=now))
-            session.add(ChatData(chat_id=user_id, data={"x": 1}, updated_at=now))
+            session.add(UserData(user_id=user_id, data={"x": 1}))
+            session.add(ChatData(chat_id=user_id, data={"x": 1}))
             key = f"[{user_id},{user_id}]"
             session.add(ConversationState(name="settings", key=key, state=0, updated_at=now))
     async with sessions.begin() as session:

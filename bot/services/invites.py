@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Final, TypeAlias, final
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -12,16 +13,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
-from storage.models import Invite, Organisation, Role
+from storage.models import Invite, Member, Organisation, Role
 from storage.queries.audit import record
 
-# Who may invite whom (DESIGN section 3); the command line may invite anyone.
+# Who may invite whom from the chat (DESIGN section 3).
 INVITABLE: dict[Role, frozenset[Role]] = {
     Role.COORDINATOR: frozenset({Role.PARTNER, Role.OBSERVER}),
     Role.ADMIN: frozenset(Role),
 }
 MAX_USES = 500
 MAX_DAYS = 365
+
+
+@final
+class CommandLine:
+    """The inviter `gwbot invite` passes: the backbone's own machine, which may invite anyone.
+
+    A marker of its own, so that no missing member (None, a deactivated one) can ever be taken
+    for it: only a caller that names the command line gets its rights."""
+
+    def __repr__(self) -> str:
+        return "COMMAND_LINE"
+
+
+COMMAND_LINE: Final = CommandLine()
+Inviter: TypeAlias = MemberInfo | CommandLine
 
 
 class NewInvite(BaseModel):
@@ -46,9 +62,20 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def invitable_roles(inviter: Role | None) -> list[Role]:
-    allowed = frozenset(Role) if inviter is None else INVITABLE.get(inviter, frozenset())
+def invitable_roles(inviter: Inviter | None) -> list[Role]:
+    """The roles this inviter may hand out; nobody (None, anything unknown) may hand out any."""
+    if isinstance(inviter, CommandLine):
+        allowed = frozenset(Role)
+    elif isinstance(inviter, MemberInfo):
+        allowed = INVITABLE.get(inviter.role, frozenset())
+    else:
+        allowed = frozenset()
     return [role for role in Role if role in allowed]
+
+
+def check_invitable(inviter: Inviter | None, role: Role) -> None:
+    if role not in invitable_roles(inviter):
+        raise DomainError("invite.role_not_allowed")
 
 
 async def create_invite(
@@ -57,13 +84,15 @@ async def create_invite(
     organisation_code: str,
     role: Role,
     now: datetime,
+    inviter: Inviter,
     uses: int = 1,
     days: int = 14,
-    inviter: MemberInfo | None = None,
 ) -> NewInvite:
-    """A new invite; `inviter` None means the command line (the backbone's own machine)."""
-    if role not in invitable_roles(inviter.role if inviter else None):
-        raise DomainError("invite.role_not_allowed")
+    """A new invite. A member's rights are read again here, in the transaction that creates
+    it: a member deactivated or demoted since their identity was read gets what they may
+    grant now (nothing, once deactivated)."""
+    checked = await _as_stored(session, inviter) if isinstance(inviter, MemberInfo) else inviter
+    check_invitable(checked, role)
     if not 1 <= uses <= MAX_USES or not 1 <= days <= MAX_DAYS:
         raise DomainError("invite.limits", max_uses=MAX_USES, max_days=MAX_DAYS)
     organisation = await session.scalar(
@@ -73,6 +102,7 @@ async def create_invite(
         raise DomainError("invite.unknown_organisation", code=organisation_code)
     code = secrets.token_urlsafe(12)  # 96 bits; deep links allow A-Z a-z 0-9 _ -
     expires_at = now + timedelta(days=days)
+    actor_id = inviter.id if isinstance(inviter, MemberInfo) else None
     session.add(
         Invite(
             code_hash=hash_code(code),
@@ -80,16 +110,18 @@ async def create_invite(
             role=role.value,
             uses_left=uses,
             expires_at=expires_at,
-            created_by=inviter.id if inviter else None,
+            created_by=actor_id,
             created_at=now,
         )
     )
     record(
         session,
-        inviter.id if inviter else None,
+        actor_id,
         "invite.created",
         organisation.code,
         at=now,
+        # Who acted, readable without the members table: a member or the command line.
+        by="member" if actor_id is not None else "command line",
         role=role.value,
         uses=uses,
         days=days,
@@ -102,6 +134,14 @@ async def create_invite(
         uses=uses,
         expires_at=expires_at,
     )
+
+
+async def _as_stored(session: AsyncSession, inviter: MemberInfo) -> MemberInfo | None:
+    """The inviter with the role stored now; None once they are no longer active."""
+    member = await session.get(Member, inviter.id, populate_existing=True)
+    if member is None or not member.active:
+        return None
+    return inviter.model_copy(update={"role": Role(member.role)})
 
 
 async def usable_invite(session: AsyncSession, code: str, now: datetime) -> Invite:

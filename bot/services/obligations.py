@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.services.errors import NotFound
+from bot.services.errors import DomainError, NotFound
+from bot.services.members import COORDINATORS, MemberInfo
 from bot.services.outbox import initiative_calendar
 from bot.services.periods import due_at, periods_between
 from storage.models import (
@@ -155,16 +156,18 @@ class Overview:
     reported: list[tuple[Owed, float | None]]
 
 
-async def overview(
-    session: AsyncSession, organisation_id: int, *, include_closed: bool = False
-) -> Overview:
-    """What the organisation owes and reported; closed periods' open items only for those who
-    may still report there (coordinators)."""
+async def overview(session: AsyncSession, organisation_id: int, viewer: MemberInfo) -> Overview:
+    """What the organisation owes and reported. Another organisation's only for coordinators
+    (as they are now: the button of someone demoted since is refused); closed periods' open
+    items only for those who may still report there (coordinators)."""
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound("report.unknown")
+    coordinator = viewer.role in COORDINATORS
+    if not coordinator and organisation.code != viewer.organisation_code:
+        raise DomainError("report.not_yours")
     items = await owed_by(session, organisation_id)
-    if not include_closed:
+    if not coordinator:
         closed = set((await session.scalars(select(ClosedPeriod.period))).all())
         items = [i for i in items if i.reported or i.period not in closed]
     latest = {

@@ -25,7 +25,8 @@ class ProcessedUpdate(Base):
 
 
 class ConversationState(Base):
-    """A running conversation's state (PTB persistence); the row goes when it ends."""
+    """A running conversation's state (PTB persistence); the row goes when it ends. Its time
+    is the last activity to the minute, for the expiry after a silence."""
 
     __tablename__ = "conversation_states"
 
@@ -37,20 +38,19 @@ class ConversationState(Base):
 
 
 class UserData(Base):
-    """PTB's user_data of one Telegram user: drafts of running conversations."""
+    """PTB's user_data of one Telegram user: drafts of running conversations. No time: nothing
+    needs to know when a draft changed. Only while a draft holds something."""
 
     __tablename__ = "user_data"
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[Any] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ChatData(Base):
-    """PTB's chat_data of one chat."""
+    """PTB's chat_data of one chat; like user_data, no time and only while it holds something."""
 
     __tablename__ = "chat_data"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[Any] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

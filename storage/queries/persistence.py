@@ -62,23 +62,19 @@ async def all_chat_data(session: AsyncSession) -> dict[int, dict[Any, Any]]:
     return {chat_id: data for chat_id, data in rows}
 
 
-async def save_user_data(
-    session: AsyncSession, user_id: int, data: dict[Any, Any], at: datetime
-) -> None:
+async def save_user_data(session: AsyncSession, user_id: int, data: dict[Any, Any]) -> None:
     """Store the data; empty data leaves no row."""
     if not data:
         await session.execute(delete(UserData).where(UserData.user_id == user_id))
         return
-    await session.merge(UserData(user_id=user_id, data=data, updated_at=at))
+    await session.merge(UserData(user_id=user_id, data=data))
 
 
-async def save_chat_data(
-    session: AsyncSession, chat_id: int, data: dict[Any, Any], at: datetime
-) -> None:
+async def save_chat_data(session: AsyncSession, chat_id: int, data: dict[Any, Any]) -> None:
     if not data:
         await session.execute(delete(ChatData).where(ChatData.chat_id == chat_id))
         return
-    await session.merge(ChatData(chat_id=chat_id, data=data, updated_at=at))
+    await session.merge(ChatData(chat_id=chat_id, data=data))
 
 
 async def is_processed(session: AsyncSession, update_id: int) -> bool:

@@ -1,0 +1,91 @@
+"""Drafts across restarts (issue 22, finding 4): text typed after a restart never lands in an
+old conversation, a draft changed after a restart is the one saved, and a finished
+conversation leaves no row and no exact time behind."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.models import ConcernMessage, ConversationState, UserData
+from tests.concern_steps import open_desk, raise_concern
+from tests.conftest import RunningBot
+from tests.fake_telegram import FakeUser
+from tests.steps import coordinator, member
+from tests.test_reporting import KITA_JANUARY, example, open_item, partner, values
+
+
+async def stored_conversations(bot: RunningBot, user: FakeUser) -> list[ConversationState]:
+    async with bot.sessions() as session:
+        rows = await session.scalars(
+            select(ConversationState).where(ConversationState.key.contains(str(user.id)))
+        )
+        return list(rows.all())
+
+
+async def stored_drafts(bot: RunningBot) -> list[object]:
+    async with bot.sessions() as session:
+        return list((await session.scalars(select(UserData.data))).all())
+
+
+async def settled(user: FakeUser) -> None:
+    """A barrier: once /hilfe is answered, the user's updates before it are stored."""
+    await user.send("/hilfe")
+    await user.next_message()
+
+
+async def test_concern_text_typed_after_a_restart_lands_in_no_old_conversation(
+    bot: RunningBot,
+) -> None:
+    clara = await coordinator(bot)
+    anna = await member(bot, "Anna Berger")
+    raised = await raise_concern(anna, anonymous=False)
+    listing = await open_desk(clara, raised.ticket)
+    await clara.press(listing, "↩️ Antworten")
+    assert (await clara.next_message()).text.startswith("Ihre Antwort zu #")
+    await settled(clara)
+    assert [row.name for row in await stored_conversations(bot, clara)] == ["concern_reply"]
+
+    # Clara wants to raise a concern of her own; the bot is redeployed meanwhile, and the
+    # draft of her concern (in memory only) is gone.
+    await clara.send("/anliegen")
+    assert (await clara.next_message()).text.startswith("🔒 Hier können Sie ein Anliegen")
+    await bot.restart()
+    assert await stored_conversations(bot, clara) == []
+
+    await clara.send("Im Team gibt es Streit um die Dienstpläne.")
+    answer = await clara.next_message()
+    assert "Dienstpläne" not in answer.text  # no preview of a reply, no confirmation
+    assert not answer.buttons
+    async with bot.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ConcernMessage)) == 1
+    await anna.expect_no_message()
+
+
+async def test_a_value_changed_after_a_restart_is_the_one_saved(bot: RunningBot) -> None:
+    await example(bot)
+    anna = await partner(bot, "Anna Berger", "awo")
+    await open_item(anna, KITA_JANUARY)
+    await anna.send("99")
+    summary = await anna.next_message()
+    assert "99 Plätze" in await anna.press_and_read(summary, "Ohne Anmerkung")
+    await bot.restart()
+
+    # After the restart she changes 99 to 13 ...
+    bot.clock.advance(seconds=42.5)
+    await anna.press_and_read(summary, "Wert ändern")
+    await anna.send("13")
+    note_question = await anna.next_message()
+    assert "13 Plätze" in await anna.press_and_read(note_question, "Ohne Anmerkung")
+    await settled(anna)
+    # ... while the conversation runs its time is stored to the minute, no finer.
+    (row,) = await stored_conversations(bot, anna)
+    assert (row.updated_at.second, row.updated_at.microsecond) == (0, 0)
+    await bot.restart()
+
+    # ... and after the next restart 13 is what she sees and what is saved.
+    saved = await anna.press_and_read(note_question, "✅ Speichern")
+    assert saved.startswith("✅ Gespeichert: Neue Kita-Plätze · Januar 2026 · 13 Plätze.")
+    assert [v.value for v in await values(bot)] == [13.0]
+    await settled(anna)
+    assert await stored_conversations(bot, anna) == []
+    assert await stored_drafts(bot) == []
