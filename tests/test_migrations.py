@@ -167,7 +167,7 @@ async def test_without_suspending_views_sqlite_cannot_rebuild_the_table(tmp_path
 async def test_bot_state_keeps_no_empty_drafts_and_no_exact_times(
     database: DatabaseSettings,
 ) -> None:
-    """0015: rows of empty drafts go, user_data and chat_data lose their time, and a
+    """0016: rows of empty drafts go, user_data and chat_data lose their time, and a
     conversation's time is cut to the minute (what its expiry needs)."""
     await upgrade(database, revision="0014_signals")
     engine = engine_for(database)

@@ -244,8 +244,9 @@ async def test_surveys_store_k_of_at_least_3(sessions: async_sessionmaker[AsyncS
 
 
 async def test_the_migration_deletes_what_closed_below_k_and_raises_k_to_3(
-    database: DatabaseSettings,
+    empty_database: DatabaseSettings,
 ) -> None:
+    database = empty_database
     script = ScriptDirectory.from_config(alembic_config())
     before = script.get_revision(CLEANUP).down_revision
     assert isinstance(before, str)
