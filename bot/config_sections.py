@@ -57,6 +57,9 @@ class OutboxSettings(_Section):
     max_attempts: int = Field(default=5, ge=1, le=50)
     # How long a claimed delivery belongs to its process; after a crash it is sent again then.
     lease_seconds: int = Field(default=300, ge=1, le=86_400)
+    # How long a process keeps the turn to send without renewing it (processes send in turns
+    # to share Telegram's limits); after a crash another one sends from then on.
+    turn_seconds: int = Field(default=10, ge=1, le=3600)
 
 
 class PrivacySettings(_Section):

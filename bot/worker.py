@@ -38,6 +38,7 @@ def pacing(settings: Settings) -> Pacing:
         in_flight=outbox.in_flight,
         max_attempts=outbox.max_attempts,
         lease=timedelta(seconds=outbox.lease_seconds),
+        turn=timedelta(seconds=outbox.turn_seconds),
     )
 
 

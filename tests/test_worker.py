@@ -68,6 +68,8 @@ async def worker(
         "GWBOT_OUTBOX__RATE": "300",
         "GWBOT_OUTBOX__IN_FLIGHT": str(IN_FLIGHT),
         "GWBOT_OUTBOX__LEASE_SECONDS": "2",
+        # A killed worker keeps the turn to send this long; the next one waits for it.
+        "GWBOT_OUTBOX__TURN_SECONDS": "2",
         "GWBOT_LOGGING__LEVEL": "WARNING",
     }
     if database.schema_name:

@@ -19,7 +19,7 @@ from storage.models.initiative import (
     Origin,
     Schedule,
 )
-from storage.models.outbox import Delivery, DeliveryState
+from storage.models.outbox import Delivery, DeliveryState, SendTurn
 from storage.models.people import AuditEntry, Invite, Member, Organisation
 from storage.models.pulse import PulseAnswer, PulseComment, PulseParticipation, PulseSurvey
 from storage.models.reminder_log import Escalation, ReportingReminder
@@ -65,6 +65,7 @@ __all__ = [
     "Rsvp",
     "Schedule",
     "ScheduleRun",
+    "SendTurn",
     "Signal",
     "SignalStatus",
     "UserData",

@@ -60,3 +60,18 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SendTurn(Base):
+    """Whose turn it is to send, and until when: dispatchers in several processes (`gwbot run`
+    beside `gwbot worker`) share Telegram's one rate budget of the bot by sending in turns.
+
+    Taken and renewed with conditional updates by the holder; free once `until` has passed,
+    so a holder that died loses it by itself. One row per budget, written by the migration.
+    """
+
+    __tablename__ = "send_turns"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)

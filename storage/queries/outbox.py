@@ -1,4 +1,4 @@
-"""Claiming due deliveries and recording what became of them."""
+"""Claiming due deliveries, recording what became of them, and the turn to send."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Delivery, DeliveryState, Member
+from storage.models import Delivery, DeliveryState, Member, SendTurn
+
+# The one rate budget of the bot; its row is written by the migration.
+TURN = "outbox"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ def _due(now: datetime) -> Any:
         # A claimer that died: its lease ran out.
         and_(Delivery.state == DeliveryState.SENDING.value, Delivery.lease_until <= now),
     )
+
+
+async def any_due(session: AsyncSession, now: datetime) -> bool:
+    return await session.scalar(select(Delivery.id).where(_due(now)).limit(1)) is not None
 
 
 async def claim_due(
@@ -116,14 +123,25 @@ async def record_outcomes(
 ) -> None:
     sent = [o for o in outcomes if o.state is DeliveryState.SENT]
     if sent:
-        # The common case in one executemany round trip. Only rows this claimer still holds:
-        # after a lost lease another one owns them.
+        # The common case in one executemany round trip. Rows this claimer still holds, also
+        # after its lease ran out: nobody else took them, nobody else sent them. After a lost
+        # lease another claimer owns the row and its outcome stands - unless it put the row
+        # back to wait: the message did arrive, so it must not go out once more.
         table = Delivery.__table__
         assert isinstance(table, Table)
         connection = await session.connection()  # Core: a plain executemany, not ORM bulk
         await connection.execute(
             table.update()
-            .where(table.c.id == bindparam("b_id"), table.c.lease_owner == owner)
+            .where(
+                table.c.id == bindparam("b_id"),
+                or_(
+                    table.c.lease_owner == owner,
+                    and_(
+                        table.c.state == DeliveryState.PENDING.value,
+                        table.c.lease_owner.is_(None),
+                    ),
+                ),
+            )
             .values(
                 state=DeliveryState.SENT.value,
                 lease_owner=None,
@@ -151,6 +169,39 @@ async def record_outcomes(
             update(Delivery)
             .where(Delivery.id == outcome.id, Delivery.lease_owner == owner)
             .values(**values)
+        )
+
+
+async def held_elsewhere(session: AsyncSession, ids: Sequence[int], owner: str) -> list[int]:
+    """Which of these deliveries another claimer holds now (it took them after this owner's
+    lease ran out)."""
+    if not ids:
+        return []
+    query = select(Delivery.id).where(
+        Delivery.id.in_(ids),
+        Delivery.state == DeliveryState.SENDING.value,
+        Delivery.lease_owner != owner,
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def hand_back(session: AsyncSession, ids: Sequence[int], owner: str) -> None:
+    """Claimed deliveries this owner did not send go back to waiting at once (their claim
+    counted no attempt) - only those it still holds."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.lease_owner == owner,
+                Delivery.state == DeliveryState.SENDING.value,
+            )
+            .values(
+                state=DeliveryState.PENDING.value,
+                lease_owner=None,
+                lease_until=None,
+                attempts=Delivery.attempts - 1,
+            )
         )
 
 
@@ -189,3 +240,43 @@ async def next_due(session: AsyncSession) -> datetime | None:
     )
     times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Whether the turn to send is this owner's, and until when (else: until when not)."""
+
+    mine: bool
+    until: datetime | None
+
+
+async def take_turn(session: AsyncSession, owner: str, now: datetime, until: datetime) -> Turn:
+    """Take or renew the turn to send until `until`, if it is this owner's or free (its
+    holder's time has passed). One conditional UPDATE: the same on SQLite and PostgreSQL, and
+    two processes taking it at once cannot both succeed."""
+    taken = await session.execute(
+        update(SendTurn)
+        .where(
+            SendTurn.name == TURN,
+            or_(SendTurn.holder == owner, SendTurn.until.is_(None), SendTurn.until <= now),
+        )
+        .values(holder=owner, until=until)
+    )
+    if getattr(taken, "rowcount", 0):
+        return Turn(mine=True, until=until)
+    row = await session.get(SendTurn, TURN, populate_existing=True)
+    if row is None:  # the row went missing: start it again
+        session.add(SendTurn(name=TURN, holder=owner, until=until))
+        await session.flush()
+        return Turn(mine=True, until=until)
+    return Turn(mine=False, until=row.until)
+
+
+async def release_turn(session: AsyncSession, owner: str, free_from: datetime) -> None:
+    """End this owner's turn at `free_from` (the next moment its own pacing would let it send,
+    so another process keeps the same pauses); it may take the turn again before that."""
+    await session.execute(
+        update(SendTurn)
+        .where(SendTurn.name == TURN, SendTurn.holder == owner)
+        .values(until=free_from)
+    )
