@@ -1,7 +1,7 @@
 """The turn to send: dispatchers of several processes share one rate budget.
 
-Revision ID: 0015_send_turn
-Revises: 0014_signals
+Revision ID: 0017_send_turn
+Revises: 0016_bot_state_times
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from storage.types import UTCDateTime
 
-revision = "0015_send_turn"
-down_revision = "0014_signals"
+revision = "0017_send_turn"
+down_revision = "0016_bot_state_times"
 branch_labels = None
 depends_on = None
 
