@@ -2,7 +2,10 @@
 
 SQLite gets WAL (readers never block the writer), a busy timeout, and `BEGIN IMMEDIATE` for
 every transaction: a deferred transaction that reads and then writes fails with "database is
-locked" or loses updates when another connection wrote in between.
+locked" or loses updates when another connection wrote in between. `secure_delete` zeroes what
+is deleted or overwritten instead of leaving it in free space, and `checkpoint()` empties the
+WAL, where earlier versions of pages stay until then: together they make an erasure (a member
+leaving) an erasure on disk too.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -68,3 +72,18 @@ def make_sessionmaker(
     """The one session factory per engine; `read_only` units of work must not write."""
     bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
     return async_sessionmaker(bind, expire_on_commit=False)
+
+
+async def checkpoint(engine: AsyncEngine) -> bool:
+    """SQLite: copy the WAL into the database file and truncate it, so that rows just erased
+    leave no earlier version of their pages behind; call it after the erasing transaction
+    committed. False when readers kept it from finishing (the next checkpoint then does).
+    PostgreSQL keeps erased rows as dead tuples until (auto)vacuum; nothing to do here."""
+    if engine.dialect.name != "sqlite":
+        return True
+    # Not inside BEGIN IMMEDIATE: SQLite refuses to checkpoint while holding the write lock.
+    reading = engine.execution_options(**{READ_ONLY_OPTION: True})
+    async with reading.connect() as connection:
+        result = await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = result.scalar()
+    return not busy

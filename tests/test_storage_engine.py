@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
 from bot.config import DatabaseSettings
-from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker
+from storage.engine import SQLITE_BUSY_TIMEOUT_MS, checkpoint, make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from storage.models import Organisation
 
@@ -27,6 +27,23 @@ async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path
         assert (await pragma("PRAGMA journal_mode")).scalar() == "wal"
         assert (await pragma("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
         assert (await pragma("PRAGMA foreign_keys")).scalar() == 1
+        assert (await pragma("PRAGMA secure_delete")).scalar() == 1
+    await engine.dispose()
+
+
+async def test_erased_text_leaves_the_files_at_the_checkpoint(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path))
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)")
+        await conn.exec_driver_sql("INSERT INTO people VALUES (1, 'Quellenbrink'), (2, 'Berger')")
+    # In the database file itself, where SQLite's own checkpoints bring every row in time.
+    assert await checkpoint(engine)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("UPDATE people SET name = NULL WHERE id = 1")
+    assert await checkpoint(engine)
+    files = [tmp_path / "gwbot.db", tmp_path / "gwbot.db-wal"]
+    assert [f.name for f in files if b"Quellenbrink" in f.read_bytes()] == []
+    assert b"Berger" in files[0].read_bytes()
     await engine.dispose()
 
 
