@@ -10,7 +10,7 @@ leaving) an erasure on disk too.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -22,11 +22,20 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How hard a commit waits for the disk: FULL survives a power loss; NORMAL in WAL mode may lose
+# the last commits then (not on a crash of the process); OFF may corrupt; EXTRA syncs the
+# directory too.
+SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 READ_ONLY_OPTION = "gwbot_read_only"
 
 
 def make_engine(
-    url: str, *, schema: str | None = None, foreign_keys: bool = True, **kwargs: Any
+    url: str,
+    *,
+    schema: str | None = None,
+    foreign_keys: bool = True,
+    sqlite_synchronous: SqliteSynchronous = "FULL",
+    **kwargs: Any,
 ) -> AsyncEngine:
     """Create the engine for `url`.
 
@@ -36,15 +45,17 @@ def make_engine(
     """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
+        if sqlite_synchronous not in get_args(SqliteSynchronous):
+            raise ValueError(f"PRAGMA synchronous={sqlite_synchronous!r} is not a level")
         engine = create_async_engine(url, **kwargs)
-        _configure_sqlite(engine, foreign_keys=foreign_keys)
+        _configure_sqlite(engine, foreign_keys=foreign_keys, synchronous=sqlite_synchronous)
         return engine
     if schema:
         kwargs.setdefault("connect_args", {})["server_settings"] = {"search_path": schema}
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN itself instead of the driver.
@@ -55,7 +66,7 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA secure_delete=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
