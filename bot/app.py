@@ -28,7 +28,7 @@ from bot.runtime import DEFAULT_TIMEZONE, RUNTIME_KEY, Runtime, utc_now
 from bot.services.privacy_crypto import DailyKey
 from bot.signal_texts import register_signals_hook
 from bot.update_processor import PerUserUpdateProcessor
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import make_sessionmaker
 
 
 class MissingTokenError(Exception):
@@ -40,7 +40,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     token = settings.bot.token_value
     if token is None:
         raise MissingTokenError
-    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    engine = settings.database.engine()
     sessions = make_sessionmaker(engine)
     timeout = timedelta(minutes=settings.bot.conversation_timeout_minutes)
     translator = Translator(settings.bot.default_language)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging
+from bot.logs import configure_logging, masked_output
 from storage.models import Role
 
 EXIT_CONFIG = 2
@@ -140,18 +141,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"gwbot: configuration problem:\n{exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
-    configure_logging(settings.logging.level, _secrets(settings))
-    if args.command in ("run", "worker") and settings.bot.token_value is None:
-        print(NO_TOKEN_HELP, file=sys.stderr)
-        sys.exit(EXIT_CONFIG)
-    if code := _execute(args, settings):
+    # From here on nothing gwbot prints shows a secret, whoever wrote it: our messages quote
+    # errors, and errors quote requests (a proxy echoing the path shows the token).
+    with masked_output(_secrets(settings)):
+        configure_logging(settings.logging.level, _secrets(settings))
+        if args.command in ("run", "worker") and settings.bot.token_value is None:
+            print(NO_TOKEN_HELP, file=sys.stderr)
+            sys.exit(EXIT_CONFIG)
+        try:
+            code = _execute(args, settings)
+        except Exception:
+            # Printed here, while the output is masked, rather than by Python on the way out.
+            traceback.print_exc()
+            code = 1
+    if code:
         sys.exit(code)
 
 
 def _secrets(settings: Settings) -> list[str]:
-    secrets = [settings.bot.token_value or "", settings.database.password or ""]
-    if settings.privacy.key is not None:
-        secrets.append(settings.privacy.key.get_secret_value())
+    bot, privacy = settings.bot, settings.privacy
+    secrets = [bot.token_value or "", settings.database.password or ""]
+    for secret in (bot.webhook_secret, privacy.key):
+        if secret is not None:
+            secrets.append(secret.get_secret_value())
     return secrets
 
 

@@ -10,7 +10,7 @@ from bot.runtime import utc_now
 from bot.services.completeness import Completeness, completeness, recent_periods
 from bot.services.obligations import ensure_obligations
 from bot.services.periods import Period
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import make_sessionmaker
 
 
 async def completeness_command(settings: Settings, period: str | None) -> int:
@@ -24,7 +24,7 @@ async def completeness_command(settings: Settings, period: str | None) -> int:
             )
             return 2
     await prepare_database(settings)
-    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    engine = settings.database.engine()
     try:
         async with make_sessionmaker(engine).begin() as session:
             now = utc_now()

@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config_sections import (
     LoggingSettings,
@@ -35,6 +36,7 @@ from bot.config_sections import (
     SignalSettings,
     _Section,
 )
+from storage.engine import SqliteSynchronous, make_engine
 
 ENV_PREFIX = "GWBOT_"
 # Left to the test suite (e.g. GWBOT_TEST_DATABASE_URL); never read as settings.
@@ -105,8 +107,17 @@ class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///gwbot.db"
     # Several initiatives can share one PostgreSQL database, each in its own schema.
     schema_name: str | None = Field(default=None, alias="schema", pattern=r"^[a-z_][a-z0-9_]*$")
+    # SQLite's PRAGMA synchronous. FULL: a confirmed value survives a power loss. NORMAL flushes
+    # to disk less often, and in WAL mode may lose the last commits on a power loss (not on a
+    # crash of the process).
+    sqlite_synchronous: SqliteSynchronous = "FULL"
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("url")
     @classmethod
@@ -130,6 +141,12 @@ class DatabaseSettings(_Section):
         if self.schema_name and not self.is_postgresql:
             raise ValueError("schema can only be used with a PostgreSQL url")
         return self
+
+    def engine(self) -> AsyncEngine:
+        """An engine for this database, with the settings above."""
+        return make_engine(
+            self.url, schema=self.schema_name, sqlite_synchronous=self.sqlite_synchronous
+        )
 
     @property
     def is_postgresql(self) -> bool:

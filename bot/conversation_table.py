@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callback_data import numbers_checked
 from bot.commands import command
 from bot.context import BotContext
 from bot.conversations import ExpiryGuard, persistent_conversation
@@ -53,7 +54,7 @@ def command_handler(name: str, callback: Callback) -> CommandHandler[BotContext,
 
 
 def button(pattern: str, callback: Callback) -> CallbackQueryHandler[BotContext, Any]:
-    return CallbackQueryHandler(callback, pattern=pattern)
+    return CallbackQueryHandler(numbers_checked(callback), pattern=pattern)
 
 
 def conversation_fallbacks() -> list[Handler]:

@@ -16,7 +16,7 @@ from bot.services.export_kinds import export_table
 from bot.services.imports import Problem, import_values
 from bot.services.initiative import initiative_language
 from bot.services.table_reader import TableError, read_table
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import make_sessionmaker
 
 PROBLEMS = {
     "missing_column": "the column is missing",
@@ -71,7 +71,7 @@ async def export_command(
         print(f"gwbot: --all-revisions is for values only; {NO_REVISIONS[what]}", file=sys.stderr)
         return 2
     await prepare_database(settings)
-    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    engine = settings.database.engine()
     try:
         async with make_sessionmaker(engine)() as session:
             language = language or await initiative_language(session) or "de"
@@ -106,7 +106,7 @@ async def import_command(
         )
         return 2
     await prepare_database(settings)
-    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    engine = settings.database.engine()
     try:
         async with make_sessionmaker(engine).begin() as session:
             language = language or await initiative_language(session) or "de"

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.runner import prepare_database
 from bot.services.initiative import ApplyReport, apply_initiative
 from bot.services.initiative_file import InitiativeFileError, load_initiative_file
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import make_sessionmaker
 
 EXIT_INVALID = 2
 
@@ -28,7 +28,7 @@ async def apply_file(settings: Settings, path: Path) -> int:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_INVALID
     await prepare_database(settings)
-    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    engine = settings.database.engine()
     try:
         async with make_sessionmaker(engine).begin() as session:
             zone = ZoneInfo(parsed.initiative.timezone)

@@ -12,13 +12,13 @@ from bot.runner import prepare_database
 from bot.runtime import utc_now
 from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE, create_invite
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import make_sessionmaker
 from storage.models import Role
 
 
 async def invite_command(settings: Settings, org: str, role: str, uses: int, days: int) -> int:
     await prepare_database(settings)
-    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    engine = settings.database.engine()
     try:
         async with make_sessionmaker(engine).begin() as session:
             new = await create_invite(

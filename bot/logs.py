@@ -1,16 +1,20 @@
-"""Logging that never shows the bot token or what users wrote.
+"""Logging and `gwbot`'s output that never show a secret or what users wrote.
 
 httpx logs request URLs (they contain the token) at INFO; PTB logs whole updates and request
 parameters at DEBUG. Both are held at WARNING/INFO whatever level is configured, and a filter
-masks the token in anything that still gets through.
+masks the secrets in anything that still gets through. Everything else `gwbot` prints (its
+messages, errors quoting a proxy's answer, tracebacks) goes through the same mask.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from typing import TextIO
+from urllib.parse import quote
 
 from bot.concern_flow import QUIET
 
@@ -27,26 +31,75 @@ QUIET_LOGGERS = {
 MASK = "[secret]"
 
 
+class Mask:
+    """Replaces every secret in a text, also URL-encoded (as request paths and bodies quote
+    them), with MASK."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))}
+        # The longest first, so a secret containing another is masked whole.
+        self.secrets = sorted(forms, key=len, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self.secrets)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+
 class SecretsFilter(logging.Filter):
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = [secret for secret in secrets if secret]
+        self.mask = Mask(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
+        if not self.mask:
             return True
-        record.msg, record.args = self._mask(record.getMessage()), None
+        record.msg, record.args = self.mask(record.getMessage()), None
         if record.exc_info and not record.exc_text:
             # Tracebacks of HTTP errors quote the request URL, token included.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self._mask(record.exc_text)
+            record.exc_text = self.mask(record.exc_text)
         return True
 
-    def _mask(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        return text
+
+class MaskedStream(io.TextIOBase):
+    """A text stream that masks the secrets in what is written before passing it on."""
+
+    def __init__(self, stream: TextIO, mask: Mask) -> None:
+        super().__init__()
+        self.stream, self.mask = stream, mask
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.stream.encoding
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.stream.write(self.mask(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+@contextmanager
+def masked_output(secrets: Iterable[str]) -> Iterator[None]:
+    """Everything printed to stdout and stderr meanwhile has its secrets masked."""
+    mask = Mask(secrets)
+    with (
+        redirect_stdout(MaskedStream(sys.stdout, mask)),
+        redirect_stderr(MaskedStream(sys.stderr, mask)),
+    ):
+        yield
 
 
 class QuietFilter(logging.Filter):

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import signal
-from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.ext import Updater
 
-from bot.config import BotSettings, Settings
+from bot.config import Settings
 from bot.context import BotApplication
+from bot.webhook import WebhookReceiver
 from bot.worker import dispatch_until, round_hooks
 from storage.migrate import upgrade_database
 
@@ -30,15 +28,17 @@ async def prepare_database(settings: Settings) -> None:
 
 
 async def serve(application: BotApplication, stop: asyncio.Event) -> None:
-    """Poll for updates and handle them until `stop` is set; always shut down cleanly."""
+    """Poll for updates (or receive them by webhook) and handle them until `stop` is set;
+    always shut down cleanly."""
     settings = application.bot_data["runtime"].settings
+    webhook = WebhookReceiver(application, settings.bot) if settings.bot.webhook_url else None
     await application.initialize()
     try:
         if application.post_init:
             await application.post_init(application)
         assert application.updater
-        if settings.bot.webhook_url:
-            await _start_webhook(application.updater, settings.bot)
+        if webhook:
+            await webhook.start()
         else:
             await application.updater.start_polling(
                 poll_interval=0,
@@ -61,6 +61,8 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
         await stop.wait()
         await outbox
     finally:
+        if webhook:
+            await webhook.stop()
         if application.updater and application.updater.running:
             await application.updater.stop()
         if application.running:
@@ -68,23 +70,6 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
         await application.shutdown()
         if application.post_shutdown:
             await application.post_shutdown(application)
-
-
-async def _start_webhook(updater: Updater, bot: BotSettings) -> None:
-    """Listen for Telegram's POSTs; PTB registers the URL with setWebhook and refuses requests
-    whose X-Telegram-Bot-Api-Secret-Token header is missing or wrong (403)."""
-    assert bot.webhook_url
-    secret = bot.webhook_secret.get_secret_value() if bot.webhook_secret else None
-    await updater.start_webhook(
-        listen=bot.webhook_listen,
-        port=bot.webhook_port,
-        url_path=urlsplit(bot.webhook_url).path.lstrip("/"),
-        webhook_url=bot.webhook_url,
-        # A random secret per start is enough: setWebhook hands it to Telegram each time.
-        secret_token=secret or secrets.token_urlsafe(32),
-        allowed_updates=Update.ALL_TYPES,
-    )
-    log.info("receiving updates by webhook on %s:%d", bot.webhook_listen, bot.webhook_port)
 
 
 async def serve_until_signalled(application: BotApplication) -> None:

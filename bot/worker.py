@@ -25,7 +25,7 @@ from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import utc_now
 from bot.services.reminder_withdrawal import drop_settled_reminders
 from bot.signal_texts import register_signals_hook
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import make_sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    engine = settings.database.engine()
     translator = Translator(settings.bot.default_language)
     register_hooks(translator)
     register_pulse_hook(translator, settings.privacy)

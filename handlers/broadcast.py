@@ -85,6 +85,9 @@ async def ask_organisations(update: Update, context: BotContext) -> int:
 async def toggle_organisation(update: Update, context: BotContext) -> int:
     assert context.matches
     chosen, selected = int(context.matches[0].group(1)), _draft(context).get("organisations", [])
+    async with context.runtime.reads() as session:
+        if chosen not in {o.id for o in await organisations(session)}:
+            raise DomainError("error.stale_button")  # forged: not one of the choices
     _draft(context)["organisations"] = [
         *(i for i in selected if i != chosen),
         *([] if chosen in selected else [chosen]),

@@ -78,7 +78,7 @@ async def ask_extension(update: Update, context: BotContext) -> None:
     service.require_coordinator(context.member)
     period = context.matches[0].group(1)
     async with context.runtime.reads() as session:
-        found = await service.completeness(session, period)
+        found = await service.known_period(session, period)
     owing = {i.organisation_id: i.organisation_name for i in found.missing}
     await query.answer()
     await query.edit_message_reply_markup(keyboards.extension_organisations(period, owing))
@@ -125,6 +125,8 @@ async def ask_close(update: Update, context: BotContext) -> None:
     assert query and context.matches and update.effective_message
     service.require_coordinator(context.member)
     period = context.matches[0].group(1)
+    async with context.runtime.reads() as session:
+        await service.known_period(session, period)
     await query.answer()
     await update.effective_message.reply_text(
         context.t("missing.asks_close", period=period_label(period, context.language)),

@@ -22,6 +22,7 @@ from bot.context import BotContext
 from bot.conversations import forget_user
 from bot.i18n import LANGUAGES
 from bot.services.own_data import export_member_data, leave
+from storage.engine import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
     organisation, user_id = context.member.organisation_name, update.effective_user.id
     async with context.runtime.sessions.begin() as session:
         await leave(session, context.member.id, context.runtime.clock())
+    if not await checkpoint(context.runtime.engine):
+        log.warning("the database was busy; the erasure reaches the file at the next checkpoint")
     context.member = None
     forget_user(context.application, user_id)
     await query.answer()

@@ -12,6 +12,7 @@ from bot import charts
 from bot.charts import Texts
 from bot.context import BotContext
 from bot.services import chart_data
+from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.services.obligations import organisation_of
 from storage.models import Role
@@ -49,8 +50,7 @@ async def chart(update: Update, context: BotContext) -> None:
     assert query and context.matches and update.effective_message
     member = context.member
     if member is None:
-        await query.answer(context.t("start.stranger"), show_alert=True)
-        return
+        raise DomainError("start.stranger")
     chosen = context.matches[0].group(1)
     coordinator = is_coordinator(member)
     texts = _texts(context, member.organisation_name)

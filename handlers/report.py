@@ -117,7 +117,7 @@ async def corrections(update: Update, context: BotContext) -> int:
 async def chose_item(update: Update, context: BotContext) -> int:
     """An obligation was chosen: ask for its value, or first whether to correct it."""
     query = update.callback_query
-    assert query and context.matches and context.member
+    assert query and context.matches
     async with context.runtime.reads() as session:
         asked = await reporting.question(session, int(context.matches[0].group(1)), context.member)
     draft = _draft(context)

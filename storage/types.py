@@ -32,3 +32,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# The largest value an INTEGER column holds on PostgreSQL (SQLite's go up to 2**63 - 1): every
+# id of the schema is one.
+INTEGER_MAX = 2**31 - 1

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from tests.conftest import TEST_PRIVACY_KEY, free_port
 from tests.fake_telegram import FakeTelegram
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -137,3 +143,79 @@ def test_privacy_init_prints_a_new_key_once(
         main(["privacy", "init"])
     assert refused.value.code == 2
     assert "already configured" in capsys.readouterr().err
+
+
+class EchoingProxy(BaseHTTPRequestHandler):
+    """A proxy in front of the Bot API that refuses requests with an error page quoting them,
+    path (with the token) and body (setWebhook's carries the webhook secret). It lets getMe
+    through when the server's `lets_get_me` is set, and answers every other method "ok"."""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        method = self.path.rsplit("/", 1)[-1]
+        if method == "getMe" and getattr(self.server, "lets_get_me", False):
+            self._answer(
+                200,
+                "application/json",
+                {"id": 1, "is_bot": True, "first_name": "B", "username": "b_bot"},
+            )
+        elif method in ("getMe", "setWebhook"):
+            page = f"<h1>400 Bad Request</h1>refused: POST {self.path} {body.decode()}"
+            self._answer(400, "text/html", page)
+        else:
+            self._answer(200, "application/json", True)
+
+    def _answer(self, status: int, content_type: str, content: object) -> None:
+        data = (
+            json.dumps({"ok": True, "result": content})
+            if content_type == "application/json"
+            else str(content)
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the test reads what gwbot prints, not the proxy's log
+
+
+@contextmanager
+def echoing_proxy(lets_get_me: bool) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoingProxy)
+    server.lets_get_me = lets_get_me  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/bot"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+TOKEN = "4711:SECRET-token-that-never-shows"
+WEBHOOK_SECRET = "webhook-secret-that-never-shows"
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["getMe", "setWebhook"])
+def test_no_secret_shows_when_a_proxy_echoes_the_request(
+    webhook: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GWBOT_BOT__TOKEN", TOKEN)
+    monkeypatch.setenv("GWBOT_PRIVACY__KEY", TEST_PRIVACY_KEY)
+    if webhook:
+        port = free_port()
+        monkeypatch.setenv("GWBOT_BOT__WEBHOOK_URL", f"http://127.0.0.1:{port}/telegram")
+        monkeypatch.setenv("GWBOT_BOT__WEBHOOK_PORT", str(port))
+        monkeypatch.setenv("GWBOT_BOT__WEBHOOK_SECRET", WEBHOOK_SECRET)
+    with echoing_proxy(lets_get_me=webhook) as base_url:
+        monkeypatch.setenv("GWBOT_BOT__API_BASE_URL", base_url)
+        with pytest.raises(SystemExit) as info:
+            main(["run"])
+    out, err = capsys.readouterr()
+    assert info.value.code == 1
+    assert f"could not reach the Bot API at {base_url}" in err
+    assert "refused: POST /bot[secret]/" in err  # the echo is shown, its secrets masked
+    for secret in (TOKEN, WEBHOOK_SECRET, TEST_PRIVACY_KEY):
+        assert secret not in out + err

@@ -176,6 +176,23 @@ def test_schema_is_only_for_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "schema can only be used with a PostgreSQL url" in message
 
 
+def test_sqlite_synchronous_is_full_unless_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings().database.sqlite_synchronous == "FULL"
+    path = write(tmp_path / "c.toml", '[database]\nsqlite_synchronous = "NORMAL"\n')
+    assert load_settings(path).database.sqlite_synchronous == "NORMAL"
+    monkeypatch.setenv("GWBOT_DATABASE__SQLITE_SYNCHRONOUS", "extra")
+    assert load_settings(path).database.sqlite_synchronous == "EXTRA"
+
+
+def test_an_unknown_sqlite_synchronous_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", '[database]\nsqlite_synchronous = "fast"\n')
+    message = config_error(path)
+    assert message.startswith(f"{path}: [database] sqlite_synchronous: ")
+    assert "'OFF', 'NORMAL', 'FULL' or 'EXTRA'" in message
+
+
 @given(
     suffix=st.text(
         alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters="_"),

@@ -10,15 +10,19 @@ in bot.services.own_data.ERASURE, or the scan fails.
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeChat
 
+from bot.config import DatabaseSettings
 from bot.services.errors import NotFound
 from bot.services.obligations import ensure_obligations
 from bot.services.own_data import export_member_data, leave
@@ -279,6 +283,47 @@ async def test_no_table_holds_the_name_or_telegram_id_after_leaving(bot: Running
     stored = await member_of(bot.sessions, member.id)
     assert (stored.organisation_id, stored.active) == (member.organisation_id, False)
     await settle(colleague)  # the colleague is untouched
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("transport", ["polling"])
+async def test_leaving_leaves_no_copy_in_the_sqlite_files(
+    bot: RunningBot, database: DatabaseSettings
+) -> None:
+    """Erased is erased on disk too: SQLite keeps old versions of pages in its write-ahead log
+    until a checkpoint, and deleted bytes in free space unless secure_delete is on."""
+    path = Path(make_url(database.url).database or "")
+    files = (path, path.with_name(f"{path.name}-wal"))
+    user = bot.fake.user(
+        user_id=TELEGRAM_ID, first_name="Zacharias", last_name="Quellenbrink", language_code="de"
+    )
+    await add_member(bot.sessions, TELEGRAM_ID, name=NAME)
+    await user.send("/einstellungen")
+    settings = await user.next_message()
+    await press(user, settings, "Pause")
+    await press(user, settings, "2 Wochen")
+    await settle(user)
+    # Their name and id as SQLite stores them: text, and the id as a 6-byte integer.
+    traces = (*(part.encode() for part in NAME.split()), str(TELEGRAM_ID).encode())
+    traces += (TELEGRAM_ID.to_bytes(6, "big"), TELEGRAM_ID.to_bytes(8, "big"))
+
+    def found() -> list[str]:
+        return [
+            f"{file.name}: {trace!r}"
+            for file in files
+            if file.exists()
+            for trace in traces
+            if trace in file.read_bytes()
+        ]
+
+    assert found()  # the scan finds what it looks for
+    # Their rows have reached the database file itself, as SQLite's own checkpoints (every
+    # 1000 pages) bring them there sooner or later.
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert "Sie sind ausgetreten" in await leave_by_buttons(user)
+    await settle(user, "Einladungslink")
+    assert found() == []
 
 
 async def test_leaving_in_the_middle_of_settings_ends_that_conversation(bot: RunningBot) -> None:

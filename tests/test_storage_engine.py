@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
-from bot.config import DatabaseSettings
-from storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine, make_sessionmaker
+from bot.app import build_application, runtime_of
+from bot.config import DatabaseSettings, Settings
+from storage.engine import SQLITE_BUSY_TIMEOUT_MS, checkpoint, make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from storage.models import Organisation
 
@@ -27,6 +28,47 @@ async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path
         assert (await pragma("PRAGMA journal_mode")).scalar() == "wal"
         assert (await pragma("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
         assert (await pragma("PRAGMA foreign_keys")).scalar() == 1
+        assert (await pragma("PRAGMA secure_delete")).scalar() == 1
+    await engine.dispose()
+
+
+async def test_erased_text_leaves_the_files_at_the_checkpoint(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path))
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)")
+        await conn.exec_driver_sql("INSERT INTO people VALUES (1, 'Quellenbrink'), (2, 'Berger')")
+    # In the database file itself, where SQLite's own checkpoints bring every row in time.
+    assert await checkpoint(engine)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("UPDATE people SET name = NULL WHERE id = 1")
+    assert await checkpoint(engine)
+    files = [tmp_path / "gwbot.db", tmp_path / "gwbot.db-wal"]
+    assert [f.name for f in files if b"Quellenbrink" in f.read_bytes()] == []
+    assert b"Berger" in files[0].read_bytes()
+    await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("setting", "pragma"), [("OFF", 0), ("NORMAL", 1), ("FULL", 2), ("EXTRA", 3)]
+)
+async def test_sqlite_synchronous_is_what_the_setting_says(
+    setting: str, pragma: int, tmp_path: Path
+) -> None:
+    database = DatabaseSettings(url=sqlite_url(tmp_path), sqlite_synchronous=setting)
+    engine = make_engine(database.url, sqlite_synchronous=database.sqlite_synchronous)
+    async with engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == pragma
+    await engine.dispose()
+
+
+async def test_the_application_uses_the_configured_sqlite_synchronous(tmp_path: Path) -> None:
+    settings = Settings(
+        bot={"token": "1:abc"},
+        database={"url": sqlite_url(tmp_path), "sqlite_synchronous": "NORMAL"},
+    )
+    engine = runtime_of(build_application(settings)).engine
+    async with engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 1
     await engine.dispose()
 
 

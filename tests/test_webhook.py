@@ -1,6 +1,10 @@
-"""Webhook mode: only requests carrying the secret token are accepted."""
+"""Webhook mode: only requests carrying the secret token are accepted, and nobody makes the bot
+read a big body: the secret and the size are checked before it."""
 
 from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -48,3 +52,44 @@ async def test_requests_without_the_right_secret_are_refused(
     await user.send("/abbrechen")
     assert "nichts, das Sie abbrechen" in (await user.next_message()).text
     assert len(user.messages) == 1
+
+
+async def announce_body(url: str, secret: str, length: int) -> bytes:
+    """Send a POST's headers announcing `length` bytes of JSON but none of the body; return
+    what the server answers before it closes the connection. A server that reads the body
+    before looking at the request waits for it (and the test fails at the timeout)."""
+    parts = urlsplit(url)
+    assert parts.hostname and parts.port
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    head = [
+        f"POST {parts.path} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        "Content-Type: application/json",
+        f"Content-Length: {length}",
+        f"X-Telegram-Bot-Api-Secret-Token: {secret}",
+    ]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), timeout=10)
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize(
+    ("secret", "length", "status"),
+    [("guessed", 50 * 2**20, b"403"), ("test-secret", 50 * 2**20, b"413")],
+    ids=["wrong-secret", "too-big"],
+)
+async def test_the_secret_and_the_size_are_checked_before_the_body_is_read(
+    bot: RunningBot, secret: str, length: int, status: bytes
+) -> None:
+    url = runtime_of(bot.application).settings.bot.webhook_url
+    assert url
+    answer = await announce_body(url, secret, length)
+    assert answer.startswith(b"HTTP/1.1 " + status)
+    # The bot still takes Telegram's updates.
+    user = bot.fake.user(language_code="de")
+    await add_member(bot.sessions, user.id)
+    await user.send("/hilfe")
+    assert "Was Sie hier tun können" in (await user.next_message()).text

@@ -30,6 +30,7 @@ from storage.models import (
     ValueSource,
 )
 from storage.queries.audit import record
+from storage.queries.inserts import insert_new
 
 EXTENSION_DAYS = (3, 7, 14)
 NUDGE_KIND = "nudge"
@@ -139,6 +140,15 @@ async def completeness(session: AsyncSession, period: str) -> Completeness:
     return Completeness(period=period, items=items, closed=closed)
 
 
+async def known_period(session: AsyncSession, period: str) -> Completeness:
+    """The completeness of a period someone acts on (extending, closing, the file): a forged
+    or unknown period names no obligation and is refused instead of acted on."""
+    found = await completeness(session, period)
+    if not found.items:
+        raise DomainError("missing.unknown")
+    return found
+
+
 async def owing_member_ids(session: AsyncSession, period: str) -> dict[int, list[Item]]:
     """Who is asked for what is missing: each owing organisation's reporting contacts, or all
     its active members if it named none; member id -> the items they are asked for."""
@@ -240,8 +250,13 @@ async def close(
 ) -> None:
     """No more reports for `period`, except corrections by coordinators."""
     actor = require_coordinator(actor)
-    if await session.get(ClosedPeriod, period) is None:
-        session.add(ClosedPeriod(period=period, closed_at=now, closed_by=actor.id))
+    await known_period(session, period)
+    # Two coordinators may close at the same moment: the first one closes, the other finds
+    # it closed (a plain INSERT would fail on PostgreSQL's unique key).
+    closing = insert_new(session, ClosedPeriod).values(
+        period=period, closed_at=now, closed_by=actor.id
+    )
+    if (await session.execute(closing.returning(ClosedPeriod.period))).first() is not None:
         record(session, actor.id, "period.closed", period, at=now)
 
 

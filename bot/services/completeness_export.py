@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.completeness import completeness
-from bot.services.errors import DomainError
+from bot.services.completeness import known_period
 from bot.services.exports import Export
 from bot.services.outbox import local_zone
 from bot.services.periods import due_date_of
@@ -32,9 +31,7 @@ class StatusTable:
 
 
 async def completeness_table(session: AsyncSession, period: str, language: str) -> StatusTable:
-    found = await completeness(session, period)
-    if not found.items:  # a forged or unknown period
-        raise DomainError("missing.unknown")
+    found = await known_period(session, period)
     zone = await local_zone(session)
     # Missing first: the list is for chasing them; the order within stays the overview's.
     items = sorted(found.items, key=lambda item: item.reported)

@@ -69,8 +69,11 @@ class Saved(BaseModel):
     on_behalf: bool
 
 
-async def question(session: AsyncSession, obligation_id: int, actor: MemberInfo) -> Question:
-    """What to ask for this obligation; refuses obligations of other organisations."""
+async def question(session: AsyncSession, obligation_id: int, actor: MemberInfo | None) -> Question:
+    """What to ask for this obligation; refuses strangers (a reminder's button is an entry
+    point anyone can forge) and obligations of other organisations."""
+    if actor is None:
+        raise DomainError("start.stranger")
     obligation = await session.get(Obligation, obligation_id)
     if obligation is None:
         raise NotFound("report.unknown")
