@@ -11,6 +11,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.activity_digest_messages import register_digest_hook
+from bot.concern_buffer import ConcernBuffer
 from bot.concern_flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
 from bot.config import Settings
 from bot.context import BotApplication, BotContext
@@ -55,6 +56,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
             DailyKey(clock, DEFAULT_TIMEZONE),
             {"concern": settings.privacy.concern_daily_limit, "message": MESSAGES_PER_DAY},
         ),
+        concern_buffer=ConcernBuffer(sessions),
         pulse_drafts=PulseDrafts(clock, timeout),
         pulse_buffer=PulseBuffer(sessions),
         privacy_key=settings.privacy.privacy_key(),
@@ -129,6 +131,8 @@ async def _on_start(application: BotApplication) -> None:
 
 async def _on_shutdown(application: BotApplication) -> None:
     runtime = runtime_of(application)
+    # Anonymous concerns waiting for their batch too (bot.concern_buffer).
+    await runtime.concern_buffer.write_all()
     # Answers waiting for their batch are written rather than lost (bot.pulse_flow).
     await runtime.pulse_buffer.write_all()
     await runtime.engine.dispose()

@@ -91,6 +91,8 @@ async def schedule_tick(
 async def run_schedules(context: BotContext) -> None:
     runtime = context.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
+    # Anonymous concerns whose batch ended are written before their batch is announced.
+    await runtime.concern_buffer.write_due(runtime.clock())
     # Answers still waiting for their batch are written before their survey is closed.
     await runtime.pulse_buffer.write_closed(runtime.clock())
     work = ConcernWork.of(runtime.translator, runtime.settings.privacy)
