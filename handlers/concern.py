@@ -8,15 +8,21 @@ so a forged or stale press changes nothing.
 
 from __future__ import annotations
 
-from telegram import Update
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 
 from bot import concern_keyboards as keyboards
 from bot.concern_flow import Draft, Step
 from bot.context import BotContext
+from bot.logs import CONTENT_FREE
 from bot.runtime import DEFAULT_TIMEZONE
 from bot.services import concerns
 from bot.services.concerns import CATEGORIES, SEVERITIES, NewConcern
 from bot.services.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 
 def draft_at(update: Update, context: BotContext, step: str) -> Draft:
@@ -143,7 +149,23 @@ async def send(update: Update, context: BotContext) -> None:
     receipt = context.t(
         "concern.sent_anonymous", ticket=opened.ticket, receipt=opened.receipt, batch=batch
     )
-    await edit(update, receipt, reply_markup=keyboards.notify(context.t))
+    await show_once(update, context, receipt, keyboards.notify(context.t))
+
+
+async def show_once(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup
+) -> None:
+    """The receipt is shown once, by editing the confirmation into it. If Telegram refuses
+    that even after retries, it comes as a new message: the reporter must not be left
+    without it. The log says that it happened and nothing else (no code, no person)."""
+    try:
+        await edit(update, text, reply_markup=markup)
+    except TelegramError:
+        log.warning(
+            "a receipt could not be shown by editing; sent in a new message", extra=CONTENT_FREE
+        )
+        assert update.effective_chat
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
 async def choose_notify(update: Update, context: BotContext) -> None:

@@ -3,14 +3,18 @@ batching, escalation, retention, the daily cap, groups, and bad input of every k
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.logs import configure_logging
 from storage.models import ConcernMessage, Role
 from tests.concern_steps import (
+    NOTIFY_NO,
+    RECEIPT,
     TICKET,
     batch_over,
     concern_row,
@@ -143,6 +147,35 @@ async def test_a_named_concern_shows_the_reporter_and_replies_reach_them(bot: Ru
     help_message = await ben.next_message()
     query = await ben.press_data(help_message, reply.button_data("↩️ Antworten") or "")
     assert (await ben.callback_answer(query))["text"] == STALE
+
+
+async def test_the_receipt_comes_in_a_new_message_when_editing_fails(bot: RunningBot) -> None:
+    log = io.StringIO()
+    configure_logging("DEBUG", stream=log)
+    anna = await member(bot, "Anna Berger", user_id=5_300_000_911)
+    await anna.send("/anliegen")
+    intro = await anna.next_message()
+    for button in ("Anonym schreiben", "Ressourcen", "Kann warten"):
+        await anna.press_and_read(intro, button)
+    await anna.send("Die Mittel reichen nicht.")
+    summary = await anna.next_message()
+    # Telegram refuses to edit the confirmation into the receipt.
+    bot.fake.faults.fail_next(
+        "editMessageText", status=400, description="Bad Request: message can't be edited"
+    )
+    await anna.press(summary, "✅ Absenden")
+    shown = await anna.next_message()
+    receipt = RECEIPT.search(shown.text)
+    assert receipt and shown.text.startswith("Danke. Ihr Anliegen")
+    await anna.press(shown, NOTIFY_NO)
+    await anna.next_event(kinds=("edit",))
+    assert (await anna.next_message()).text.startswith("🔒 Gut. Nichts führt")
+    await anna.send(receipt[0])
+    assert "Die Mittel reichen nicht." in (await anna.next_message()).text
+    # Logged that it happened, and nothing else: no receipt, no person.
+    lines = [line for line in log.getvalue().splitlines() if "receipt" in line]
+    assert len(lines) == 1 and "new message" in lines[0]
+    assert receipt[0] not in log.getvalue() and str(anna.id) not in log.getvalue()
 
 
 async def test_status_changes_reach_the_reporter_and_resolved_concerns_are_deleted_later(
