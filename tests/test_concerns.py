@@ -325,6 +325,7 @@ async def test_english_reporters_get_english_texts(bot: RunningBot) -> None:
     intro = await emma.next_message()
     assert intro.text.startswith("🔒 Here you can raise a concern")
     assert intro.has_button("Write anonymously") and intro.has_button("I have a code")
+    assert "whoever holds both the bot's privacy key and its database can decrypt it" in intro.text
 
 
 async def test_named_concerns_are_in_mydata_and_outlive_their_reporter_nameless(
