@@ -11,6 +11,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.activity_digest_messages import register_digest_hook
+from bot.concern_buffer import ConcernBuffer
 from bot.concern_flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
 from bot.config import Settings
 from bot.context import BotApplication, BotContext
@@ -57,6 +58,7 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
             DailyKey(clock, DEFAULT_TIMEZONE),
             {"concern": settings.privacy.concern_daily_limit, "message": MESSAGES_PER_DAY},
         ),
+        concern_buffer=ConcernBuffer(sessions),
         pulse_drafts=PulseDrafts(clock, timeout),
         pulse_buffer=PulseBuffer(sessions, privacy_key, dropped_notices(translator), clock),
         privacy_key=privacy_key,
@@ -131,6 +133,8 @@ async def _on_start(application: BotApplication) -> None:
 
 async def _on_shutdown(application: BotApplication) -> None:
     runtime = runtime_of(application)
+    # Anonymous concerns waiting for their batch are written (bot.concern_buffer).
+    await runtime.concern_buffer.write_all()
     # Answers still waiting for their batch are never written in a smaller one: they are
     # dropped, and their people asked to answer again (bot.pulse_flow).
     await runtime.pulse_buffer.drop_all()

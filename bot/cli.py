@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -66,6 +67,20 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", parents=[common], help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     db_commands.add_parser("upgrade", parents=[common], help="apply database migrations")
+    reader = db_commands.add_parser(
+        "grant-reader",
+        parents=[common],
+        help="PostgreSQL: a read-only role for BI tools that sees the views and nothing else",
+        description="Create (if missing) a PostgreSQL role that logs in read-only and may"
+        " SELECT from the views (v_...) of the bot's schema, and nothing else. Run it again"
+        " after an upgrade that adds views; it changes nothing else.",
+    )
+    reader.add_argument("role", type=_role_name, metavar="NAME", help="e.g. gwbot_reader")
+    reader.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="set the role's password from this environment variable",
+    )
     initiative = commands.add_parser(
         "initiative", parents=[common], help="set up the initiative from its file"
     )
@@ -134,6 +149,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _role_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: lower-case letters, digits and _ only, starting with a letter or _"
+        )
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     try:
@@ -175,8 +198,13 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.runner import prepare_database
 
-    async def db_upgrade() -> None:
+    async def db() -> int:
+        if args.db_command == "grant-reader":
+            from bot.db_cli import grant_reader_command
+
+            return await grant_reader_command(settings, args.role, args.password_env)
         await prepare_database(settings)
+        return 0
 
     async def run() -> None:
         from bot.app import build_application
@@ -235,7 +263,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     commands = {
         "run": run,
         "worker": worker,
-        "db": db_upgrade,
+        "db": db,
         "initiative": initiative_apply,
         "invite": invite,
         "completeness": completeness,

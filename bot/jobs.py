@@ -91,6 +91,8 @@ async def schedule_tick(
 async def run_schedules(context: BotContext) -> None:
     runtime = context.bot_data[RUNTIME_KEY]
     assert isinstance(runtime, Runtime)
+    # Anonymous concerns whose batch ended are written before their batch is announced.
+    await runtime.concern_buffer.write_due(runtime.clock())
     # Answers still waiting for their batch when their survey ends are dropped before it is
     # closed (bot.pulse_flow): a closing never writes a batch smaller than k.
     await runtime.pulse_buffer.settle()

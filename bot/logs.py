@@ -102,12 +102,18 @@ def masked_output(secrets: Iterable[str]) -> Iterator[None]:
         yield
 
 
+# `extra=CONTENT_FREE` marks a record that names nobody and nothing anybody wrote, so it may
+# pass while an anonymous flow's update is handled (e.g. that a receipt had to be re-sent).
+CONTENT_FREE = {"content_free": True}
+
+
 class QuietFilter(logging.Filter):
     """Drops every record while an update of an anonymous flow (concerns, pulse answers) is
-    handled (DESIGN section 6): not even "update 123 handled" may show who used it, or when."""
+    handled (DESIGN section 6): not even "update 123 handled" may show who used it, or when.
+    Only records marked CONTENT_FREE pass."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not QUIET.get()
+        return not QUIET.get() or getattr(record, "content_free", False) is True
 
 
 def configure_logging(

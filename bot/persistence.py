@@ -126,6 +126,13 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             _remember(self._saved_user_data, user_data)
             _remember(self._saved_chat_data, chat_data)
 
+    async def mark_processed(self, update_id: int) -> None:
+        """Mark `update_id` handled in a transaction with nothing else in it: for the
+        anonymous flows' updates, which must share no transaction with what others changed."""
+        async with self._sessions.begin() as session:
+            await rows.mark_processed(session, update_id)
+        self._commits += 1
+
     async def flush(self) -> None:
         await self.commit()
 

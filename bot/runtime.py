@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.attempts import AttemptLimiter
+from bot.concern_buffer import ConcernBuffer
 from bot.concern_flow import ConcernDrafts, DailyCap
 from bot.config import Settings
 from bot.i18n import Translator
@@ -59,6 +60,8 @@ class Runtime:
     # The concern flow's in-memory drafts and daily cap (bot.concern_flow).
     concern_drafts: ConcernDrafts
     concern_cap: DailyCap
+    # Anonymous concerns and messages waiting for the end of their batch.
+    concern_buffer: ConcernBuffer
     # Pulse answers in progress and finished ones waiting for their batch (bot.pulse_flow).
     pulse_drafts: PulseDrafts
     pulse_buffer: PulseBuffer

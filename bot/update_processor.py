@@ -9,7 +9,6 @@ the slots while they wait for their own lock, and everyone else would wait too.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +18,6 @@ from telegram.ext import BaseUpdateProcessor
 from bot.concern_flow import QUIET
 
 QUEUE_LIMIT = 100_000
-log = logging.getLogger(__name__)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -47,9 +45,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             async with lock, self._running:
                 token = QUIET.set(self._quiet(update))
                 try:
+                    # Nothing is logged per update: a line naming the person would tell who
+                    # was active when, and update ids in a row would show where quiet updates
+                    # (whose records are dropped) fall (DESIGN section 6).
                     await coroutine
-                    # Dropped for the anonymous flows' updates, like every record (bot.logs).
-                    log.debug("update %s of user %s handled", _update_id(update), key)
                 finally:
                     QUIET.reset(token)
         finally:
@@ -62,10 +61,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
-
-
-def _update_id(update: object) -> int | None:
-    return update.update_id if isinstance(update, Update) else None
 
 
 def _sender(update: object) -> int | None:

@@ -14,7 +14,6 @@ from bot.services.concerns import NAMED_TAG
 from bot.services.errors import DomainError
 from bot.services.privacy_crypto import normalise_receipt
 from handlers import concern
-from storage.models import Author
 
 
 def _member(context: BotContext) -> None:
@@ -40,7 +39,9 @@ async def read_with_code(update: Update, context: BotContext) -> None:
         await message.reply_text(context.t("concern.unknown_code", days=_days(context)))
         return
     async with runtime.reads() as session:
-        thread = await concerns.thread_by_receipt(session, runtime.privacy_key, code)
+        thread = await concerns.thread_by_receipt(
+            session, runtime.privacy_key, code, runtime.concern_buffer.waiting
+        )
     runtime.concern_drafts.drop(update.effective_user.id)
     if thread is None:
         await message.reply_text(context.t("concern.unknown_code", days=_days(context)))
@@ -67,6 +68,7 @@ async def _may_answer(update: Update, context: BotContext, ticket: str, tag: str
             tag,
             chat_id=update.effective_chat.id,
             member_id=member_id,
+            waiting=context.runtime.concern_buffer.waiting,
         )
 
 
@@ -120,11 +122,11 @@ async def _store(update: Update, context: BotContext, ticket: str) -> None:
         raise DomainError("concern.limit_messages")
     text = concerns.checked_text(message.text or "")
     async with runtime.sessions.begin() as session:
-        await concerns.add_message(
+        await concerns.add_reporter_message(
             session,
+            runtime.concern_buffer.waiting,
             ticket,
             text,
-            author=Author.REPORTER,
             today=runtime.today(),
             now=runtime.clock(),
             batch_minutes=runtime.settings.privacy.concern_batch_minutes,

@@ -51,12 +51,39 @@ def existing_views(connection: Connection) -> list[tuple[str, str]]:
     return [(name, f"CREATE VIEW {name} AS {body}") for name, body in rows]
 
 
+def view_grants(connection: Connection) -> list[tuple[str, str, str]]:
+    """PostgreSQL: (view, privilege, grantee) granted on the current schema's views to others
+    than their owner, such as the backbone's reader role (`gwbot db grant-reader`)."""
+    if connection.dialect.name != "postgresql":
+        return []
+    rows = connection.execute(
+        text(
+            "SELECT c.relname, a.privilege_type,"
+            " CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,"
+            " aclexplode(c.relacl) a"
+            " WHERE c.relkind = 'v' AND n.nspname = current_schema()"
+            " AND a.grantee <> c.relowner"
+        )
+    )
+    return [(view, privilege, grantee) for view, privilege, grantee in rows]
+
+
+def _grant_again(connection: Connection, grants: list[tuple[str, str, str]]) -> None:
+    quote = connection.dialect.identifier_preparer.quote
+    for view, privilege, grantee in grants:
+        to = "PUBLIC" if grantee == "PUBLIC" else quote(grantee)
+        connection.exec_driver_sql(f"GRANT {privilege} ON {quote(view)} TO {to}")
+
+
 @contextmanager
 def views_suspended(
     connection: Connection, replace: Mapping[str, ViewSQL] | None = None
 ) -> Iterator[None]:
-    """Drop all views for the block, then recreate them; `replace` gives new definitions."""
+    """Drop all views for the block, then recreate them; `replace` gives new definitions.
+    Grants on them are given again, so the backbone's reader keeps its access."""
     saved = existing_views(connection)
+    grants = view_grants(connection)
     for name, _ in reversed(saved):
         drop_view(connection, name)
     yield
@@ -68,3 +95,4 @@ def views_suspended(
             connection.exec_driver_sql(statement)
     for name, select in replace.items():
         create_view(connection, name, select)
+    _grant_again(connection, grants)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from storage.models import Concern, Delivery
 from tests.conftest import RunningBot
 from tests.fake_telegram import BotMessage, FakeUser
+from tests.steps import run_jobs
 
 TICKET = re.compile(r"#([0-9A-Z]{8})")
 RECEIPT = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
@@ -61,6 +62,15 @@ async def raise_concern(
             await user.next_event(kinds=("edit",))  # the question's buttons go away
             await user.next_message()
     return Raised(found[1], receipt[0] if receipt else None, summary)
+
+
+async def batch_over(bot: RunningBot, *coordinators: FakeUser) -> None:
+    """Let the concerns' batch (an hour) end: the timed job writes what waited for it, and the
+    coordinators read its notice. Only then do new concerns show in /anliegenliste."""
+    bot.clock.advance(hours=1)
+    await run_jobs(bot)
+    for person in coordinators:
+        assert (await person.next_message()).text.startswith("📬 Neues bei den Anliegen")
 
 
 def button_with(message: BotMessage, fragment: str) -> str:

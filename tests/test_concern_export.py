@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli import main
 from bot.config import DatabaseSettings
 from bot.services import concern_desk, exports
+from bot.services.concern_batch import Waiting, write_batch
 from bot.services.concern_desk import ReporterNotice
-from bot.services.concerns import NewConcern, add_message, open_concern
+from bot.services.concerns import NewConcern, add_message, add_reporter_message, open_concern
 from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import PrivacyKey, generate_key
 from storage.models import Author, Concern, ConcernMessage, Member, Role
@@ -71,6 +72,7 @@ async def raise_concern(
             "text": text,
         }
     )
+    waiting = Waiting()
     opened_concern = await open_concern(
         session,
         concern,
@@ -79,14 +81,18 @@ async def raise_concern(
         today=opened,
         now=noon(opened),
         batch_minutes=60,
+        waiting=waiting,
     )
+    await write_batch(session, waiting.due(None))  # as the end of its batch writes it
     return opened_concern.ticket
 
 
 async def write_again(session: AsyncSession, ticket: str, text: str, day: date) -> None:
-    await add_message(
-        session, ticket, text, author=Author.REPORTER, today=day, now=noon(day), batch_minutes=60
+    waiting = Waiting()
+    await add_reporter_message(
+        session, waiting, ticket, text, today=day, now=noon(day), batch_minutes=60
     )
+    await write_batch(session, waiting.due(None))
 
 
 async def fill(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:  # noqa: F811

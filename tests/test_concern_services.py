@@ -20,6 +20,7 @@ from telegram.error import Forbidden
 
 from bot.dispatcher import Dispatcher
 from bot.services import concern_desk as desk
+from bot.services.concern_batch import Waiting, write_batch
 from bot.services.concern_desk import ReporterNotice, Summary
 from bot.services.concern_jobs import (
     Batch,
@@ -35,10 +36,12 @@ from bot.services.concerns import (
     NewConcern,
     Opened,
     add_message,
+    may_answer,
     thread_by_receipt,
     thread_of,
     want_notifications,
 )
+from bot.services.concerns import add_reporter_message as add_reporter_message_service
 from bot.services.concerns import open_concern as open_concern_service
 from bot.services.errors import DomainError
 from bot.services.outbox import OutgoingMessage
@@ -133,9 +136,13 @@ async def open_concern(
     now: datetime = START,
     text: str = "Im Team wird nicht mehr miteinander geredet.",
     severity: str = "medium",
+    waiting: Waiting | None = None,
 ) -> Opened:
+    """Raise a concern. An anonymous one is written as the end of its batch writes it, unless
+    it is to stay `waiting`."""
+    held = Waiting() if waiting is None else waiting
     async with sessions.begin() as session:
-        return await open_concern_service(
+        opened = await open_concern_service(
             session,
             new(text, anonymous=anonymous, severity=severity),
             key=KEY,
@@ -143,7 +150,26 @@ async def open_concern(
             today=now.date(),
             now=now,
             batch_minutes=BATCH_MINUTES,
+            waiting=held,
         )
+    if waiting is None:
+        await write_waiting(sessions, held)
+    return opened
+
+
+async def write_waiting(
+    sessions: async_sessionmaker[AsyncSession], waiting: Waiting, now: datetime | None = None
+) -> None:
+    """What the timed job does at the end of a batch (everything, with no `now`)."""
+    due = waiting.due(now)
+    async with sessions.begin() as session:
+        await write_batch(session, due)
+    waiting.forget(due)
+
+
+async def announce(sessions: async_sessionmaker[AsyncSession], now: datetime = BATCH_END) -> int:
+    async with sessions.begin() as session:
+        return await notify_batches(session, now, TEXTS)
 
 
 async def concern_row(sessions: async_sessionmaker[AsyncSession], ticket: str) -> Concern:
@@ -165,17 +191,21 @@ async def count(sessions: async_sessionmaker[AsyncSession], model: Any) -> int:
 
 async def add_reporter_message(
     sessions: async_sessionmaker[AsyncSession], ticket: str, now: datetime, text: str = "Noch was."
-) -> Concern:
+) -> None:
+    """The reporter writes again; on an anonymous concern it is written as the end of its
+    batch writes it."""
+    waiting = Waiting()
     async with sessions.begin() as session:
-        return await add_message(
+        await add_reporter_message_service(
             session,
+            waiting,
             ticket,
             text,
-            author=Author.REPORTER,
             today=now.date(),
             now=now,
             batch_minutes=BATCH_MINUTES,
         )
+    await write_waiting(sessions, waiting)
 
 
 async def reply(
@@ -206,9 +236,23 @@ async def wants_notifications(
     opened: Opened,
     chat_id: int = REPORTER_CHAT,
     language: str = "en",
+    waiting: Waiting | None = None,
 ) -> bool:
-    async with sessions.begin() as session:
-        return await want_notifications(session, opened.concern_id, KEY, chat_id, language)
+    held = Waiting() if waiting is None else waiting
+    async with sessions() as session:
+        wanted = await want_notifications(
+            session,
+            held,
+            opened.concern_id,
+            KEY,
+            chat_id,
+            language,
+            now=START,
+            batch_minutes=BATCH_MINUTES,
+        )
+    if waiting is None:
+        await write_waiting(sessions, held)
+    return wanted
 
 
 async def set_status(
@@ -264,9 +308,11 @@ async def test_an_anonymous_concern_keeps_no_reporter_and_is_found_by_its_receip
     assert await _by_receipt(sessions, new_receipt()) is None
 
 
-async def _by_receipt(sessions: async_sessionmaker[AsyncSession], code: str) -> Any:
+async def _by_receipt(
+    sessions: async_sessionmaker[AsyncSession], code: str, waiting: Waiting | None = None
+) -> Any:
     async with sessions() as session:
-        return await thread_by_receipt(session, KEY, code)
+        return await thread_by_receipt(session, KEY, code, waiting or Waiting())
 
 
 async def test_concerns_of_one_batch_share_its_end_and_nothing_else(
@@ -307,6 +353,7 @@ async def test_an_anonymous_concern_needs_the_privacy_key(
                 today=TODAY,
                 now=START,
                 batch_minutes=BATCH_MINUTES,
+                waiting=Waiting(),
             )
         assert raised.value.key == "concern.not_enabled"
         assert await session.scalar(select(func.count()).select_from(Concern)) == 0
@@ -334,6 +381,7 @@ async def test_an_empty_or_too_long_text_is_refused_and_writes_nothing(
                 today=TODAY,
                 now=START,
                 batch_minutes=BATCH_MINUTES,
+                waiting=Waiting(),
             )
         assert raised.value.key == error
         if error == "concern.too_long":
@@ -357,6 +405,9 @@ async def test_a_named_concern_keeps_its_reporter_and_the_desk_shows_who(
     assert row.reporter_id == people.partner.id
     assert row.anonymous is False and row.receipt_hash is None
     anonymous = await open_concern(sessions, severity="high")
+    async with sessions() as session:
+        assert await desk.open_concerns(session) == []  # not before their batch is announced
+    await announce(sessions)
     async with sessions() as session:
         shown = await desk.view(session, named.ticket)
         hidden = await desk.view(session, anonymous.ticket)
@@ -390,8 +441,105 @@ async def test_the_reporters_chat_is_kept_only_sealed_and_never_twice_the_same(
     named = await open_concern(sessions, anonymous=False, reporter_id=people.partner.id)
     assert not await wants_notifications(sessions, named)
     assert (await concern_row(sessions, named.ticket)).contact is None
+    async with sessions() as session:
+        assert not await want_notifications(
+            session,
+            Waiting(),
+            "x" * 22,
+            KEY,
+            REPORTER_CHAT,
+            "de",
+            now=START,
+            batch_minutes=BATCH_MINUTES,
+        )
+
+
+# --- waiting for the end of the batch --------------------------------------------------------
+
+
+async def test_an_anonymous_concern_waits_and_its_reporter_still_reads_and_answers_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    waiting = Waiting()
+    opened = await open_concern(sessions, waiting=waiting)
+    assert opened.batch_at == BATCH_END and opened.receipt
+    assert await count(sessions, Concern) == 0
+    # The reporter reads it with the code, answers it by the button and asks for notifications.
+    thread = await _by_receipt(sessions, opened.receipt, waiting)
+    assert thread.ticket == opened.ticket and thread.status == ConcernStatus.NEW
+    tag = KEY.reply_tag(opened.ticket, REPORTER_CHAT)
+    async with sessions() as session:
+        for chat, allowed in ((REPORTER_CHAT, True), (REPORTER_CHAT + 1, False)):
+            assert allowed is await may_answer(
+                session, KEY, opened.ticket, tag, chat_id=chat, member_id=None, waiting=waiting
+            )
+        await add_reporter_message_service(
+            session,
+            waiting,
+            opened.ticket,
+            "Nachtrag.",
+            today=TODAY,
+            now=START + timedelta(minutes=10),
+            batch_minutes=BATCH_MINUTES,
+        )
+    assert await wants_notifications(sessions, opened, waiting=waiting)
+    thread = await _by_receipt(sessions, opened.receipt, waiting)
+    assert [m.text for m in thread.messages][-1] == "Nachtrag."
+    assert await count(sessions, Concern) == await count(sessions, ConcernMessage) == 0
+
+    # Nothing before the batch ends; then all of it at once.
+    await write_waiting(sessions, waiting, BATCH_END - timedelta(seconds=1))
+    assert await count(sessions, Concern) == 0
+    await write_waiting(sessions, waiting, BATCH_END)
+    assert not waiting.due(None)
+    row = await concern_row(sessions, opened.ticket)
+    assert row.contact is not None and KEY.open_contact(row.contact) == (REPORTER_CHAT, "en")
+    async with sessions() as session:
+        stored = await thread_of(session, opened.ticket)
+    assert stored is not None
+    assert [(m.author, m.text) for m in stored.messages] == [
+        (Author.REPORTER, "Im Team wird nicht mehr miteinander geredet."),
+        (Author.REPORTER, "Nachtrag."),
+    ]
+
+
+async def test_a_waiting_message_follows_the_replies_written_meanwhile_and_reopens(
+    sessions: async_sessionmaker[AsyncSession], people: People
+) -> None:
+    opened, gone = await open_concern(sessions), await open_concern(sessions)
+    waiting, later = Waiting(), BATCH_END + timedelta(minutes=10)
+    async with sessions() as session:
+        for ticket in (opened.ticket, gone.ticket):
+            await add_reporter_message_service(
+                session,
+                waiting,
+                ticket,
+                "Es ist wieder passiert.",
+                today=later.date(),
+                now=later,
+                batch_minutes=BATCH_MINUTES,
+            )
+    # Meanwhile the office answers and closes one; the other is resolved long ago and deleted.
+    await reply(sessions, opened.ticket, people.coordinators[0].id, now=later)
+    await set_status(sessions, opened.ticket, ConcernStatus.RESOLVED, TODAY)
+    await set_status(sessions, gone.ticket, ConcernStatus.RESOLVED, TODAY - timedelta(days=200))
     async with sessions.begin() as session:
-        assert not await want_notifications(session, "x" * 22, KEY, REPORTER_CHAT, "de")
+        assert await delete_expired(session, TODAY, 180) == 1
+
+    await write_waiting(sessions, waiting)
+    row = await concern_row(sessions, opened.ticket)
+    assert row.status == ConcernStatus.IN_DIALOGUE and row.resolved_on is None
+    assert row.last_activity_on == later.date()
+    async with sessions() as session:
+        thread = await thread_of(session, opened.ticket)
+        left = (await session.scalars(select(ConcernMessage.concern_id))).all()
+    assert thread is not None
+    assert [m.text for m in thread.messages] == [
+        "Im Team wird nicht mehr miteinander geredet.",
+        "Danke, wir kümmern uns.",
+        "Es ist wieder passiert.",
+    ]
+    assert gone.concern_id not in left
 
 
 # --- batched notices, escalation, retention --------------------------------------------------
@@ -528,6 +676,7 @@ async def test_the_reporter_writing_again_reopens_a_resolved_concern(
     sessions: async_sessionmaker[AsyncSession], people: People
 ) -> None:
     opened = await open_concern(sessions)
+    await announce(sessions)
     await set_status(sessions, opened.ticket, ConcernStatus.RESOLVED, TODAY)
     async with sessions() as session:
         assert await desk.open_concerns(session) == []
@@ -723,6 +872,10 @@ async def test_v_concerns_shows_days_and_flags_and_nothing_about_reporters(
     anonymous = await open_concern(sessions, severity="high")
     named = await open_concern(sessions, anonymous=False, reporter_id=people.partner.id)
     await set_status(sessions, named.ticket, ConcernStatus.RESOLVED, TODAY + timedelta(days=3))
+    async with sessions() as session:
+        # Only once their batch is announced.
+        assert (await session.execute(sql("SELECT * FROM v_concerns"))).all() == []
+    await announce(sessions)
     async with sessions() as session:
         result = await session.execute(sql("SELECT * FROM v_concerns ORDER BY anonymous"))
         columns, rows = list(result.keys()), [tuple(row) for row in result]

@@ -3,15 +3,20 @@ batching, escalation, retention, the daily cap, groups, and bad input of every k
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.logs import configure_logging
 from storage.models import ConcernMessage, Role
 from tests.concern_steps import (
+    NOTIFY_NO,
+    RECEIPT,
     TICKET,
+    batch_over,
     concern_row,
     desk_reply,
     open_desk,
@@ -32,17 +37,18 @@ async def test_an_anonymous_concern_with_notifications_is_a_dialogue_both_ways(
     clara = await coordinator(bot)
     anna = await member(bot, "Anna Berger")
     raised = await raise_concern(anna, notify=True)
-    row = await concern_row(bot, raised.ticket)
-    assert row is not None and row.anonymous and row.reporter_id is None and row.contact
-    assert row.receipt_hash != raised.receipt
 
     # Not at the second it was written: only once its batch is over.
+    assert await concern_row(bot, raised.ticket) is None
     await run_jobs(bot)
     await clara.expect_no_message()
     bot.clock.advance(hours=1)
     await run_jobs(bot)
     batch = await clara.next_message()
     assert f"Neues Anliegen #{raised.ticket} · Kommunikation · Dringend" in batch.text
+    row = await concern_row(bot, raised.ticket)
+    assert row is not None and row.anonymous and row.reporter_id is None and row.contact
+    assert row.receipt_hash != raised.receipt
 
     listing = await open_desk(clara, raised.ticket)
     assert "anonym" in listing.text and "kommen bei uns nicht an" in listing.text
@@ -87,6 +93,7 @@ async def test_without_notifications_replies_are_read_with_the_receipt(bot: Runn
     clara = await coordinator(bot)
     anna = await member(bot, "Anna Berger")
     raised = await raise_concern(anna, notify=False, severity="Kann warten")
+    await batch_over(bot, clara)
     row = await concern_row(bot, raised.ticket)
     assert row is not None and row.contact is None
     listing = await open_desk(clara, raised.ticket)
@@ -104,6 +111,7 @@ async def test_without_notifications_replies_are_read_with_the_receipt(bot: Runn
     await anna.next_message()
     await anna.send("Danke!")
     assert (await anna.next_message()).text.startswith("✅ Ihre Nachricht")
+    await batch_over(bot)
     async with bot.sessions() as session:
         count = await session.scalar(select(func.count()).select_from(ConcernMessage))
     assert count == 3
@@ -118,6 +126,7 @@ async def test_a_named_concern_shows_the_reporter_and_replies_reach_them(bot: Ru
     raised = await raise_concern(anna, anonymous=False, category="Ressourcen")
     assert raised.receipt is None
     assert "sieht Ihren Namen" in anna.messages[-1].text
+    await batch_over(bot, clara)
     listing = await open_desk(clara, raised.ticket)
     assert "von Anna Berger (AWO Kreisverband Neustadt)" in listing.text
     await desk_reply(clara, listing, "Wir schauen uns das an.")
@@ -180,6 +189,35 @@ async def test_a_reply_goes_out_only_when_sent_from_its_preview(bot: RunningBot)
     ]
 
 
+async def test_the_receipt_comes_in_a_new_message_when_editing_fails(bot: RunningBot) -> None:
+    log = io.StringIO()
+    configure_logging("DEBUG", stream=log)
+    anna = await member(bot, "Anna Berger", user_id=5_300_000_911)
+    await anna.send("/anliegen")
+    intro = await anna.next_message()
+    for button in ("Anonym schreiben", "Ressourcen", "Kann warten"):
+        await anna.press_and_read(intro, button)
+    await anna.send("Die Mittel reichen nicht.")
+    summary = await anna.next_message()
+    # Telegram refuses to edit the confirmation into the receipt.
+    bot.fake.faults.fail_next(
+        "editMessageText", status=400, description="Bad Request: message can't be edited"
+    )
+    await anna.press(summary, "✅ Absenden")
+    shown = await anna.next_message()
+    receipt = RECEIPT.search(shown.text)
+    assert receipt and shown.text.startswith("Danke. Ihr Anliegen")
+    await anna.press(shown, NOTIFY_NO)
+    await anna.next_event(kinds=("edit",))
+    assert (await anna.next_message()).text.startswith("🔒 Gut. Nichts führt")
+    await anna.send(receipt[0])
+    assert "Die Mittel reichen nicht." in (await anna.next_message()).text
+    # Logged that it happened, and nothing else: no receipt, no person.
+    lines = [line for line in log.getvalue().splitlines() if "receipt" in line]
+    assert len(lines) == 1 and "new message" in lines[0]
+    assert receipt[0] not in log.getvalue() and str(anna.id) not in log.getvalue()
+
+
 async def test_status_changes_reach_the_reporter_and_resolved_concerns_are_deleted_later(
     bot: RunningBot,
 ) -> None:
@@ -188,6 +226,7 @@ async def test_status_changes_reach_the_reporter_and_resolved_concerns_are_delet
     clara = await coordinator(bot)
     anna = await member(bot, "Anna Berger")
     raised = await raise_concern(anna)
+    await batch_over(bot, clara)
     listing = await open_desk(clara, raised.ticket)
     await clara.press_and_read(listing, "Status ändern")
     await clara.press_and_read(listing, "erledigt")
@@ -283,6 +322,7 @@ async def test_bad_input_is_answered_and_changes_nothing(bot: RunningBot) -> Non
     await anna.send("/anliegenliste")
     assert "nicht für" in (await anna.next_message()).text
     raised = await raise_concern(anna)
+    await batch_over(bot, clara)
     query = await anna.press_data(raised.message, f"cdk:s:{raised.ticket}:resolved")
     answer = await anna.callback_answer(query)
     assert answer["text"].startswith("Anliegen beantwortet die Koordinierungsstelle")
@@ -325,6 +365,7 @@ async def test_english_reporters_get_english_texts(bot: RunningBot) -> None:
     intro = await emma.next_message()
     assert intro.text.startswith("🔒 Here you can raise a concern")
     assert intro.has_button("Write anonymously") and intro.has_button("I have a code")
+    assert "whoever holds both the bot's privacy key and its database can decrypt it" in intro.text
 
 
 async def test_named_concerns_are_in_mydata_and_outlive_their_reporter_nameless(
@@ -334,6 +375,7 @@ async def test_named_concerns_are_in_mydata_and_outlive_their_reporter_nameless(
     anna = await member(bot, "Anna Berger")
     named = await raise_concern(anna, "Bitte mehr Vorlauf bei Terminen.", anonymous=False)
     await raise_concern(anna, "Das bleibt anonym.", notify=False)
+    await batch_over(bot, clara)
     listing = await open_desk(clara, named.ticket)
     await desk_reply(clara, listing, "Machen wir.")
     await anna.next_message()  # the reply

@@ -69,6 +69,8 @@ async def test_a_typed_name_is_taken(bot: RunningBot) -> None:
     user = bot.fake.user(first_name="Ben", language_code="de")
     await user.send(f"/start {code}")
     notice = await user.next_message()
+    # What whoever holds the privacy key and the database could learn, said plainly.
+    assert "Wer den Datenschutz-Schlüssel des Bots und die Datenbank zusammen hat" in notice.text
     await user.press(notice, "✅ Einverstanden")
     await user.next_event(kinds=("edit",))
     await user.press(notice, "Deutsch")

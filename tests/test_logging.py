@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -34,16 +35,26 @@ def test_http_request_logs_are_off_at_every_level(capsys: pytest.CaptureFixture[
     assert capsys.readouterr().err == ""
 
 
-async def test_a_debug_run_logs_neither_token_nor_message_text(
+async def test_a_debug_run_logs_neither_token_nor_message_text_nor_who_wrote(
     bot: RunningBot, capfd: pytest.CaptureFixture[str]
 ) -> None:
     configure_logging("DEBUG", [bot.fake.token])
-    user = bot.fake.user(language_code="de")
+    user = bot.fake.user(user_id=5_300_000_477, language_code="de")
     await add_member(bot.sessions, user.id)
     await user.send(SECRET_TEXT)
     await user.next_message()
     await user.send("/hilfe")
     await user.next_message()
+    await user.send("/anliegen")  # quiet: the concern flow
+    await user.next_message()
+    await user.send("/abbrechen")
+    await user.next_message()
+    await bot.stop()
     err = capfd.readouterr().err
     assert bot.fake.token not in err
     assert SECRET_TEXT not in err
+    # Neither the person nor which updates were handled: ids in a row would show the gaps
+    # the quiet ones leave.
+    assert str(user.id) not in err
+    for update_id in bot.fake.update_ids_of(user.id):
+        assert not re.search(rf"update\D{{0,12}}\b{update_id}\b", err), update_id

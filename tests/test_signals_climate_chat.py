@@ -5,7 +5,7 @@ surveys with at least k answers and from at least 3 concerns, day-level dates, n
 from __future__ import annotations
 
 from storage.models import Role
-from tests.concern_steps import raise_concern
+from tests.concern_steps import batch_over, raise_concern
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.pulse_steps import THANKS, answer, start_survey
@@ -74,10 +74,12 @@ async def test_concerns_of_one_category_rising_raise_a_signal_from_three_on(
     people = [await member(bot, name, Role.PARTNER) for name in NAMES[:3]]
     for person in people[:2]:
         await raise_concern(person, category="Rollen & Zuständigkeiten")
+    await batch_over(bot, clara)  # anonymous concerns are stored at the end of their batch
     head, _ = await signals_shown(clara)
     assert head.startswith("🔔 Keine offenen")  # two concerns: never a signal
 
     await raise_concern(people[2], category="Rollen & Zuständigkeiten", anonymous=False)
+    await batch_over(bot, clara)
     head, shown = await signals_shown(clara)
     assert head.startswith("🔔 1 offene")
     (signal,) = shown

@@ -63,9 +63,12 @@ def summary(concern: Concern) -> Summary:
 
 
 async def open_concerns(session: AsyncSession) -> list[Summary]:
-    """Everything not resolved, the most urgent and oldest first."""
+    """Everything not resolved whose batch was announced, the most urgent and oldest first.
+    A concern written early (on a clean stop) stays hidden until its batch has ended."""
     rows = await session.scalars(
-        select(Concern).where(Concern.status != ConcernStatus.RESOLVED.value)
+        select(Concern).where(
+            Concern.status != ConcernStatus.RESOLVED.value, Concern.notified.is_(True)
+        )
     )
     found = [summary(row) for row in rows]
     return sorted(found, key=lambda s: (SEVERITY_ORDER.get(s.severity, 9), s.opened_on, s.ticket))
@@ -80,7 +83,8 @@ async def _concern(session: AsyncSession, ticket: str) -> Concern:
 
 async def view(session: AsyncSession, ticket: str) -> DeskView:
     concern = await _concern(session, ticket)
-    thread = await thread_of(session, ticket)
+    # Reporters' messages appear once their batch is announced, like the concerns.
+    thread = await thread_of(session, ticket, announced_only=True)
     assert thread is not None
     name = organisation = None
     if concern.reporter_id is not None:

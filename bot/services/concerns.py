@@ -3,6 +3,8 @@
 Anonymous concerns store no member, no chat and no exact time (storage/models/concerns.py);
 the reporter proves ownership with the receipt code, or with a tag in the answer button that
 only their own chat reproduces (`PrivacyKey.reply_tag`). Named concerns keep the member.
+Anonymous concerns, their reporters' messages and the sealed chat wait in memory until their
+batch ends (bot.services.concern_batch); what the reporter reads includes what waits.
 """
 
 from __future__ import annotations
@@ -10,14 +12,21 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.concern_batch import (
+    Waiting,
+    WaitingConcern,
+    WaitingContact,
+    WaitingMessage,
+    message_row,
+)
 from bot.services.errors import DomainError, NotFound
 from bot.services.privacy_crypto import (
     CROCKFORD,
@@ -75,6 +84,8 @@ class Opened:
     ticket: str
     # Shown once to an anonymous reporter; never stored.
     receipt: str | None
+    # When the coordination office hears of it.
+    batch_at: datetime
 
 
 @dataclass(frozen=True)
@@ -103,9 +114,11 @@ def batch_end(now: datetime, minutes: int) -> datetime:
     return datetime.fromtimestamp(math.floor(epoch / size) * size + size, UTC)
 
 
-async def _new_ticket(session: AsyncSession) -> str:
+async def _new_ticket(session: AsyncSession, waiting: Waiting) -> str:
     while True:  # 40 random bits: a repeat is rare, and then simply drawn again
         ticket = "".join(secrets.choice(CROCKFORD) for _ in range(TICKET_CHARS))
+        if waiting.by_ticket(ticket) is not None:
+            continue
         if await session.scalar(select(Concern.id).where(Concern.ticket == ticket)) is None:
             return ticket
 
@@ -119,95 +132,129 @@ async def open_concern(
     today: date,
     now: datetime,
     batch_minutes: int,
+    waiting: Waiting,
 ) -> Opened:
-    """Store a new concern with its text as the thread's first message."""
+    """A new concern with its text as the thread's first message: a named one is stored at
+    once, an anonymous one waits for the end of its batch."""
     text = checked_text(concern.text)
-    receipt = receipt_hash = None
-    if concern.anonymous:
-        if key is None:
-            raise DomainError("concern.not_enabled")
-        receipt, reporter_id = new_receipt(), None
-        receipt_hash = key.receipt_hash(receipt)
-    elif reporter_id is None:
+    if concern.anonymous and key is None:
+        raise DomainError("concern.not_enabled")
+    if not concern.anonymous and reporter_id is None:
         raise ValueError("a named concern needs its reporter")
     batch = batch_end(now, batch_minutes)
-    row = Concern(
-        id=random_id(),
-        ticket=await _new_ticket(session),
-        category=concern.category,
-        severity=concern.severity,
-        status=ConcernStatus.NEW.value,
-        anonymous=concern.anonymous,
-        reporter_id=reporter_id,
-        receipt_hash=receipt_hash,
-        opened_on=today,
-        last_activity_on=today,
-        batch_at=batch,
+    concern_id, ticket = random_id(), await _new_ticket(session, waiting)
+    if concern.anonymous:
+        assert key is not None
+        receipt = new_receipt()
+        waiting.add(
+            WaitingConcern(
+                concern_id,
+                ticket,
+                concern.category,
+                concern.severity,
+                key.receipt_hash(receipt),
+                text,
+                today,
+                batch,
+            )
+        )
+        return Opened(concern_id, ticket, receipt, batch)
+    session.add(
+        Concern(
+            id=concern_id,
+            ticket=ticket,
+            category=concern.category,
+            severity=concern.severity,
+            status=ConcernStatus.NEW.value,
+            anonymous=False,
+            reporter_id=reporter_id,
+            opened_on=today,
+            last_activity_on=today,
+            batch_at=batch,
+        )
     )
-    session.add(row)
-    session.add(_message(row.id, 1, Author.REPORTER, text, today, batch, notified=True))
+    session.add(message_row(concern_id, 1, Author.REPORTER, text, today, batch, notified=True))
     await session.flush()
-    return Opened(row.id, row.ticket, receipt)
-
-
-def _message(
-    concern_id: str,
-    position: int,
-    author: Author,
-    text: str,
-    today: date,
-    batch: datetime,
-    *,
-    notified: bool,
-    coordinator_id: int | None = None,
-) -> ConcernMessage:
-    return ConcernMessage(
-        id=random_id(),
-        concern_id=concern_id,
-        position=position,
-        author=author.value,
-        coordinator_id=coordinator_id,
-        text=text,
-        written_on=today,
-        batch_at=batch,
-        # The concern itself announces its first message.
-        notified=notified,
-    )
+    return Opened(concern_id, ticket, None, batch)
 
 
 async def want_notifications(
-    session: AsyncSession, concern_id: str, key: PrivacyKey, chat_id: int, language: str
+    session: AsyncSession,
+    waiting: Waiting,
+    concern_id: str,
+    key: PrivacyKey,
+    chat_id: int,
+    language: str,
+    *,
+    now: datetime,
+    batch_minutes: int,
 ) -> bool:
     """Keep the reporter's chat, sealed, so replies reach them; False if the concern is gone
-    or not anonymous (named reporters are reached as members anyway)."""
-    result = await session.execute(
-        update(Concern)
-        .where(Concern.id == concern_id, Concern.anonymous.is_(True))
-        .values(contact=key.seal_contact(chat_id, language))
-    )
-    return bool(getattr(result, "rowcount", 0))
+    or not anonymous (named reporters are reached as members anyway). It is written with the
+    batch the choice falls into, like everything else the reporter does: a reply the office
+    writes before then is read with the receipt."""
+    if not waiting.holds(concern_id):
+        found = await session.scalar(
+            select(Concern.id).where(Concern.id == concern_id, Concern.anonymous.is_(True))
+        )
+        if found is None:
+            return False
+    contact = key.seal_contact(chat_id, language)
+    waiting.add(WaitingContact(concern_id, contact, batch_end(now, batch_minutes)))
+    return True
 
 
-async def thread_by_receipt(session: AsyncSession, key: PrivacyKey, code: str) -> Thread | None:
+async def thread_by_receipt(
+    session: AsyncSession, key: PrivacyKey, code: str, waiting: Waiting
+) -> Thread | None:
+    """The reporter's view of their concern, with what still waits for its batch."""
     if normalise_receipt(code) is None:  # not a receipt at all: nothing to find
         return None
-    concern = await session.scalar(
-        select(Concern).where(Concern.receipt_hash == key.receipt_hash(code))
-    )
-    return None if concern is None else await _thread(session, concern)
+    receipt_hash = key.receipt_hash(code)
+    held = waiting.by_receipt(receipt_hash)
+    if held is not None:
+        thread = Thread(
+            ticket=held.ticket,
+            category=held.category,
+            severity=held.severity,
+            status=ConcernStatus.NEW.value,
+            anonymous=True,
+            opened_on=held.opened_on,
+            messages=[ThreadMessage(Author.REPORTER.value, held.text, held.opened_on)],
+        )
+        return _with_waiting(thread, waiting, held.id)
+    concern = await session.scalar(select(Concern).where(Concern.receipt_hash == receipt_hash))
+    if concern is None:
+        return None
+    return _with_waiting(await _thread(session, concern), waiting, concern.id)
 
 
-async def thread_of(session: AsyncSession, ticket: str) -> Thread | None:
+def _with_waiting(thread: Thread, waiting: Waiting, concern_id: str) -> Thread:
+    written = [
+        ThreadMessage(Author.REPORTER.value, m.text, m.written_on)
+        for m in waiting.messages_of(concern_id)
+    ]
+    return replace(thread, messages=[*thread.messages, *written])
+
+
+async def thread_of(
+    session: AsyncSession, ticket: str, *, announced_only: bool = False
+) -> Thread | None:
+    """The stored thread; `announced_only` leaves out reporters' messages the office has not
+    been told of yet (their batch has not ended)."""
     concern = await session.scalar(select(Concern).where(Concern.ticket == ticket))
-    return None if concern is None else await _thread(session, concern)
+    if concern is None:
+        return None
+    return await _thread(session, concern, announced_only=announced_only)
 
 
-async def _thread(session: AsyncSession, concern: Concern) -> Thread:
-    rows = await session.scalars(
-        select(ConcernMessage)
-        .where(ConcernMessage.concern_id == concern.id)
-        .order_by(ConcernMessage.position)
-    )
+async def _thread(
+    session: AsyncSession, concern: Concern, *, announced_only: bool = False
+) -> Thread:
+    query = select(ConcernMessage).where(ConcernMessage.concern_id == concern.id)
+    if announced_only:
+        query = query.where(ConcernMessage.notified.is_(True))
+    rows = await session.scalars(query.order_by(ConcernMessage.position))
     return Thread(
         ticket=concern.ticket,
         category=concern.category,
@@ -230,8 +277,9 @@ async def add_message(
     batch_minutes: int,
     coordinator_id: int | None = None,
 ) -> Concern:
-    """Append to a thread. A reporter writing on a resolved concern opens it again; the
-    coordinators hear of reporters' messages with the next batch."""
+    """Append to a thread at once: the office's replies and named reporters' messages (an
+    anonymous reporter's wait, see add_reporter_message). A reporter writing on a resolved
+    concern opens it again; the coordinators hear of reporters' messages with the next batch."""
     checked = checked_text(text)
     concern = await session.scalar(select(Concern).where(Concern.ticket == ticket))
     if concern is None:
@@ -241,7 +289,7 @@ async def add_message(
     )
     from_reporter = author is Author.REPORTER
     session.add(
-        _message(
+        message_row(
             concern.id,
             (last or 0) + 1,
             author,
@@ -259,6 +307,40 @@ async def add_message(
     return concern
 
 
+async def add_reporter_message(
+    session: AsyncSession,
+    waiting: Waiting,
+    ticket: str,
+    text: str,
+    *,
+    today: date,
+    now: datetime,
+    batch_minutes: int,
+) -> None:
+    """The reporter writes on their concern: on an anonymous one the message waits for the
+    end of its batch, on a named one it is stored at once."""
+    checked = checked_text(text)
+    held = waiting.by_ticket(ticket)
+    concern_id = held.id if held is not None else None
+    if concern_id is None:
+        concern = await session.scalar(select(Concern).where(Concern.ticket == ticket))
+        if concern is None:
+            raise NotFound("concern.gone")
+        if not concern.anonymous:
+            await add_message(
+                session,
+                ticket,
+                checked,
+                author=Author.REPORTER,
+                today=today,
+                now=now,
+                batch_minutes=batch_minutes,
+            )
+            return
+        concern_id = concern.id
+    waiting.add(WaitingMessage(concern_id, checked, today, batch_end(now, batch_minutes)))
+
+
 async def may_answer(
     session: AsyncSession,
     key: PrivacyKey | None,
@@ -267,15 +349,19 @@ async def may_answer(
     *,
     chat_id: int,
     member_id: int | None,
+    waiting: Waiting,
 ) -> bool:
     """Whether this chat may write on `ticket`: the named reporter as the member, an
     anonymous one by the tag only their chat reproduces."""
-    concern = await session.scalar(select(Concern).where(Concern.ticket == ticket))
-    if concern is None:
-        return False
-    if tag == NAMED_TAG:
-        return member_id is not None and concern.reporter_id == member_id
-    if key is None or not concern.anonymous:
+    if waiting.by_ticket(ticket) is None:
+        concern = await session.scalar(select(Concern).where(Concern.ticket == ticket))
+        if concern is None:
+            return False
+        if tag == NAMED_TAG:
+            return member_id is not None and concern.reporter_id == member_id
+        if not concern.anonymous:
+            return False
+    if key is None or tag == NAMED_TAG:
         return False
     return hmac.compare_digest(key.reply_tag(ticket, chat_id), tag)
 

@@ -1,0 +1,43 @@
+"""`gwbot db grant-reader NAME`: a read-only database role for the backbone (DESIGN section 6)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from bot.config import Settings
+from bot.runner import prepare_database
+from storage.engine import make_engine
+from storage.reader_role import grant_reader
+
+NO_ROLES_ON_SQLITE = """\
+gwbot: SQLite has no database roles: whoever can read the file reads every table, also with
+`sqlite3 -readonly`, which only prevents writing. For a reader limited to the views, use
+PostgreSQL ([database] url). With SQLite, give the backbone the exports (`gwbot export`)
+rather than the file or a copy of it."""
+
+
+async def grant_reader_command(settings: Settings, role: str, password_env: str | None) -> int:
+    if not settings.database.is_postgresql:
+        print(NO_ROLES_ON_SQLITE, file=sys.stderr)
+        return 1
+    password = None
+    if password_env is not None:
+        password = os.environ.get(password_env)
+        if not password:
+            print(f"gwbot: the environment variable {password_env} is not set", file=sys.stderr)
+            return 2
+    await prepare_database(settings)
+    engine = make_engine(settings.database.url, schema=settings.database.schema_name)
+    try:
+        granted = await grant_reader(engine, role, password)
+    finally:
+        await engine.dispose()
+    state = "created" if granted.created else "already there"
+    print(f"Role {granted.role} ({state}) may read these views of schema {granted.schema}:")
+    print("  " + ", ".join(granted.views))
+    print("and nothing else. Its sessions are read-only; run this again after an upgrade")
+    print("that adds views.")
+    if password is None and granted.created:
+        print(f"It has no password yet: set one with psql's \\password {granted.role}.")
+    return 0
