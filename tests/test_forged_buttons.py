@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
+from bot.conversations import AccessGuard
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from handlers import activity, broadcast, invite, reminder_add, report, report_value, settings
@@ -60,6 +61,8 @@ def button_patterns(
                     yield from button_patterns(state)
             yield from button_patterns(handler.entry_points)
             yield from button_patterns(handler.fallbacks)
+        elif isinstance(handler, AccessGuard):  # a conversation's steps, behind its role check
+            yield from button_patterns(handler.handlers)
         elif isinstance(handler, CallbackQueryHandler) and isinstance(handler.pattern, re.Pattern):
             yield handler.pattern
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.models import ConcernMessage, ConversationState, UserData
-from tests.concern_steps import open_desk, raise_concern
+from tests.concern_steps import batch_over, open_desk, raise_concern
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.steps import coordinator, member
@@ -39,6 +39,7 @@ async def test_concern_text_typed_after_a_restart_lands_in_no_old_conversation(
     clara = await coordinator(bot)
     anna = await member(bot, "Anna Berger")
     raised = await raise_concern(anna, anonymous=False)
+    await batch_over(bot, clara)
     listing = await open_desk(clara, raised.ticket)
     await clara.press(listing, "↩️ Antworten")
     assert (await clara.next_message()).text.startswith("Ihre Antwort zu #")
