@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import shutil
 import socket
 import textwrap
@@ -201,11 +202,24 @@ def settings_for(
     )
 
 
+# Ports for servers a test starts itself (the webhook): below the kernel's ephemeral range
+# (32768-60999 on Linux), which outgoing connections draw from, so a port found free here is
+# not taken by a database connection before the server binds it; one block per xdist worker.
+PORTS_PER_WORKER = 1000
+FIRST_PORT = 20_000
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = FIRST_PORT + int(worker or 0) % 12 * PORTS_PER_WORKER
+    for port in random.sample(range(first, first + PORTS_PER_WORKER), PORTS_PER_WORKER):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port for a test server")
 
 
 def webhook_settings() -> dict[str, object]:

@@ -45,6 +45,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from tests.conftest import free_port
 from tests.fake_telegram import (
     SECRET_HEADER,
     TINY_PNG,
@@ -376,13 +377,6 @@ def dead_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_webhook_pushes_updates_in_order_with_the_secret_header(
     server: FakeTelegram, bot: Bot, receiver: _Receiver
 ) -> None:
@@ -563,7 +557,7 @@ async def test_stop_ends_a_hanging_webhook_push(
 
 
 async def test_ptb_application_in_webhook_mode_and_a_forged_secret(server: FakeTelegram) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     application = _application(server)
     application.add_handler(CommandHandler("start", _echo))
