@@ -305,7 +305,6 @@ async def many_members(bot: RunningBot, count: int, start: int) -> list[int]:
     return ids
 
 
-@pytest.mark.parametrize("transport", ["polling"])  # the same path either way; once is enough
 async def test_a_broadcast_to_200_members_reports_what_became_of_it(
     fast_outbox: None, bot: RunningBot
 ) -> None:

@@ -23,6 +23,9 @@ from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.steps import coordinator, member, run_jobs
 
+# How updates arrive matters here: by polling and by webhook.
+pytestmark = pytest.mark.both_transports
+
 # Odd minutes, so no batch boundary (always on the hour) can look like them.
 WRITTEN_AT = datetime(2026, 3, 17, 10, 17, 43, 512_345, tzinfo=UTC)
 ANSWERED_AT = datetime(2026, 3, 17, 16, 42, 7, tzinfo=UTC)

@@ -10,6 +10,9 @@ from storage.models import Member, Role
 from tests.conftest import RunningBot
 from tests.factories import add_member
 
+# How updates arrive matters here: by polling and by webhook.
+pytestmark = pytest.mark.both_transports
+
 
 async def member_count(bot: RunningBot) -> int:
     async with bot.sessions() as session:

@@ -31,7 +31,6 @@ from tests.test_agenda import EXAMPLE
 from tests.test_reporting import JAN_20
 
 # The two ways of receiving updates meet the same handlers: one is enough here.
-POLLING_ONLY = pytest.mark.parametrize("transport", ["polling"])
 # What a forger puts into a group of a pattern: numbers where the group takes digits only,
 # words where it takes letters too; the first three of those it accepts. Numbers between 2**31
 # and 2**64 are refused like 2**64 (tests/test_callback_data.py has the limit).
@@ -180,7 +179,6 @@ async def example(bot: RunningBot) -> None:
         await apply_initiative(session, load_initiative_file(EXAMPLE))
 
 
-@POLLING_ONLY
 async def test_every_forged_button_is_answered_without_an_internal_error(
     bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -326,7 +324,6 @@ class Walker:
         return unanswered
 
 
-@POLLING_ONLY
 async def test_forged_buttons_inside_conversations_are_answered_without_an_internal_error(
     bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.services.invites import COMMAND_LINE, create_invite
 from storage.models import Invite, Member, Organisation, Role
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
+
+# How updates arrive matters here: by polling and by webhook.
+pytestmark = pytest.mark.both_transports
 
 
 async def invite(bot: RunningBot, role: Role = Role.PARTNER, uses: int = 1, days: int = 14) -> str:

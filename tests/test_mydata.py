@@ -286,7 +286,6 @@ async def test_no_table_holds_the_name_or_telegram_id_after_leaving(bot: Running
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("transport", ["polling"])
 async def test_leaving_leaves_no_copy_in_the_sqlite_files(
     bot: RunningBot, database: DatabaseSettings
 ) -> None:

@@ -3,9 +3,14 @@ user floods the bot: every other user is still answered and the bot keeps runnin
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import RunningBot
 from tests.factories import add_member
 from tests.fake_telegram import FakeUser
+
+# How updates arrive matters here: by polling and by webhook.
+pytestmark = pytest.mark.both_transports
 
 
 async def member(bot: RunningBot, name: str = "Anna") -> FakeUser:

@@ -4,6 +4,7 @@ conversation leaves no row and no exact time behind."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.models import ConcernMessage, ConversationState, UserData
@@ -12,6 +13,9 @@ from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.steps import coordinator, member
 from tests.test_reporting import KITA_JANUARY, example, open_item, partner, values
+
+# How updates arrive matters here: by polling and by webhook.
+pytestmark = pytest.mark.both_transports
 
 
 async def stored_conversations(bot: RunningBot, user: FakeUser) -> list[ConversationState]:
