@@ -234,6 +234,9 @@ async def test_status_changes_reach_the_reporter_and_resolved_concerns_are_delet
     assert "erledigt" in listing.text
     notice = await anna.next_message()
     assert notice.text == f"🔒 Ihr Anliegen #{raised.ticket} hat jetzt den Status: erledigt."
+    # Settled: the sealed way back to the reporter is gone (DESIGN section 6).
+    row = await concern_row(bot, raised.ticket)
+    assert row is not None and row.contact is None
     await clara.send("/anliegenliste")
     assert (await clara.next_message()).text == "🔒 Keine offenen Anliegen."
 

@@ -171,6 +171,11 @@ async def set_status(
     concern.resolved_on = today if status == ConcernStatus.RESOLVED.value else None
     if status != ConcernStatus.NEW.value:
         await tell_reporter(session, concern, key, notice, now)
+    if status == ConcernStatus.RESOLVED.value:
+        # The notice above carries a sealed copy of its own; the concern keeps no way back to
+        # its reporter once it is settled (DESIGN section 6). Should they write again, they
+        # read the replies with their receipt code.
+        concern.contact = None
 
 
 async def tell_reporter(
