@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import textwrap
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,11 +18,14 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from bot.config import DatabaseSettings
+from bot.services.obligations import ensure_obligations
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import current_revision, head_revision, upgrade_database
-from storage.models import Base, ChatData, ConversationState, Role, UserData
+from storage.models import Base, ChatData, ConversationState, ObligationMark, Role, UserData
 from storage.types import UTCDateTime
+from tests.conftest import apply_initiative_text
 from tests.factories import add_member
+from tests.test_obligations import INITIATIVE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -211,4 +214,59 @@ async def test_bot_state_keeps_no_empty_drafts_and_no_exact_times(
         assert await session.scalar(sa.select(ConversationState.updated_at)) == at.replace(
             second=0, microsecond=0
         )
+    await engine.dispose()
+
+
+async def test_obligations_written_before_keep_their_span(
+    database: DatabaseSettings, tmp_path: Path
+) -> None:
+    """0019: the marks of how far obligations are written start from the obligations there
+    are, so the first look after the upgrade writes only what is new."""
+    await upgrade(database, revision="0018_concerns_announced")
+    engine = engine_for(database)
+    sessions = make_sessionmaker(engine)
+    await apply_initiative_text(sessions, INITIATIVE, tmp_path)  # tables 0019 leaves alone
+    obligations = sa.table(
+        "obligations",
+        *(sa.column(name) for name in ("indicator_id", "organisation_id", "period")),
+        sa.column("period_start", sa.Date()),
+        sa.column("period_end", sa.Date()),
+        sa.column("due_at", UTCDateTime()),
+        sa.column("created_at", UTCDateTime()),
+    )
+    async with engine.begin() as conn:
+        monthly, awo = (
+            await conn.execute(
+                sa.text(
+                    "SELECT i.id, o.id FROM indicators i, organisations o"
+                    " WHERE i.code = 'monat' AND o.code = 'awo'"
+                )
+            )
+        ).one()
+        at = datetime(2026, 3, 1, tzinfo=UTC)
+        for month in (1, 2):
+            await conn.execute(
+                sa.insert(obligations).values(
+                    indicator_id=monthly,
+                    organisation_id=awo,
+                    period=f"2026-0{month}",
+                    period_start=date(2026, month, 1),
+                    period_end=date(2026, month, 28),
+                    due_at=at,
+                    created_at=at,
+                )
+            )
+    await engine.dispose()
+
+    assert await upgrade(database) == head_revision()
+    engine = engine_for(database)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        marks = (await session.execute(sa.select(ObligationMark))).scalars().all()
+    assert [(m.indicator_id, m.organisation_id, m.owed_from, m.written_until) for m in marks] == [
+        (monthly, awo, date(2026, 1, 1), date(2026, 2, 28))
+    ]
+    async with sessions.begin() as session:
+        # March, and the weekly figures, which had none.
+        assert await ensure_obligations(session, datetime(2026, 3, 2, 12, tzinfo=UTC)) == 1 + 10
     await engine.dispose()

@@ -23,7 +23,7 @@ from storage.models.outbox import Delivery, DeliveryState, SendTurn
 from storage.models.people import AuditEntry, Invite, Member, Organisation
 from storage.models.pulse import PulseAnswer, PulseComment, PulseParticipation, PulseSurvey
 from storage.models.reminder_log import Escalation, ReportingReminder
-from storage.models.reporting import IndicatorValue, Obligation, ValueSource
+from storage.models.reporting import IndicatorValue, Obligation, ObligationMark, ValueSource
 from storage.models.schedules import Rsvp, ScheduleRun
 from storage.models.signals import Signal, SignalStatus
 
@@ -53,6 +53,7 @@ __all__ = [
     "Invite",
     "Member",
     "Obligation",
+    "ObligationMark",
     "Organisation",
     "Origin",
     "ProcessedUpdate",

@@ -40,6 +40,22 @@ class Obligation(Base):
     # Granted by coordinators (the completeness feature); None: the due time holds.
     extended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Waived by coordinators (who: the audit log): no longer owed, reminded or counted as
+    # missing; a value reported anyway still counts as reported.
+    waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ObligationMark(Base):
+    """How far the obligations of one (indicator, organisation) are written: every period
+    overlapping [owed_from, written_until] has its row. Writing what is owed then only looks
+    at what came since (or before a start moved earlier), never at the whole history."""
+
+    __tablename__ = "obligation_marks"
+
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    owed_from: Mapped[date] = mapped_column()
+    written_until: Mapped[date] = mapped_column()
 
 
 class ValueSource:
