@@ -4,18 +4,21 @@ public holidays, organisations joining later, idempotency; every aggregation and
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services import aggregation
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
-from storage.models import Indicator, Obligation, Organisation
+from storage.models import Indicator, IndicatorValue, Obligation, Organisation
 from tests.conftest import apply_initiative_text
 
 INITIATIVE = """
@@ -178,3 +181,129 @@ async def test_an_organisation_added_to_a_running_initiative_owes_from_that_day(
         "spaet": date(2026, 6, 15),
         "datiert": date(2026, 2, 1),
     }
+
+
+@dataclass
+class Work:
+    """What the code under watch asked of the database: statements run and rows they returned."""
+
+    statements: int = 0
+    rows: int = 0
+
+
+@contextmanager
+def counting(sessions: async_sessionmaker[AsyncSession]) -> Iterator[Work]:
+    engine = sessions.kw["bind"].sync_engine
+    work = Work()
+
+    def before(*_: object) -> None:
+        work.statements += 1
+
+    def after(_conn: object, cursor: object, *_: object) -> None:
+        # Both async drivers' adapters buffer a statement's result rows before handing them on.
+        work.rows += len(getattr(cursor, "_rows", None) or ())
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield work
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+async def work_of_ensuring(sessions: async_sessionmaker[AsyncSession], now: datetime) -> Work:
+    with counting(sessions) as work:
+        async with sessions.begin() as session:
+            await ensure_obligations(session, now)
+    return work
+
+
+async def test_writing_obligations_does_not_grow_with_the_history(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The hourly job, every tick, /melden and /ausstehend write what is owed: after two years
+    of history that costs what it cost after one (statements run, rows read), and only what
+    is new is written."""
+    async with sessions.begin() as session:
+        session.add(Organisation(code="caritas", name="Caritas"))
+    # One year: up to Monday 4 January 2027 (ISO week 1 of 2027 starts that day).
+    await work_of_ensuring(sessions, datetime(2027, 1, 4, 12, tzinfo=UTC))
+    year_one_quiet = await work_of_ensuring(sessions, datetime(2027, 1, 5, 12, tzinfo=UTC))
+    year_one_new_week = await work_of_ensuring(sessions, datetime(2027, 1, 11, 12, tzinfo=UTC))
+    # Two years: up to Monday 3 January 2028 (ISO week 1 of 2028).
+    await work_of_ensuring(sessions, datetime(2028, 1, 3, 12, tzinfo=UTC))
+    year_two_quiet = await work_of_ensuring(sessions, datetime(2028, 1, 4, 12, tzinfo=UTC))
+    year_two_new_week = await work_of_ensuring(sessions, datetime(2028, 1, 10, 12, tzinfo=UTC))
+    assert year_two_quiet == year_one_quiet
+    assert year_two_new_week == year_one_new_week
+    async with sessions() as session:
+        weeks = await session.scalar(
+            select(func.count())
+            .select_from(Obligation)
+            .join(Indicator, Indicator.id == Obligation.indicator_id)
+            .where(Indicator.code == "woche")
+        )
+    # 53 + 52 weeks up to 2027-W52, and 2028-W01, 2028-W02, for two organisations.
+    assert weeks == 2 * (53 + 52 + 2)
+
+
+async def owed(sessions: async_sessionmaker[AsyncSession]) -> dict[str, list[str]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Indicator.code, Obligation.period)
+            .join(Indicator, Indicator.id == Obligation.indicator_id)
+            .order_by(Indicator.code, Obligation.period)
+        )
+    found: dict[str, list[str]] = {}
+    for code, period in rows:
+        found.setdefault(code, []).append(period)
+    return found
+
+
+async def test_a_start_moved_later_removes_what_was_not_reported(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """An indicator's `start`, an organisation's `since` and the initiative's `start`, each
+    moved later: the unreported obligations before it go, reported ones stay, and moving it
+    back brings them back."""
+    june = datetime(2026, 6, 15, 12, tzinfo=UTC)
+    async with sessions.begin() as session:
+        await ensure_obligations(session, june)
+        awo = await session.scalar(select(Organisation.id).where(Organisation.code == "awo"))
+        monthly = await session.scalar(select(Indicator.id).where(Indicator.code == "monat"))
+        assert awo is not None and monthly is not None
+        session.add(
+            IndicatorValue(
+                indicator_id=monthly,
+                organisation_id=awo,
+                period="2026-02",
+                value=3,
+                reported_at=june,
+            )
+        )
+    everything = await owed(sessions)
+    assert len(everything["monat"]) == 6 and len(everything["woche"]) == 25
+
+    async def moved(text: str) -> dict[int, int]:
+        path = tmp_path / "moved.toml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        async with sessions.begin() as session:
+            report = await apply_initiative(session, load_initiative_file(path))
+            await ensure_obligations(session, june)
+        return report.removed_obligations
+
+    indicator_later = INITIATIVE.replace("due_days = 1\n", "due_days = 1\nstart = 2026-04-01\n")
+    assert await moved(indicator_later) == {awo: 2}  # January and March; February was reported
+    assert (await owed(sessions))["monat"] == ["2026-02", "2026-04", "2026-05", "2026-06"]
+    since_later = indicator_later.replace('name = "AWO"\n', 'name = "AWO"\nsince = 2026-03-01\n')
+    assert await moved(since_later) == {awo: 8}  # weeks 1 to 8; week 9 holds 1 March
+    assert (await owed(sessions))["woche"][0] == "2026-W09"
+    start_later = since_later.replace("start = 2026-01-01", "start = 2026-05-01")
+    assert await moved(start_later) == {awo: 9}  # weeks 9 to 17; the indicator starts later
+    assert (await owed(sessions))["woche"][0] == "2026-W18"
+    assert (await owed(sessions))["monat"] == ["2026-02", "2026-04", "2026-05", "2026-06"]
+    # Moved back to the beginning: owed again from then on.
+    back = INITIATIVE.replace('name = "AWO"\n', 'name = "AWO"\nsince = 2026-01-01\n')
+    assert await moved(back) == {}
+    assert await owed(sessions) == everything

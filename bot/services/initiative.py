@@ -2,14 +2,15 @@
 
 Applying the same file twice changes nothing. Entries are matched by code (glossary: term);
 a file entry that disappeared is deactivated, its data stays; entries made in chat are never
-touched.
+touched. A start moved later (the initiative's, an indicator's, an organisation's `since`)
+removes the unreported obligations before it; reported ones stay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from bot.services.initiative_file import (
     OrganisationEntry,
     ReminderEntry,
 )
+from bot.services.obligations import Written, remove_before_start
 from storage.models import (
     GlossaryTerm,
     Goal,
@@ -37,11 +39,13 @@ INITIATIVE_ID = 1
 
 @dataclass
 class ApplyReport:
-    """What changed, per section: names of created, updated and deactivated entries."""
+    """What changed, per section: names of created, updated and deactivated entries; and
+    per organisation id how many unreported obligations before a start moved later went."""
 
     created: dict[str, list[str]] = field(default_factory=dict)
     updated: dict[str, list[str]] = field(default_factory=dict)
     deactivated: dict[str, list[str]] = field(default_factory=dict)
+    removed_obligations: dict[int, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -49,7 +53,18 @@ class ApplyReport:
             any(self.created.values())
             or any(self.updated.values())
             or any(self.deactivated.values())
+            or bool(self.removed_obligations)
         )
+
+
+@dataclass(frozen=True)
+class Owing:
+    """What applying means for one organisation's reports."""
+
+    organisation_name: str
+    created: int
+    overdue: int
+    removed: int
 
 
 async def initiative_language(session: AsyncSession) -> str | None:
@@ -134,7 +149,35 @@ async def apply_initiative(
     for code, schedule in reminders.items():
         if rules.get(code, (schedule.rrule, schedule.starts)) != (schedule.rrule, schedule.starts):
             schedule.next_fire_at = None  # a new rhythm: the engine computes the next time
+    report.removed_obligations = await remove_before_start(session)
     return report
+
+
+async def owing_after(
+    session: AsyncSession, report: ApplyReport, written: Sequence[Written], now: datetime
+) -> list[Owing]:
+    """Per organisation (by name), the obligations applying created, how many of them were
+    overdue at once, and how many it removed; organisations without any are left out."""
+    counts: dict[int, list[int]] = {}
+    for item in written:
+        entry = counts.setdefault(item.organisation_id, [0, 0, 0])
+        entry[0] += 1
+        entry[1] += item.due_at < now
+    for organisation_id, removed in report.removed_obligations.items():
+        counts.setdefault(organisation_id, [0, 0, 0])[2] += removed
+    if not counts:
+        return []
+    names = dict(
+        (
+            await session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(counts))
+            )
+        ).all()
+    )
+    return sorted(
+        (Owing(names[i], *entry) for i, entry in counts.items()),
+        key=lambda owing: owing.organisation_name,
+    )
 
 
 async def _apply_initiative_row(

@@ -3,32 +3,39 @@
 They are written when a period starts - here, whenever the bot looks (the hourly job, /report)
 - from the indicator's or initiative's start, and for organisations that joined later from
 their `active_since`. The due time is fixed when the row is written, so later changes to the
-rules do not rewrite history.
+rules do not rewrite history. A start moved later removes the unreported obligations before
+it (`initiative apply`); coordinators may waive past ones (bot.services.waivers).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.services.errors import DomainError, NotFound
 from bot.services.members import COORDINATORS, MemberInfo
 from bot.services.outbox import initiative_calendar
-from bot.services.periods import due_at, periods_between
+from bot.services.periods import Period, due_at, periods_between
 from storage.models import (
     ClosedPeriod,
     Indicator,
     IndicatorValue,
     Initiative,
     Obligation,
+    ObligationMark,
     Organisation,
+    ReportingReminder,
 )
 from storage.queries import values as stored
 from storage.queries.inserts import insert_new
+from storage.queries.obligations import counted, reported
+
+# Ids per DELETE statement: far below SQLite's and asyncpg's limits on bound parameters.
+DELETE_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -53,50 +60,108 @@ class Owed:
         return not self.reported and self.due_at < now
 
 
+@dataclass(frozen=True)
+class Written:
+    """An obligation just written."""
+
+    obligation_id: int
+    organisation_id: int
+    due_at: datetime
+
+
 async def ensure_obligations(session: AsyncSession, now: datetime) -> int:
     """Write the obligations of every period that has started; returns how many are new."""
+    return len(await write_obligations(session, now))
+
+
+async def write_obligations(session: AsyncSession, now: datetime) -> list[Written]:
+    """Write the obligations of every period that has started since the last look.
+
+    Each (indicator, organisation) keeps a mark of the span already written, so this reads
+    the active indicators, organisations and marks - never the obligations themselves - and
+    its work does not grow with the history: it runs on every tick, /report and /missing.
+    """
     initiative = await session.get(Initiative, 1)
     if initiative is None:
-        return 0
+        return []
     zone, holidays = await initiative_calendar(session)
     today = now.astimezone(zone).date()
+    marks = {
+        (mark.indicator_id, mark.organisation_id): mark
+        for mark in (await session.scalars(select(ObligationMark))).all()
+    }
+    rows: list[dict[str, object]] = []
+    new_marks: list[dict[str, object]] = []
+    moved_marks: list[dict[str, object]] = []
+    for indicator, organisation, since in await owed_spans(session, initiative.start):
+        mark = marks.get((indicator.id, organisation.id))
+        periods = _unwritten(indicator.frequency, since, today, mark)
+        rows.extend(
+            {
+                "indicator_id": indicator.id,
+                "organisation_id": organisation.id,
+                "period": period.code,
+                "period_start": period.first_day,
+                "period_end": period.last_day,
+                "due_at": due_at(period, indicator.due_days, zone, holidays),
+                "created_at": now,
+            }
+            for period in periods
+        )
+        until = max([p.last_day for p in periods] + ([mark.written_until] if mark else []))
+        key = {"indicator_id": indicator.id, "organisation_id": organisation.id}
+        if mark is None:
+            if periods:
+                new_marks.append(key | {"owed_from": since, "written_until": until})
+        elif (mark.owed_from, mark.written_until) != (since, until):
+            moved_marks.append(key | {"owed_from": since, "written_until": until})
+    if new_marks:
+        # Another process may write the same marks and rows at the same time: the keys decide,
+        # and neither fails (both computed the same).
+        await session.execute(insert_new(session, ObligationMark), new_marks)
+    if moved_marks:
+        # By primary key, all in one statement.
+        await session.execute(update(ObligationMark), moved_marks)
+    if not rows:
+        return []
+    written = insert_new(session, Obligation).returning(
+        Obligation.id, Obligation.organisation_id, Obligation.due_at
+    )
+    return [Written(*row) for row in await session.execute(written, rows)]
+
+
+def _unwritten(
+    frequency: str, since: date, today: date, mark: ObligationMark | None
+) -> list[Period]:
+    """The periods overlapping [since, today] that the mark does not cover."""
+    if mark is None or mark.owed_from > mark.written_until:
+        return periods_between(frequency, since, today)
+    # Before the written span (a start moved earlier), and what started after it.
+    earlier = periods_between(frequency, since, min(today, mark.owed_from - timedelta(days=1)))
+    later = periods_between(frequency, max(since, mark.written_until + timedelta(days=1)), today)
+    return earlier + later
+
+
+async def owed_spans(
+    session: AsyncSession, initiative_start: date
+) -> list[tuple[Indicator, Organisation, date]]:
+    """Each active indicator with each active organisation that reports it, and the first day
+    it is owed: the indicator's start (else the initiative's), or the organisation's if later."""
     organisations = list(
         (await session.scalars(select(Organisation).where(Organisation.active))).all()
     )
     indicators = await session.scalars(
-        select(Indicator).where(Indicator.active).options(selectinload(Indicator.reporters))
+        select(Indicator)
+        .where(Indicator.active)
+        .order_by(Indicator.id)
+        .options(selectinload(Indicator.reporters))
     )
-    existing = {
-        (row.indicator_id, row.organisation_id, row.period)
-        for row in await session.execute(
-            select(Obligation.indicator_id, Obligation.organisation_id, Obligation.period)
-        )
-    }
-    rows = []
+    spans = []
     for indicator in indicators:
-        start = indicator.start or initiative.start
+        start = indicator.start or initiative_start
         for organisation in _reporters(indicator, organisations):
-            since = max(start, organisation.active_since or start)
-            for period in periods_between(indicator.frequency, since, today):
-                if (indicator.id, organisation.id, period.code) in existing:
-                    continue
-                rows.append(
-                    {
-                        "indicator_id": indicator.id,
-                        "organisation_id": organisation.id,
-                        "period": period.code,
-                        "period_start": period.first_day,
-                        "period_end": period.last_day,
-                        "due_at": due_at(period, indicator.due_days, zone, holidays),
-                        "created_at": now,
-                    }
-                )
-    if not rows:
-        return 0
-    # Another process (the hourly job, a second /report) may write the same rows at the same
-    # time: the unique key decides, and neither fails.
-    result = await session.execute(insert_new(session, Obligation).returning(Obligation.id), rows)
-    return len(result.all())
+            spans.append((indicator, organisation, max(start, organisation.active_since or start)))
+    return spans
 
 
 def _reporters(indicator: Indicator, active: list[Organisation]) -> list[Organisation]:
@@ -106,11 +171,53 @@ def _reporters(indicator: Indicator, active: list[Organisation]) -> list[Organis
     return [o for o in active if o.id in named]
 
 
+async def remove_before_start(session: AsyncSession) -> dict[int, int]:
+    """Delete the unreported obligations of periods that end before their start (a start moved
+    later: the initiative's, an indicator's or an organisation's `since`); reported ones stay,
+    history is not rewritten. Returns how many went, per organisation id."""
+    initiative = await session.get(Initiative, 1)
+    if initiative is None:
+        return {}
+    since = {
+        (indicator.id, organisation.id): start
+        for indicator, organisation, start in await owed_spans(session, initiative.start)
+    }
+    if not since:
+        return {}
+    # Only obligations before the latest start can be early; the rest are never read.
+    candidates = await session.execute(
+        select(
+            Obligation.id,
+            Obligation.indicator_id,
+            Obligation.organisation_id,
+            Obligation.period_end,
+        ).where(Obligation.period_end < max(since.values()), ~reported())
+    )
+    early = [
+        (obligation, organisation)
+        for obligation, indicator, organisation, end in candidates
+        if end < since.get((indicator, organisation), end)
+    ]
+    ids = [obligation for obligation, _ in early]
+    for first in range(0, len(ids), DELETE_CHUNK):
+        chunk = ids[first : first + DELETE_CHUNK]
+        # The reminders' log names them; it goes with them.
+        await session.execute(
+            delete(ReportingReminder).where(ReportingReminder.obligation_id.in_(chunk))
+        )
+        await session.execute(delete(Obligation).where(Obligation.id.in_(chunk)))
+    removed: dict[int, int] = {}
+    for _, organisation in early:
+        removed[organisation] = removed.get(organisation, 0) + 1
+    return removed
+
+
 async def owed_by(
     session: AsyncSession, organisation_id: int, *, since: date | None = None
 ) -> list[Owed]:
-    """The organisation's obligations of active indicators, with whether each is reported:
-    not reported first (earliest due first), then reported (latest period first)."""
+    """The organisation's obligations of active indicators (waived ones only if reported),
+    with whether each is reported: not reported first (earliest due first), then reported
+    (latest period first)."""
     reported = (
         select(func.count(IndicatorValue.id))
         .where(
@@ -123,7 +230,7 @@ async def owed_by(
     query = (
         select(Obligation, Indicator, reported)
         .join(Indicator, Indicator.id == Obligation.indicator_id)
-        .where(Obligation.organisation_id == organisation_id, Indicator.active)
+        .where(Obligation.organisation_id == organisation_id, Indicator.active, counted())
     )
     if since is not None:
         query = query.where(Obligation.period_end >= since)
