@@ -96,6 +96,30 @@ def _parser() -> argparse.ArgumentParser:
         " applying it again changes nothing; entries removed from the file are deactivated.",
     )
     apply.add_argument("file", type=Path, metavar="FILE")
+    apply.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what applying would change, and which reports would be overdue at once;"
+        " write nothing",
+    )
+    periods = commands.add_parser(
+        "periods", parents=[common], help="reporting periods: waive what is still open"
+    )
+    periods_commands = periods.add_subparsers(
+        dest="periods_command", required=True, metavar="COMMAND"
+    )
+    waive = periods_commands.add_parser(
+        "waive",
+        parents=[common],
+        help="let organisations off the open reports of periods that ended before a day",
+        description="Waive every report still open for a period that ends before DATE (of one"
+        " organisation or indicator if given): it is no longer owed, reminded, escalated or"
+        " counted as missing. Reported values stay; one reported anyway counts as reported.",
+    )
+    waive.add_argument("--before", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
+    waive.add_argument("--org", metavar="CODE", help="only this organisation")
+    waive.add_argument("--indicator", metavar="CODE", help="only this indicator")
+    waive.add_argument("--dry-run", action="store_true", help="say what, write nothing")
     privacy = commands.add_parser(
         "privacy", parents=[common], help="the key anonymous concerns and surveys need"
     )
@@ -216,7 +240,18 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     async def initiative_apply() -> int:
         from bot.initiative_cli import apply_file
 
-        return await apply_file(settings, args.file)
+        return await apply_file(settings, args.file, args.dry_run)
+
+    async def periods() -> int:
+        from bot.periods_cli import waive_command
+
+        return await waive_command(
+            settings,
+            before=args.before,
+            organisation=args.org,
+            indicator=args.indicator,
+            dry_run=args.dry_run,
+        )
 
     async def invite() -> int:
         from bot.invite_cli import invite_command
@@ -265,6 +300,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         "worker": worker,
         "db": db,
         "initiative": initiative_apply,
+        "periods": periods,
         "invite": invite,
         "completeness": completeness,
         "privacy": privacy_init,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,6 +26,7 @@ def period_actions(t: Translate, found: Completeness) -> InlineKeyboardMarkup:
         rows.append([as_file])
     if not found.closed:
         rows.append([_b(t, "missing.button.close", f"mis:close:{period}")])
+    rows.append([_b(t, "missing.button.waive", "mis:wv")])
     rows.append([_b(t, "missing.button.periods", "mis:periods")])
     return InlineKeyboardMarkup(rows)
 
@@ -51,6 +53,24 @@ def extension_days(
             [
                 _b(t, "missing.button.days", f"mis:exd:{period}:{organisation}:{d}", days=d)
                 for d in choices
+            ]
+        ]
+    )
+
+
+def waiver_days(choices: Sequence[tuple[date, str]]) -> InlineKeyboardMarkup:
+    """One button per cut-off day: what ended before it is waived."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=f"mis:wvd:{day}")] for day, text in choices]
+    )
+
+
+def confirm_waiver(t: Translate, before: date) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _b(t, "missing.button.waive_yes", f"mis:wvy:{before}"),
+                _b(t, "missing.button.waive_no", "mis:wvn"),
             ]
         ]
     )

@@ -1,7 +1,10 @@
 """/missing (/ausstehend) for coordinators: who owes what for a period; nudge them with one
-button, grant an organisation more time, close the period. Stateless buttons, each checked."""
+button, grant an organisation more time, close the period, waive earlier periods. Stateless
+buttons, each checked."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from telegram import InputFile, Update
 
@@ -11,10 +14,13 @@ from bot.formatting import format_date, format_number, split_message
 from bot.missing_texts import nudge_messages, overview
 from bot.report_texts import period_label
 from bot.services import completeness as service
+from bot.services import waivers
 from bot.services.completeness_export import completeness_table
+from bot.services.errors import DomainError
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import local_zone
-from bot.services.periods import due_date_of
+from bot.services.periods import Frequency, due_date_of, period_containing
+from bot.waiver_texts import CONFIRM, DONE, waiver_lines
 
 
 async def show_latest(update: Update, context: BotContext) -> None:
@@ -164,3 +170,75 @@ async def send_file(update: Update, context: BotContext) -> None:
             total=len(status.table.rows),
         ),
     )
+
+
+async def ask_waiver(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query and update.effective_message
+    async with context.runtime.reads() as session:
+        choices = await waivers.cut_offs(session, context.member, context.runtime.clock())
+    await query.answer()
+    if not choices:
+        await update.effective_message.reply_text(context.t("missing.waive.none"))
+        return
+    language = context.language
+    labels = [
+        (
+            day,
+            context.t(
+                "missing.waive.choice",
+                month=period_label(_month_before(day), language),
+                count=format_number(count, language),
+            ),
+        )
+        for day, count in choices
+    ]
+    await update.effective_message.reply_text(
+        context.t("missing.waive.ask"), reply_markup=keyboards.waiver_days(labels)
+    )
+
+
+async def confirm_waiver(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query
+    before = _day(context)
+    async with context.runtime.reads() as session:
+        found = await waivers.waivable(session, context.member, before, context.runtime.clock())
+    await query.answer()
+    lines = waiver_lines(context.t, found, context.language, CONFIRM)
+    await query.edit_message_text(
+        "\n".join([*lines, context.t("missing.waive.explain")]),
+        reply_markup=keyboards.confirm_waiver(context.t, before),
+    )
+
+
+async def waive(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query
+    before = _day(context)
+    async with context.runtime.sessions.begin() as session:
+        done = await waivers.waive(session, context.member, before, context.runtime.clock())
+    await query.answer()
+    head, *_ = waiver_lines(context.t, done, context.language, DONE)
+    await query.edit_message_text(head)
+
+
+async def cancel_waiver(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query
+    service.require_coordinator(context.member)
+    await query.answer()
+    await query.edit_message_text(context.t("missing.waive.cancelled"))
+
+
+def _day(context: BotContext) -> date:
+    assert context.matches
+    try:
+        return date.fromisoformat(context.matches[0].group(1))
+    except ValueError:
+        raise DomainError("error.stale_button") from None
+
+
+def _month_before(day: date) -> str:
+    """The monthly period that ends the day before `day` (a cut-off is a month's first)."""
+    return period_containing(Frequency.MONTHLY, day - timedelta(days=1)).code

@@ -17,6 +17,7 @@ from bot.services.initiative_file import load_initiative_file
 from storage.models import Delivery, Indicator, IndicatorValue, Member, Organisation, Role
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
+from tests.steps import run_jobs
 from tests.test_agenda import EXAMPLE
 from tests.test_reporting import partner
 
@@ -235,3 +236,52 @@ async def test_a_nudge_waits_out_quiet_hours_and_is_dropped_once_reported(
             .where(Member.telegram_id == anna.id)
         )
     assert state == "dropped"
+
+
+async def test_coordinators_waive_earlier_periods_in_chat(bot: RunningBot) -> None:
+    """The example applied in December: eleven months are open at once. A coordinator waives
+    them in /ausstehend; nobody is reminded of them, escalated or counted as missing."""
+    bot.clock.now = datetime(2026, 12, 7, 9, tzinfo=UTC)  # Monday, 10:00 in Berlin
+    async with bot.sessions.begin() as session:
+        await apply_initiative(session, load_initiative_file(EXAMPLE))
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    await clara.send("/ausstehend")
+    overview = await clara.next_message()
+    assert overview.text.startswith("November 2026 · 0 von 8 Meldungen da")
+    await clara.press(overview, "🧹 Frühere Zeiträume erlassen")
+    question = await clara.next_message()
+    assert question.buttons[:2] == [
+        ["bis Ende November 2026 (367)"],
+        ["bis Ende Oktober 2026 (334)"],
+    ]
+    # Partners cannot, and a forged day changes nothing.
+    refused = await anna.callback_answer(await anna.press_data(question, "mis:wvy:2026-12-01"))
+    assert refused["text"] == "Das dürfen nur Koordinator*innen."
+    forged = await clara.callback_answer(await clara.press_data(question, "mis:wvy:2026-13-01"))
+    assert forged["text"].startswith("Dieser Knopf ist nicht mehr aktuell.")
+    confirmation = await clara.press_and_read(question, "bis Ende November 2026 (367)")
+    assert confirmation.startswith(
+        "🧹 367 offene Meldungen aus Zeiträumen bis zum 30.11.2026 erlassen?\n"
+        "• AWO Kreisverband Neustadt: 76 (Neue Kita-Plätze 11, Teilnahmen an Elterncafés und"
+        " Eltern-Kind-Gruppen 48, Wartezeit auf ein Erstgespräch in der Familienberatung 11,"
+        " Angebote in mindestens drei Sprachen beschrieben 3, Einschätzung: Zusammenarbeit von"
+        " Kita und Grundschule im Stadtteil (1–5) 3)\n"
+        "• Bürgerstiftung Neustadt: 3 (Angebote in mindestens drei Sprachen beschrieben 3)\n"
+    )
+    assert confirmation.endswith("Wer doch noch meldet, zählt als gemeldet.")
+    assert await clara.press_and_read(question, "✅ Ja, erlassen") == (
+        "✅ 367 offene Meldungen aus Zeiträumen bis zum 30.11.2026 erlassen."
+    )
+    # Pressed again: nothing left to waive, nothing changes.
+    again = await clara.callback_answer(await clara.press_data(question, "mis:wvy:2026-12-01"))
+    assert again["text"].startswith("Für Zeiträume, die vor dem 2026-12-01 enden, ist nichts")
+    # Not missing: /ausstehend now starts at the first period still owed.
+    await clara.send("/ausstehend")
+    assert (await clara.next_message()).text.startswith("KW 49/2026 · 0 von 5 Meldungen da")
+    # Not reminded, not escalated: Anna hears of week 49 only, the coordinators of nothing.
+    await run_jobs(bot)
+    reminder = await anna.next_message()
+    assert "KW 49/2026" in reminder.text
+    assert "November" not in reminder.text and "KW 48/2026" not in reminder.text
+    await clara.expect_no_message()

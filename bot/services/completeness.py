@@ -31,6 +31,7 @@ from storage.models import (
 )
 from storage.queries.audit import record
 from storage.queries.inserts import insert_new
+from storage.queries.obligations import counted
 
 EXTENSION_DAYS = (3, 7, 14)
 NUDGE_KIND = "nudge"
@@ -92,7 +93,9 @@ async def recent_periods(session: AsyncSession, now: datetime, limit: int = 6) -
     """Period codes to look at: those due most recently first, then the running ones."""
     rows = (
         await session.execute(
-            select(Obligation.period, func.max(Obligation.due_at)).group_by(Obligation.period)
+            select(Obligation.period, func.max(Obligation.due_at))
+            .where(counted())
+            .group_by(Obligation.period)
         )
     ).all()
     due = sorted(((d, p) for p, d in rows if d <= now), reverse=True)
@@ -114,7 +117,8 @@ async def completeness(session: AsyncSession, period: str) -> Completeness:
                 first.c.period == Obligation.period,
             ),
         )
-        .where(Obligation.period == period)
+        # Waived obligations are not expected; one reported anyway counts as reported.
+        .where(Obligation.period == period, counted())
         .order_by(Organisation.name, Indicator.position, Indicator.code)
     )
     items = []

@@ -1,7 +1,7 @@
 """Reminders no longer needed (DESIGN section 5): a reporting reminder or a coordinator's
 nudge still waiting in the outbox - until quiet hours end, for Telegram's flood limit, a
 server error's backoff or a stopped dispatcher - is dropped unsent once every report it asks
-for has arrived.
+for has arrived or was waived.
 
 A reporting reminder names its member and day; the reminder log holds which obligations were
 reminded to that member on that day. A nudge names its period; it asks for what the member's
@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.completeness import NUDGE_KIND
-from bot.services.reporting_reminders import REMINDER_KIND, reminded_on, reported
+from bot.services.reporting_reminders import REMINDER_KIND, reminded_on
 from storage.models import Member, Obligation, ReportingReminder
+from storage.queries.obligations import missing
 from storage.queries.outbox import drop, due_of_kind
 
 
@@ -36,7 +37,7 @@ async def _reporting_reminders(session: AsyncSession, now: datetime) -> int:
     if not waiting:
         return 0
     rows = await session.execute(
-        select(ReportingReminder.member_id, ReportingReminder.sent_on, reported())
+        select(ReportingReminder.member_id, ReportingReminder.sent_on, ~missing())
         .join(Obligation, Obligation.id == ReportingReminder.obligation_id)
         .where(
             ReportingReminder.member_id.in_({m for m, _ in waiting.values()}),
@@ -69,7 +70,7 @@ async def _nudges(session: AsyncSession, now: datetime) -> int:
         select(Obligation.organisation_id, Obligation.period).where(
             Obligation.period.in_({p for _, p in waiting.values()}),
             Obligation.organisation_id.in_(set(organisation_of.values())),
-            ~reported(),
+            missing(),
         )
     )
     owing = {(org, period) for org, period in rows}

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Exists, exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.members import COORDINATORS
@@ -33,7 +33,6 @@ from bot.services.roster import reporting_people
 from storage.models import (
     Escalation,
     Indicator,
-    IndicatorValue,
     Member,
     Obligation,
     Organisation,
@@ -41,6 +40,7 @@ from storage.models import (
     Schedule,
 )
 from storage.queries.inserts import insert_new
+from storage.queries.obligations import missing
 
 # A reminder held back (holiday, pause) still goes out within this many days, then it is stale.
 LOOKBACK_DAYS = 7
@@ -55,15 +55,6 @@ def reminder_reference(member_id: int, day: date) -> str:
 
 def reminded_on(reference: str) -> date:
     return date.fromisoformat(reference.rsplit(":", 1)[1])
-
-
-def reported() -> Exists:
-    """The obligation (of the enclosing query) has a value - "not applicable" included."""
-    return exists().where(
-        IndicatorValue.indicator_id == Obligation.indicator_id,
-        IndicatorValue.organisation_id == Obligation.organisation_id,
-        IndicatorValue.period == Obligation.period,
-    )
 
 
 @dataclass(frozen=True)
@@ -119,8 +110,9 @@ async def _open(
     offsets: Sequence[int],
     window: int | None = LOOKBACK_DAYS,
 ) -> list[Item]:
-    """Unreported obligations whose reminder day (due day + offset) has come within the last
-    `window` days (None: at any time); each with the latest offset that has come."""
+    """Missing (unreported, not waived) obligations whose reminder day (due day + offset) has
+    come within the last `window` days (None: at any time); each with the latest offset that
+    has come."""
     zone = calendar[0]
     window_days = window if window is not None else 100 * 366
     earliest = datetime.combine(today - timedelta(days=max(offsets) + window_days), time(), zone)
@@ -129,7 +121,7 @@ async def _open(
         select(Obligation, Indicator.name_de, Indicator.name_en, Organisation.name)
         .join(Indicator, Indicator.id == Obligation.indicator_id)
         .join(Organisation, Organisation.id == Obligation.organisation_id)
-        .where(Indicator.active, Organisation.active, ~reported())
+        .where(Indicator.active, Organisation.active, missing())
         # Extensions only move due times later, so the bounds on the original stay safe.
         .where(Obligation.due_at >= earliest - timedelta(days=60), Obligation.due_at <= latest)
     )

@@ -91,6 +91,8 @@ async def _due_obligations(session: AsyncSession, today: date) -> list[_Due]:
             ),
         )
         .where(Organisation.active.is_(True), or_(due, extended, closed))
+        # A waived obligation is not owed: neither late nor on time, unless reported anyway.
+        .where(or_(Obligation.waived_at.is_(None), first.id.is_not(None)))
     )
     found = []
     for organisation_id, period, period_end, due_at, extended_until, reported_at, source in rows:
@@ -173,7 +175,7 @@ async def detect_overdue(session: AsyncSession, today: date, limits: Thresholds)
     closed = select(ClosedPeriod.period).where(ClosedPeriod.period == Obligation.period).exists()
     rows = await session.execute(
         select(Obligation.organisation_id, func.count(), func.min(due))
-        .where(due < limit, ~reported, ~closed)
+        .where(due < limit, ~reported, ~closed, Obligation.waived_at.is_(None))
         .group_by(Obligation.organisation_id)
     )
     findings = []

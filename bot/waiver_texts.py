@@ -1,0 +1,70 @@
+"""How a waiver reads, in chat (/missing) and on the command line: how many open reports of
+which organisations and indicators are let off."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from bot.formatting import format_date, format_number
+from bot.i18n import Html, Translator
+from bot.services.waivers import Waivable
+
+Translate = Callable[..., str]
+# Room left for the question and its explanation below Telegram's 4,096 characters.
+LINES_LIMIT = 3000
+# The first line's keys for one and for several reports.
+Head = tuple[str, str]
+CONFIRM: Head = ("missing.waive.confirm.one", "missing.waive.confirm.other")
+DONE: Head = ("waive.done.one", "waive.done.other")
+WOULD: Head = ("waive.would.one", "waive.would.other")
+
+
+def plain_translate(translator: Translator, language: str) -> Translate:
+    """Texts for a terminal: values are not HTML-escaped."""
+
+    def t(key: str, **values: Any) -> str:
+        return translator.t(language, key, **{k: Html(str(v)) for k, v in values.items()})
+
+    return t
+
+
+def waiver_lines(
+    t: Translate,
+    found: Waivable,
+    language: str,
+    head: Head,
+    *,
+    indicator_names: bool = True,
+    limit: int = LINES_LIMIT,
+) -> list[str]:
+    """`head` with the count and the last day waived, then one line per
+    organisation with its indicators (names in chat, codes on the command line); only the
+    organisations' counts when that is too long, and the rest counted when even that is."""
+    count = found.count
+    last_day = format_date(found.before - timedelta(days=1), language)
+    first = t(head[count != 1], count=_n(count, language), day=last_day)
+    detailed, short = [], []
+    for organisation, groups in found.by_organisation.items():
+        total = _n(sum(g.count for g in groups), language)
+        items = ", ".join(
+            f"{g.name(language) if indicator_names else g.indicator_code} {_n(g.count, language)}"
+            for g in groups
+        )
+        detailed.append(t("waive.line", organisation=organisation, count=total, items=items))
+        short.append(t("waive.line_short", organisation=organisation, count=total))
+    if sum(len(line) + 1 for line in detailed) <= limit:
+        return [first, *detailed]
+    kept: list[str] = []
+    for line in short:
+        if sum(len(k) + 1 for k in kept) + len(line) > limit:
+            break
+        kept.append(line)
+    if len(kept) < len(short):
+        kept.append(t("waive.more", count=_n(len(short) - len(kept), language)))
+    return [first, *kept]
+
+
+def _n(value: int, language: str) -> str:
+    return format_number(value, language)
