@@ -12,8 +12,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.activity_format import reach_text
 from bot.context import BotContext
-from bot.formatting import format_date, split_message
+from bot.formatting import format_date
 from bot.keyboards import Translate
+from bot.message_fit import split_message
 from bot.services import activity_feed as service
 from bot.services.activity_feed import FeedItem, Filters
 from bot.services.errors import DomainError

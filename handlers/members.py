@@ -8,8 +8,8 @@ from telegram import BotCommandScopeChat, Update
 from bot import keyboards
 from bot.context import BotContext
 from bot.conversations import end_conversations
-from bot.formatting import split_message
 from bot.menus import publish_member_menu
+from bot.message_fit import split_message
 from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
 from bot.services.roster import (

@@ -8,8 +8,9 @@ from telegram import Update
 from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import ack_data, status_text
 from bot.context import BotContext
-from bot.formatting import format_date, split_message
+from bot.formatting import format_date
 from bot.i18n import Html
+from bot.message_fit import split_message
 from bot.services import broadcasts
 from bot.services.broadcasts import Acknowledgement
 from bot.services.errors import DomainError

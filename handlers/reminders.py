@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.formatting import format_date, split_message
+from bot.formatting import format_date
+from bot.message_fit import split_message
 from bot.services import reminders as service
 from bot.services.outbox import local_zone
 from bot.services.recurrence import describe

@@ -10,7 +10,7 @@ from telegram.ext import ConversationHandler
 
 from bot import report_keyboards as keyboards
 from bot.context import BotContext
-from bot.formatting import split_message
+from bot.message_fit import split_message
 from bot.report_texts import button_label, owed_value, period_label, value_text
 from bot.services import reporting
 from bot.services.members import is_coordinator
