@@ -26,6 +26,7 @@ from bot.services.outbox import MESSAGE_LIMIT, RAW_LIMIT, TAG, visible_length
 __all__ = [
     "BUTTON_LIMIT",
     "MESSAGE_LIMIT",
+    "and_more",
     "fit_keyboard",
     "fit_list",
     "fits",
@@ -44,8 +45,8 @@ ButtonT = TypeVar("ButtonT")
 
 # A tag, an entity or one character: a message is never cut inside one of them.
 TOKEN = re.compile(r"<[^>]*>|&#?\w+;|.", re.S)
-# Where a message may end, best first: between paragraphs, between lines, between words.
-PARAGRAPH, LINE, WORD = 3, 2, 1
+# Where a message may end, best first: between paragraphs, lines, list entries ("a, b"), words.
+PARAGRAPH, LINE, ENTRY, WORD = 4, 3, 2, 1
 
 
 def fits(text: str, limit: int = MESSAGE_LIMIT) -> bool:
@@ -116,7 +117,7 @@ def split_list(
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """The text in messages of at most `limit` visible characters each: cut between
-    paragraphs where possible, else between lines, else between words, else anywhere but
+    paragraphs where possible, else between lines, list entries or words, else anywhere but
     inside a tag or an entity; tags open at a cut are closed and opened again after it."""
     if visible_length(text) <= limit:
         return [text] if _shows_something(text) else []
@@ -154,8 +155,10 @@ def _cut(
         used += cost
         if token in ("\n", " "):
             rank, end = (LINE, index) if token == "\n" else (WORD, index)
-            if token == "\n" and index > start and tokens[index - 1] == "\n":
+            if index > start and tokens[index - 1] == "\n" and token == "\n":
                 rank, end = PARAGRAPH, index - 1
+            elif index > start and tokens[index - 1] == "," and token == " ":
+                rank = ENTRY
             if end > start and (best is None or rank >= best[0]):
                 best = (rank, end, index + 1, list(stack))
         index += 1
@@ -188,6 +191,11 @@ def _tag_name(tag: str) -> str:
 def _shows_something(text: str) -> bool:
     """Telegram refuses a message that is empty once trimmed."""
     return bool(html.unescape(TAG.sub("", text)).strip())
+
+
+def and_more(text: str, left_out: int, more: More) -> str:
+    """`text` and, when buttons were left out, the line that says so."""
+    return f"{text}\n{more(left_out)}" if left_out else text
 
 
 def fit_keyboard(

@@ -14,6 +14,7 @@ from telegram.ext import ConversationHandler
 from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import body, recipient_messages
 from bot.context import BotContext
+from bot.message_fit import and_more
 from bot.report_texts import period_label
 from bot.services import broadcasts, completeness
 from bot.services.audiences import Audience
@@ -110,9 +111,14 @@ async def _show_organisations(update: Update, context: BotContext, key: str) -> 
     async with context.runtime.reads() as session:
         choices = await organisations(session)
     selected = set(_draft(context).get("organisations", []))
-    markup = keyboards.organisations(context.t, choices, selected)
+    markup, left_out = keyboards.organisations(context.t, choices, selected)
+    text = and_more(
+        context.t(key),
+        left_out,
+        lambda count: context.t("broadcast.more_organisations", count=count),
+    )
     await query.answer()
-    await query.edit_message_text(context.t(key), reply_markup=markup)
+    await query.edit_message_text(text, reply_markup=markup)
     return ORGANISATIONS
 
 
