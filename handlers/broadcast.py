@@ -6,6 +6,7 @@ buttons can be forged and roles change.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from telegram import Update
@@ -14,7 +15,8 @@ from telegram.ext import ConversationHandler
 from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import body, recipient_messages
 from bot.context import BotContext
-from bot.message_fit import and_more
+from bot.i18n import Html
+from bot.message_fit import and_more, fit_list
 from bot.report_texts import period_label
 from bot.services import broadcasts, completeness
 from bot.services.audiences import Audience
@@ -24,6 +26,8 @@ from bot.services.roster import organisations
 
 AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM, PERIOD = range(7)
 NAME = "broadcast"
+# What the chosen organisations' names may fill of the confirmation.
+AUDIENCE_LIMIT = 2000
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -216,7 +220,15 @@ async def _audience_label(context: BotContext, audience: Audience, session: Any)
         return ", ".join(context.t(f"role.{code}") for code in audience.codes)
     if audience.kind == "organisations":
         names = {o.code: o.name for o in await organisations(session)}
-        return ", ".join(names.get(code, code) for code in audience.codes)
+        chosen = [html.escape(names.get(code, code), quote=False) for code in audience.codes]
+        return Html(
+            fit_list(
+                chosen,
+                lambda count: context.t("broadcast.more_chosen", count=count),
+                separator=", ",
+                limit=AUDIENCE_LIMIT,
+            )
+        )
     if audience.kind == "all":
         return context.t("broadcast.audience.all")
     if audience.kind == "owing" and audience.codes:

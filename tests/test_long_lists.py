@@ -23,8 +23,9 @@ from bot.services.concern_jobs import JobSettings
 from bot.services.concerns import NewConcern, open_concern
 from bot.services.outbox import visible_length
 from storage.models import Delivery, Member, Organisation, Role
-from tests.conftest import apply_initiative_text
+from tests.conftest import RunningBot, apply_initiative_text
 from tests.fake_telegram.html_entities import parse_html
+from tests.steps import coordinator
 
 ORGANISATIONS = 6
 INDICATORS = 12
@@ -177,3 +178,36 @@ async def test_long_lists_are_shortened_and_the_rest_of_the_tick_still_runs(
     # ... and the rest of the tick ran: the concern was announced.
     (notice,) = await queued(sessions, "concern_batch")
     assert f"#{concern.ticket}" in notice
+
+
+async def test_members_of_a_large_initiative_are_all_listed_and_the_buttons_fit(
+    bot: RunningBot,
+) -> None:
+    clara = await coordinator(bot)
+    names = [
+        f"Mitglied {n:03d} " + "Kita & Familienzentrum <Nord>, " * 3 + "Neustadt"
+        for n in range(130)
+    ]
+    async with bot.sessions.begin() as session:
+        organisation = Organisation(code="fz", name="Familienzentren & Kitas", kind="Verein")
+        session.add(organisation)
+        for number, name in enumerate(names):
+            session.add(
+                Member(
+                    telegram_id=50_000 + number,
+                    display_name=name,
+                    organisation=organisation,
+                    role=Role.PARTNER.value,
+                    language="de",
+                )
+            )
+    await clara.send("/mitglieder")
+    parts = [await clara.next_message()]
+    while not parts[-1].buttons:
+        parts.append(await clara.next_message())
+    text = "\n".join(part.text for part in parts)
+    # Everyone is listed, across several messages; buttons for as many as Telegram takes.
+    assert len(parts) > 1
+    assert all(f"• {name} – Partner*in" in text for name in names)
+    assert sum(len(row) for row in parts[-1].buttons) == 100
+    assert parts[-1].text.endswith("für 31 weitere passen keine mehr in eine Nachricht.")
