@@ -73,10 +73,11 @@ def fit_list(
     whole = render(Html(separator.join(items)))
     if (most is None or len(items) <= most) and fits(whole, limit):
         return whole
-    # Rendering adds each item's own length: count how many fit, then make sure.
+    # Each item shown adds itself and a separator to the frame: count how many fit, then make
+    # sure (the real "more" line is no longer than this one, which counts them all).
     frame = render(Html(more(len(items))))
-    room = limit - visible_length(frame) - visible_length(separator)
-    raw_room = RAW_LIMIT * limit // MESSAGE_LIMIT - len(frame) - len(separator)
+    room = limit - visible_length(frame)
+    raw_room = RAW_LIMIT * limit // MESSAGE_LIMIT - len(frame)
     shown = used = raw = 0
     for item in items[:most]:
         used += visible_length(item) + visible_length(separator)
@@ -149,7 +150,7 @@ def _cut(
             _track(stack, token)
             index += 1
             continue
-        cost = visible_length(token)
+        cost = _units(token)
         if used + cost > limit and index > start:
             break
         used += cost
@@ -165,6 +166,13 @@ def _cut(
     if index >= len(tokens) or best is None:
         return index, index, stack
     return best[1], best[2], best[3]
+
+
+def _units(token: str) -> int:
+    """What one character or entity counts: UTF-16 code units, as Telegram counts."""
+    if len(token) == 1:
+        return 2 if ord(token) > 0xFFFF else 1
+    return visible_length(token)
 
 
 def _is_tag(token: str) -> bool:

@@ -61,6 +61,10 @@ def test_a_long_list_is_shortened_at_an_item_with_the_right_count(
     assert lines == items[: len(lines)]
     assert left_out == len(items) - len(lines)
     assert shown_text.startswith("⏰")
+    if left_out:  # as many as fit: one more would not have
+        one_more = items[: len(lines) + 1]
+        rest = [more(left_out - 1)] if left_out > 1 else []
+        assert visible_length(render(Html("\n".join([*one_more, *rest])))) > LIMIT
 
 
 def test_a_list_that_fits_is_left_as_it_is() -> None:
