@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+import html
+
 from bot.activity_format import reach_text
 from bot.formatting import format_date
-from bot.i18n import LANGUAGES, Translator
+from bot.i18n import LANGUAGES, Html, Translator
+from bot.message_fit import fit_list, fits
 from bot.services import schedules
 from bot.services.activity_digest import GoalWeek, Week, digest_hook
-from bot.services.outbox import MESSAGE_LIMIT, Messages, OutgoingMessage, visible_length
+from bot.services.outbox import Messages, OutgoingMessage
 
 # Fewer titles per goal, then fewer goals, until the digest fits one Telegram message.
 TITLE_STEPS = (5, 3, 1, 0)
+# What the names of a goal's organisations may fill, so that other goals still show.
+ORGANISATIONS_LIMIT = 400
 
 
 def goal_block(translator: Translator, language: str, goal: GoalWeek, titles: int) -> str:
     t = translator.t
     count_key = "digest.count.one" if goal.count == 1 else "digest.count.other"
+    organisations = fit_list(
+        [html.escape(name, quote=False) for name in goal.organisations],
+        lambda count: t(language, "digest.more", count=count),
+        separator=", ",
+        limit=ORGANISATIONS_LIMIT,
+    )
     line = t(
         language,
         "digest.summary",
         count=t(language, count_key, count=goal.count),
-        organisations=", ".join(goal.organisations),
+        organisations=Html(organisations),
     )
     reach = reach_text(goal.reach, language)
     if reach is not None:
@@ -51,21 +62,18 @@ def digest_text(translator: Translator, language: str, week: Week) -> str:
         last=format_date(week.last, language),
     )
     footer = t(language, "digest.footer")
-    text = ""
     for titles in TITLE_STEPS:
         blocks = [goal_block(translator, language, goal, titles) for goal in week.goals]
         text = "\n\n".join([header, *blocks, footer])
-        if visible_length(text) <= MESSAGE_LIMIT:
+        if fits(text):
             return text
     # Still too long without titles: as many goals as fit, and how many more there were.
-    blocks = [goal_block(translator, language, goal, 0) for goal in week.goals]
-    while blocks:
-        blocks.pop()
-        more = t(language, "digest.more_goals", count=len(week.goals) - len(blocks))
-        text = "\n\n".join([header, *blocks, more, footer])
-        if visible_length(text) <= MESSAGE_LIMIT:
-            break
-    return text
+    return fit_list(
+        [goal_block(translator, language, goal, 0) for goal in week.goals],
+        lambda count: t(language, "digest.more_goals", count=count),
+        lambda joined: "\n\n".join([header, joined, footer]),
+        separator="\n\n",
+    )
 
 
 def digest_messages(translator: Translator, week: Week) -> Messages:

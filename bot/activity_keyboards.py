@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.formatting import shorten
+from bot.message_fit import fit_keyboard
 
 Translate = Callable[..., str]
 
@@ -38,11 +39,13 @@ def days(t: Translate) -> InlineKeyboardMarkup:
 
 def goals(
     t: Translate, found: Sequence[tuple[str, str, str]], language: str
-) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[_button(en if language == "en" else de, f"act:g:{code}")] for code, de, en in found]
-        + [_cancel(t)]
+) -> tuple[InlineKeyboardMarkup, int]:
+    """A button per goal, as many as Telegram takes; and how many did not fit."""
+    rows, left_out = fit_keyboard(
+        [_button(en if language == "en" else de, f"act:g:{code}") for code, de, en in found],
+        reserved=1,
     )
+    return InlineKeyboardMarkup([*rows, _cancel(t)]), left_out
 
 
 def names(t: Translate, prefix: str, options: Sequence[str]) -> InlineKeyboardMarkup:
@@ -63,14 +66,18 @@ def skip(t: Translate, data: str) -> InlineKeyboardMarkup:
 
 def partners(
     t: Translate, options: Sequence[tuple[str, str]], chosen: Sequence[str]
-) -> InlineKeyboardMarkup:
-    rows = [
-        [_button(("✅ " if code in chosen else "") + name, f"act:p:{code}")]
-        for code, name in options
-    ]
-    return InlineKeyboardMarkup(
-        [*rows, [_button(t("activity.button.next"), "act:p:done")], _cancel(t)]
+) -> tuple[InlineKeyboardMarkup, int]:
+    """A button per organisation, as many as fit beside "next" and "cancel"; and how many did
+    not fit."""
+    rows, left_out = fit_keyboard(
+        [
+            _button(("✅ " if code in chosen else "") + name, f"act:p:{code}")
+            for code, name in options
+        ],
+        reserved=2,
     )
+    done = [_button(t("activity.button.next"), "act:p:done")]
+    return InlineKeyboardMarkup([*rows, done, _cancel(t)]), left_out
 
 
 def confirm(t: Translate) -> InlineKeyboardMarkup:

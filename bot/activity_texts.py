@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 
 from bot.activity_format import reach_text
 from bot.formatting import format_date
+from bot.i18n import Html
+from bot.message_fit import fit_list
 from bot.services.activities import Choices, Hint, NewActivity
 
 Translate = Callable[..., str]
+# What the partners' names may fill of the summary, beside a description of 1,000 characters.
+PARTNERS_LIMIT = 1500
 
 
 def summary_text(t: Translate, new: NewActivity, choices: Choices, language: str) -> str:
     goals = {code: (en if language == "en" else de) for code, de, en in choices.goals}
     partners = dict(choices.partners)
     none = t("activity.none")
+    named = fit_list(
+        [html.escape(partners.get(c, c), quote=False) for c in new.partner_codes],
+        lambda count: t("activity.more_partners", count=count),
+        separator=", ",
+        limit=PARTNERS_LIMIT,
+    )
     return t(
         "activity.summary",
         title=new.title,
@@ -23,7 +34,7 @@ def summary_text(t: Translate, new: NewActivity, choices: Choices, language: str
         group=new.target_group or none,
         district=new.district or none,
         reach=reach_text(new.reach, language) or none,
-        partners=", ".join(partners.get(c, c) for c in new.partner_codes) or none,
+        partners=Html(named) if named else none,
         description=new.description or none,
     )
 

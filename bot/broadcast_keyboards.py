@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.broadcast_messages import ack_data, status_data, unconfirmed_data
 from bot.formatting import format_date
 from bot.keyboards import Translate
+from bot.message_fit import fit_keyboard
 from bot.services.broadcasts import NewsItem
 from bot.services.roster import OrganisationChoice
 from storage.models import Role
@@ -43,18 +44,20 @@ def roles(t: Translate) -> InlineKeyboardMarkup:
 
 def organisations(
     t: Translate, choices: Sequence[OrganisationChoice], selected: Collection[int]
-) -> InlineKeyboardMarkup:
-    rows = [
+) -> tuple[InlineKeyboardMarkup, int]:
+    """A button per organisation, as many as fit beside "done" and "cancel"; and how many did
+    not fit."""
+    rows, left_out = fit_keyboard(
         [
             InlineKeyboardButton(
                 f"✅ {c.name}" if c.id in selected else c.name, callback_data=f"bc:org:{c.id}"
             )
-        ]
-        for c in choices
-    ]
-    return InlineKeyboardMarkup(
-        [*rows, [_button(t, "broadcast.button.done", "bc:orgs:done")], _cancel(t)]
+            for c in choices
+        ],
+        reserved=2,
     )
+    done = [_button(t, "broadcast.button.done", "bc:orgs:done")]
+    return InlineKeyboardMarkup([*rows, done, _cancel(t)]), left_out
 
 
 def periods(t: Translate, labels: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:

@@ -11,14 +11,14 @@ from typing import Any
 
 from bot.formatting import format_date, shorten
 from bot.i18n import LANGUAGES, Html, Translator
+from bot.message_fit import fit_list, fits, split_list
 from bot.services.concern_desk import DeskView, ReporterNotice, Summary
 from bot.services.concern_jobs import Batch, ConcernTexts
 from bot.services.concerns import Thread
 from bot.services.outbox import OutgoingMessage
 
 Translate = Callable[..., str]
-# What a thread may fill of one message; older messages are left out first.
-THREAD_LIMIT = 3800
+PARAGRAPH = "\n\n"
 SEVERITY_MARK = {"high": "🔴", "medium": "🟠", "low": "⚪"}
 
 
@@ -37,9 +37,9 @@ def label(t: Translate, summary: Summary, language: str) -> str:
     )
 
 
-def messages_text(t: Translate, thread: Thread, language: str, *, reporter_key: str) -> str:
-    """The thread's messages, newest last; the oldest are dropped if it grows too long."""
-    entries = [
+def _entries(t: Translate, thread: Thread, language: str, *, reporter_key: str) -> list[str]:
+    """The thread's messages, oldest first."""
+    return [
         t(
             reporter_key if m.author == "reporter" else "concern.thread.coordination",
             day=format_date(m.written_on, language),
@@ -47,23 +47,32 @@ def messages_text(t: Translate, thread: Thread, language: str, *, reporter_key: 
         )
         for m in thread.messages
     ]
-    while len(entries) > 1 and sum(len(e) + 2 for e in entries) > THREAD_LIMIT:
-        entries.pop(0)
-    return "\n\n".join(entries)
 
 
-def reporter_thread(t: Translate, thread: Thread, language: str) -> str:
-    return t(
-        "concern.thread",
-        ticket=thread.ticket,
-        category=t(f"concern.category.{thread.category}"),
-        status=t(f"concern.status.{thread.status}"),
-        opened=format_date(thread.opened_on, language),
-        messages=Html(messages_text(t, thread, language, reporter_key="concern.thread.you")),
-    )
+def _whole(render: Callable[[Html], str], entries: list[str]) -> list[str]:
+    """Every message of the thread counts: one Telegram message if it fits, else several, the
+    heading in the first, no message cut unless it alone is longer than a Telegram message."""
+    text = render(Html(PARAGRAPH.join(entries)))
+    if fits(text):
+        return [text]
+    return split_list([render(Html("")).rstrip(), *entries], separator=PARAGRAPH)
 
 
-def desk_thread(t: Translate, view: DeskView, language: str) -> str:
+def reporter_thread(t: Translate, thread: Thread, language: str) -> list[str]:
+    def render(messages: Html) -> str:
+        return t(
+            "concern.thread",
+            ticket=thread.ticket,
+            category=t(f"concern.category.{thread.category}"),
+            status=t(f"concern.status.{thread.status}"),
+            opened=format_date(thread.opened_on, language),
+            messages=messages,
+        )
+
+    return _whole(render, _entries(t, thread, language, reporter_key="concern.thread.you"))
+
+
+def desk_thread(t: Translate, view: DeskView, language: str) -> list[str]:
     thread = view.thread
     if view.reporter_name is not None:
         who = t(
@@ -72,17 +81,21 @@ def desk_thread(t: Translate, view: DeskView, language: str) -> str:
     else:
         who = t("concerns.who.anonymous" if thread.anonymous else "concerns.who.former")
     reach = "" if view.reachable else "\n" + t("concerns.reach.none")
-    return t(
-        "concerns.detail",
-        ticket=thread.ticket,
-        category=t(f"concern.category.{thread.category}"),
-        severity=t(f"concern.severity.{thread.severity}"),
-        status=t(f"concern.status.{thread.status}"),
-        opened=format_date(thread.opened_on, language),
-        who=who,
-        reach=Html(reach),
-        messages=Html(messages_text(t, thread, language, reporter_key="concern.thread.reporter")),
-    )
+
+    def render(messages: Html) -> str:
+        return t(
+            "concerns.detail",
+            ticket=thread.ticket,
+            category=t(f"concern.category.{thread.category}"),
+            severity=t(f"concern.severity.{thread.severity}"),
+            status=t(f"concern.status.{thread.status}"),
+            opened=format_date(thread.opened_on, language),
+            who=who,
+            reach=Html(reach),
+            messages=messages,
+        )
+
+    return _whole(render, _entries(t, thread, language, reporter_key="concern.thread.reporter"))
 
 
 def _per_language(
@@ -130,16 +143,23 @@ def concern_texts(translator: Translator) -> ConcernTexts:
                 t("concerns.batch.messages", count=count, ticket=ticket)
                 for ticket, count in found.messages.items()
             ]
-            return OutgoingMessage(text=t("concerns.batch", lines=Html("\n".join(lines))))
+            text = fit_list(
+                lines,
+                lambda count: t("concerns.batch.more", count=count),
+                lambda joined: t("concerns.batch", lines=joined),
+            )
+            return OutgoingMessage(text=text)
 
         return _per_language(translator, build)
 
     def escalation(overdue: Sequence[Summary], hours: int) -> dict[str, OutgoingMessage]:
         def build(t: Translate, language: str) -> OutgoingMessage:
-            lines = [_line(t, s) for s in overdue]
-            return OutgoingMessage(
-                text=t("concerns.escalation", hours=hours, lines=Html("\n".join(lines)))
+            text = fit_list(
+                [_line(t, s) for s in overdue],
+                lambda count: t("concerns.batch.more", count=count),
+                lambda joined: t("concerns.escalation", hours=hours, lines=joined),
             )
+            return OutgoingMessage(text=text)
 
         return _per_language(translator, build)
 

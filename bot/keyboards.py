@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Html
+from bot.message_fit import fit_keyboard
 from bot.services.roster import OrganisationChoice, RosterEntry
 
 
@@ -109,9 +110,12 @@ def take_name(t: Translate, name: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data="join:name")]])
 
 
-def organisations(choices: Sequence[OrganisationChoice]) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(c.name, callback_data=f"inv:org:{c.id}") for c in choices]
-    return InlineKeyboardMarkup(_rows(buttons, 1))
+def organisations(choices: Sequence[OrganisationChoice]) -> tuple[InlineKeyboardMarkup, int]:
+    """A button per organisation, as many as Telegram takes; and how many did not fit."""
+    rows, left_out = fit_keyboard(
+        [InlineKeyboardButton(c.name, callback_data=f"inv:org:{c.id}") for c in choices]
+    )
+    return InlineKeyboardMarkup(rows), left_out
 
 
 def roles(t: Translate, choices: Iterable[str], prefix: str) -> InlineKeyboardMarkup:
@@ -127,12 +131,16 @@ def invite_uses(t: Translate, choices: Iterable[int]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons])
 
 
-def roster(entries: Sequence[RosterEntry]) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(f"{e.name} ({e.organisation_code})", callback_data=f"mem:{e.id}")
-        for e in entries
-    ]
-    return InlineKeyboardMarkup(_rows(buttons, 2))
+def roster(entries: Sequence[RosterEntry]) -> tuple[InlineKeyboardMarkup, int]:
+    """A button per member, as many as Telegram takes; and how many did not fit."""
+    rows, left_out = fit_keyboard(
+        [
+            InlineKeyboardButton(f"{e.name} ({e.organisation_code})", callback_data=f"mem:{e.id}")
+            for e in entries
+        ],
+        width=2,
+    )
+    return InlineKeyboardMarkup(rows), left_out
 
 
 def member_actions(t: Translate, entry: RosterEntry, *, admin: bool) -> InlineKeyboardMarkup:

@@ -8,6 +8,7 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.keyboards import Translate
+from bot.message_fit import fit_keyboard
 from bot.services.completeness import Completeness
 
 
@@ -36,13 +37,17 @@ def periods(labels: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def extension_organisations(period: str, owing: Mapping[int, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+def extension_organisations(
+    period: str, owing: Mapping[int, str]
+) -> tuple[InlineKeyboardMarkup, int]:
+    """A button per owing organisation, as many as Telegram takes; and how many did not fit."""
+    rows, left_out = fit_keyboard(
         [
-            [InlineKeyboardButton(name, callback_data=f"mis:exo:{period}:{organisation}")]
-            for organisation, name in owing.items()
+            InlineKeyboardButton(name, callback_data=f"mis:exo:{period}:{org}")
+            for org, name in owing.items()
         ]
     )
+    return InlineKeyboardMarkup(rows), left_out
 
 
 def extension_days(

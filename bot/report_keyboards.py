@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.keyboards import Translate
+from bot.message_fit import fit_keyboard
 from bot.services.number_reader import Kind
 from bot.services.roster import OrganisationChoice
 
@@ -22,9 +23,15 @@ def _cancel(t: Translate) -> list[InlineKeyboardButton]:
     return [_b(t, "report.button.cancel", "rep:cancel")]
 
 
-def organisations(t: Translate, choices: Sequence[OrganisationChoice]) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(c.name, callback_data=f"rep:org:{c.id}")] for c in choices]
-    return InlineKeyboardMarkup([*rows, _cancel(t)])
+def organisations(
+    t: Translate, choices: Sequence[OrganisationChoice]
+) -> tuple[InlineKeyboardMarkup, int]:
+    """A button per organisation, as many as fit beside "cancel"; and how many did not fit."""
+    rows, left_out = fit_keyboard(
+        [InlineKeyboardButton(c.name, callback_data=f"rep:org:{c.id}") for c in choices],
+        reserved=1,
+    )
+    return InlineKeyboardMarkup([*rows, _cancel(t)]), left_out
 
 
 def owed(

@@ -3,7 +3,7 @@ schedule hook that sends it to coordinators and admins when anything is open."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import partial
 
@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config_sections import SignalSettings
 from bot.formatting import format_date, format_number
-from bot.i18n import LANGUAGES, Html, Translator
+from bot.i18n import LANGUAGES, Translator
+from bot.message_fit import fit_list
 from bot.services import schedules, signals
 from bot.services.audiences import Audience
 from bot.services.outbox import OutgoingMessage
@@ -75,6 +76,16 @@ def _headline(text: str) -> str:
     return text.split("\n", 1)[0]
 
 
+def summary_text(t: Translate, found: Sequence[OpenSignal], language: str) -> str:
+    """The most serious open signals, as many as fit; /signale has them all."""
+    return fit_list(
+        [f"• {_headline(reason_text(t, signal, language))}" for signal in found],
+        lambda count: t("signals.summary_more", count=count),
+        lambda joined: t("signals.summary", count=len(found), lines=joined),
+        most=SUMMARY_LINES,
+    )
+
+
 def check_in_messages(translator: Translator) -> Callable[[str], dict[str, OutgoingMessage]]:
     """The check-in a coordinator sends from a signal, in every language."""
 
@@ -102,9 +113,7 @@ def register_signals_hook(translator: Translator, config: SignalSettings) -> Non
         messages = {}
         for language in LANGUAGES:
             t = partial(translator.t, language)
-            lines = [f"• {_headline(reason_text(t, s, language))}" for s in found[:SUMMARY_LINES]]
-            text = t("signals.summary", count=len(found), lines=Html("\n".join(lines)))
-            messages[language] = OutgoingMessage(text=text)
+            messages[language] = OutgoingMessage(text=summary_text(t, found, language))
         people = await firing.batch.recipients(
             session, Audience.of("role", ["admin", "coordinator"])
         )

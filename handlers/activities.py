@@ -12,8 +12,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.activity_format import reach_text
 from bot.context import BotContext
-from bot.formatting import format_date, split_message
+from bot.formatting import format_date
 from bot.keyboards import Translate
+from bot.message_fit import and_more, fit_keyboard, split_message
 from bot.services import activity_feed as service
 from bot.services.activity_feed import FeedItem, Filters
 from bot.services.errors import DomainError
@@ -92,15 +93,21 @@ async def _choose(update: Update, context: BotContext, kind: str) -> None:
         question = "activities.choose_organisation"
     if not choices:
         raise DomainError("error.stale_button")
-    rows = [
-        [InlineKeyboardButton(label, callback_data=f"acf:{kind}:{choice}:0")]
-        for choice, label in choices
-    ]
-    rows.append([_button(context.t, "activities.button.all", f"acf:{ALL}:0:0")])
-    await query.answer()
-    await update.effective_message.reply_text(
-        context.t(question), reply_markup=InlineKeyboardMarkup(rows)
+    rows, left_out = fit_keyboard(
+        [
+            InlineKeyboardButton(label, callback_data=f"acf:{kind}:{choice}:0")
+            for choice, label in choices
+        ],
+        reserved=1,
     )
+    rows.append([_button(context.t, "activities.button.all", f"acf:{ALL}:0:0")])
+    text = and_more(
+        context.t(question),
+        left_out,
+        lambda count: context.t("activities.more_choices", count=count),
+    )
+    await query.answer()
+    await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
 
 
 def _require_member(context: BotContext) -> None:

@@ -12,6 +12,7 @@ from telegram.ext import ConversationHandler
 from bot import activity_keyboards as keyboards
 from bot.activity_texts import hints_text, summary_text
 from bot.context import BotContext
+from bot.message_fit import and_more
 from bot.services import activities, typed_dates
 from bot.services.activities import Choices, NewActivity
 from bot.services.errors import DomainError
@@ -56,6 +57,13 @@ async def _say(update: Update, text: str, **kwargs: Any) -> None:
         await update.effective_message.reply_text(text, **kwargs)
 
 
+def _with_more(context: BotContext, key: str, left_out: int) -> str:
+    """The question and, when not every choice got a button, how many are missing."""
+    return and_more(
+        context.t(key), left_out, lambda count: context.t("activity.more_buttons", count=count)
+    )
+
+
 async def start(update: Update, context: BotContext) -> int:
     assert update.effective_message and context.user_data is not None and context.member
     context.user_data[NAME] = {}
@@ -89,11 +97,8 @@ async def got_day(update: Update, context: BotContext) -> int:
     choices = await _choices(context)
     if not choices.goals:
         raise DomainError("activity.no_goals")
-    await _say(
-        update,
-        context.t("activity.asks_goal"),
-        reply_markup=keyboards.goals(context.t, choices.goals, context.language),
-    )
+    markup, left_out = keyboards.goals(context.t, choices.goals, context.language)
+    await _say(update, _with_more(context, "activity.asks_goal", left_out), reply_markup=markup)
     return GOAL
 
 
@@ -192,11 +197,9 @@ async def got_reach(update: Update, context: BotContext) -> int:
 async def _ask_partners(update: Update, context: BotContext) -> int:
     choices = await _choices(context)
     chosen = _draft(context).setdefault("partners", [])
-    await _say(
-        update,
-        context.t("activity.asks_partners"),
-        reply_markup=keyboards.partners(context.t, choices.partners, chosen),
-    )
+    markup, left_out = keyboards.partners(context.t, choices.partners, chosen)
+    text = _with_more(context, "activity.asks_partners", left_out)
+    await _say(update, text, reply_markup=markup)
     return PARTNERS
 
 

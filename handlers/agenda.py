@@ -6,8 +6,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.formatting import format_date, format_number, format_value, split_message
+from bot.formatting import format_date, format_number, format_value
 from bot.i18n import Html
+from bot.message_fit import split_message
 from bot.services.agenda import (
     LEVELS,
     AgendaView,

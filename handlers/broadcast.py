@@ -6,6 +6,7 @@ buttons can be forged and roles change.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from telegram import Update
@@ -14,6 +15,8 @@ from telegram.ext import ConversationHandler
 from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import body, recipient_messages
 from bot.context import BotContext
+from bot.i18n import Html
+from bot.message_fit import and_more, fit_list
 from bot.report_texts import period_label
 from bot.services import broadcasts, completeness
 from bot.services.audiences import Audience
@@ -23,6 +26,8 @@ from bot.services.roster import organisations
 
 AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM, PERIOD = range(7)
 NAME = "broadcast"
+# What the chosen organisations' names may fill of the confirmation.
+AUDIENCE_LIMIT = 2000
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -110,9 +115,14 @@ async def _show_organisations(update: Update, context: BotContext, key: str) -> 
     async with context.runtime.reads() as session:
         choices = await organisations(session)
     selected = set(_draft(context).get("organisations", []))
-    markup = keyboards.organisations(context.t, choices, selected)
+    markup, left_out = keyboards.organisations(context.t, choices, selected)
+    text = and_more(
+        context.t(key),
+        left_out,
+        lambda count: context.t("broadcast.more_organisations", count=count),
+    )
     await query.answer()
-    await query.edit_message_text(context.t(key), reply_markup=markup)
+    await query.edit_message_text(text, reply_markup=markup)
     return ORGANISATIONS
 
 
@@ -210,7 +220,15 @@ async def _audience_label(context: BotContext, audience: Audience, session: Any)
         return ", ".join(context.t(f"role.{code}") for code in audience.codes)
     if audience.kind == "organisations":
         names = {o.code: o.name for o in await organisations(session)}
-        return ", ".join(names.get(code, code) for code in audience.codes)
+        chosen = [html.escape(names.get(code, code), quote=False) for code in audience.codes]
+        return Html(
+            fit_list(
+                chosen,
+                lambda count: context.t("broadcast.more_chosen", count=count),
+                separator=", ",
+                limit=AUDIENCE_LIMIT,
+            )
+        )
     if audience.kind == "all":
         return context.t("broadcast.audience.all")
     if audience.kind == "owing" and audience.codes:

@@ -47,10 +47,10 @@ async def read_with_code(update: Update, context: BotContext) -> None:
         await message.reply_text(context.t("concern.unknown_code", days=_days(context)))
         return
     tag = runtime.privacy_key.reply_tag(thread.ticket, update.effective_chat.id)
-    await message.reply_text(
-        reporter_thread(context.t, thread, context.language),
-        reply_markup=keyboards.answer(context.t, thread.ticket, tag),
-    )
+    *earlier, last = reporter_thread(context.t, thread, context.language)
+    for part in earlier:
+        await message.reply_text(part)
+    await message.reply_text(last, reply_markup=keyboards.answer(context.t, thread.ticket, tag))
 
 
 def _days(context: BotContext) -> int:

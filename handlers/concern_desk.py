@@ -59,13 +59,19 @@ async def _show_detail(
 ) -> None:
     async with context.runtime.reads() as session:
         view = await concern_desk.view(session, ticket)
-    text = desk_thread(context.t, view, context.language)
+    parts = desk_thread(context.t, view, context.language)
     markup = keyboards.desk_actions(context.t, ticket, view.thread.status)
+    # A long thread comes in several messages; the actions stay under its last one.
     if edit and update.callback_query:
-        await update.callback_query.edit_message_text(text, reply_markup=markup)
-    else:
-        assert update.effective_chat
-        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+        last = len(parts) == 1
+        await update.callback_query.edit_message_text(
+            parts.pop(0), reply_markup=markup if last else None
+        )
+    assert update.effective_chat
+    for number, part in enumerate(parts, start=1):
+        await context.bot.send_message(
+            update.effective_chat.id, part, reply_markup=markup if number == len(parts) else None
+        )
 
 
 async def acknowledge(update: Update, context: BotContext) -> None:

@@ -8,6 +8,7 @@ from telegram.ext import ConversationHandler
 from bot import keyboards
 from bot.context import BotContext
 from bot.formatting import format_date
+from bot.message_fit import and_more
 from bot.services.invites import check_invitable, create_invite, invitable_roles
 from bot.services.roster import organisations
 from storage.models import Role
@@ -24,9 +25,13 @@ async def start(update: Update, context: BotContext) -> int:
     if not choices:
         await update.effective_message.reply_text(context.t("invite.no_organisations"))
         return ConversationHandler.END
-    await update.effective_message.reply_text(
-        context.t("invite.asks_organisation"), reply_markup=keyboards.organisations(choices)
+    markup, left_out = keyboards.organisations(choices)
+    text = and_more(
+        context.t("invite.asks_organisation"),
+        left_out,
+        lambda count: context.t("invite.more_organisations", count=count),
     )
+    await update.effective_message.reply_text(text, reply_markup=markup)
     return ORGANISATION
 
 

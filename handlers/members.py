@@ -8,8 +8,8 @@ from telegram import BotCommandScopeChat, Update
 from bot import keyboards
 from bot.context import BotContext
 from bot.conversations import end_conversations
-from bot.formatting import split_message
 from bot.menus import publish_member_menu
+from bot.message_fit import split_list
 from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
 from bot.services.roster import (
@@ -33,10 +33,14 @@ async def show(update: Update, context: BotContext) -> None:
             organisation = entry.organisation_name
             lines.append(context.t("members.organisation", name=organisation))
         lines.append(_line(context, entry))
-    parts = split_message("\n".join(lines))
-    for part in parts[:-1]:
+    # Everyone is listed, in several messages if need be; buttons for as many as fit.
+    markup, left_out = keyboards.roster(entries)
+    if left_out:
+        lines.append(context.t("members.more_buttons", count=left_out))
+    *earlier, last = split_list(lines)
+    for part in earlier:
         await update.effective_message.reply_text(part)
-    await update.effective_message.reply_text(parts[-1], reply_markup=keyboards.roster(entries))
+    await update.effective_message.reply_text(last, reply_markup=markup)
 
 
 async def detail(update: Update, context: BotContext) -> None:

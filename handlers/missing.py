@@ -10,7 +10,7 @@ from telegram import InputFile, Update
 
 from bot import missing_keyboards as keyboards
 from bot.context import BotContext
-from bot.formatting import format_date, format_number, split_message
+from bot.formatting import format_date, format_number
 from bot.missing_texts import nudge_messages, overview
 from bot.report_texts import period_label
 from bot.services import completeness as service
@@ -46,11 +46,10 @@ async def _show(update: Update, context: BotContext, period: str) -> None:
     assert update.effective_message
     async with context.runtime.reads() as session:
         found = await service.completeness(session, period)
-    parts = split_message(overview(context.t, found, context.language))
-    for part in parts[:-1]:
-        await update.effective_message.reply_text(part)
     markup = keyboards.period_actions(context.t, found)
-    await update.effective_message.reply_text(parts[-1], reply_markup=markup)
+    await update.effective_message.reply_text(
+        overview(context.t, found, context.language), reply_markup=markup
+    )
 
 
 async def choose_period(update: Update, context: BotContext) -> None:
@@ -86,8 +85,9 @@ async def ask_extension(update: Update, context: BotContext) -> None:
     async with context.runtime.reads() as session:
         found = await service.known_period(session, period)
     owing = {i.organisation_id: i.organisation_name for i in found.missing}
-    await query.answer()
-    await query.edit_message_reply_markup(keyboards.extension_organisations(period, owing))
+    markup, left_out = keyboards.extension_organisations(period, owing)
+    await query.answer(context.t("missing.extension_more", count=left_out) if left_out else None)
+    await query.edit_message_reply_markup(markup)
 
 
 async def ask_days(update: Update, context: BotContext) -> None:

@@ -8,8 +8,9 @@ from telegram import Update
 from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import ack_data, status_text
 from bot.context import BotContext
-from bot.formatting import format_date, split_message
+from bot.formatting import format_date
 from bot.i18n import Html
+from bot.message_fit import split_list, split_message
 from bot.services import broadcasts
 from bot.services.broadcasts import Acknowledgement
 from bot.services.errors import DomainError
@@ -102,5 +103,6 @@ async def show_unconfirmed(update: Update, context: BotContext) -> None:
             names = ", ".join(group.unreached)
             lines.append(context.t("broadcast.unconfirmed.unreached", names=names))
     await query.answer()
-    for part in split_message("\n".join(lines)):
+    # Every name counts: several messages if need be, cut only between names.
+    for part in split_list(lines):
         await update.effective_message.reply_text(part)

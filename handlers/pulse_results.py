@@ -10,7 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 
 from bot import pulse_texts
 from bot.context import BotContext
-from bot.formatting import format_date, format_number, split_message
+from bot.formatting import format_date, format_number
+from bot.message_fit import split_message
 from bot.pulse_chart import pulse_chart
 from bot.pulse_texts import standard_questions
 from bot.services import pulse, pulse_results

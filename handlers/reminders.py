@@ -9,23 +9,25 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.formatting import format_date, split_message
+from bot.formatting import format_date
+from bot.message_fit import fit_keyboard, fit_list, split_list
 from bot.services import reminders as service
 from bot.services.outbox import local_zone
 from bot.services.recurrence import describe
 
 
 def _keyboard(context: BotContext, items: list[service.Reminder]) -> InlineKeyboardMarkup:
-    rows = []
+    buttons = []
     for item in items:
         if item.kind == "reporting":
             continue
         action = "resume" if item.paused else "pause"
         label = context.t(f"reminders.button.{action}", code=item.code)
-        rows.append([InlineKeyboardButton(label, callback_data=f"rem:{action}:{item.id}")])
+        buttons.append(InlineKeyboardButton(label, callback_data=f"rem:{action}:{item.id}"))
         if item.kind == "meeting":
             label = context.t("reminders.button.answers", code=item.code)
-            rows.append([InlineKeyboardButton(label, callback_data=f"rem:rsvp:{item.id}")])
+            buttons.append(InlineKeyboardButton(label, callback_data=f"rem:rsvp:{item.id}"))
+    rows, _ = fit_keyboard(buttons, reserved=1)
     rows.append([InlineKeyboardButton(context.t("reminders.button.add"), callback_data="rem:add")])
     return InlineKeyboardMarkup(rows)
 
@@ -41,7 +43,7 @@ async def _listing(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     async with context.runtime.reads() as session:
         items = await service.reminders(session, context.language)
         zone = await local_zone(session)
-    lines = [context.t("reminders.title" if items else "reminders.none")]
+    lines = []
     for item in items:
         when = (
             describe(item.rrule, context.language)
@@ -63,7 +65,14 @@ async def _listing(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                 text=item.text,
             )
         )
-    return "\n".join(lines), _keyboard(context, items)
+    # One message, as it is edited when a reminder is paused: the rest are counted.
+    title = context.t("reminders.title" if items else "reminders.none")
+    text = fit_list(
+        lines,
+        lambda count: context.t("reminders.more", count=count),
+        lambda joined: f"{title}\n{joined}" if joined else title,
+    )
+    return text, _keyboard(context, items)
 
 
 def _next(context: BotContext, moment: datetime | None, zone: ZoneInfo) -> str:
@@ -110,7 +119,8 @@ async def show_answers(update: Update, context: BotContext) -> None:
             )
         )
     await query.answer()
-    for part in split_message("\n".join(lines)):
+    # Every name counts: several messages if need be, cut only between names.
+    for part in split_list(lines):
         await update.effective_message.reply_text(part)
 
 

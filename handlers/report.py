@@ -10,7 +10,7 @@ from telegram.ext import ConversationHandler
 
 from bot import report_keyboards as keyboards
 from bot.context import BotContext
-from bot.formatting import split_message
+from bot.message_fit import and_more, split_message
 from bot.report_texts import button_label, owed_value, period_label, value_text
 from bot.services import reporting
 from bot.services.members import is_coordinator
@@ -45,12 +45,15 @@ async def start(update: Update, context: BotContext) -> int:
         own = await organisation_of(session, context.member.organisation_code)
         choices = await owing_organisations(session)
     if is_coordinator(context.member):
-        markup = keyboards.organisations(
+        markup, left_out = keyboards.organisations(
             context.t, [OrganisationChoice(id=i, code="", name=n) for i, n in choices]
         )
-        await update.effective_message.reply_text(
-            context.t("report.asks_organisation"), reply_markup=markup
+        text = and_more(
+            context.t("report.asks_organisation"),
+            left_out,
+            lambda count: context.t("report.more_organisations", count=count),
         )
+        await update.effective_message.reply_text(text, reply_markup=markup)
         return CHOOSE_ORG
     return await show_owed(update, context, own)
 

@@ -3,10 +3,14 @@ each with its reason and figures, to acknowledge or to put off for a while."""
 
 from __future__ import annotations
 
+import html
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.formatting import format_date
+from bot.i18n import Html
+from bot.message_fit import fit_list
 from bot.services import signal_actions, signals
 from bot.services.members import require_coordinator
 from bot.services.signals import OpenSignal
@@ -14,6 +18,8 @@ from bot.signal_texts import check_in_messages, reason_text, thresholds
 
 REFUSAL = "signals.not_for_you"
 SHOWN = 10
+# What the reporting contacts' names may fill of an organisation's details.
+CONTACTS_LIMIT = 2000
 
 
 def _buttons(context: BotContext, signal: OpenSignal) -> InlineKeyboardMarkup:
@@ -88,11 +94,24 @@ async def organisation(update: Update, context: BotContext) -> None:
             "signals.details",
             name=found.name,
             members=found.members,
-            contacts=", ".join(found.contacts) or context.t("signals.no_contacts"),
+            contacts=_contacts(context, found.contacts),
             last_active=format_date(found.last_active, language) if found.last_active else never,
             last_activity=(
                 format_date(found.last_activity, language) if found.last_activity else never
             ),
+        )
+    )
+
+
+def _contacts(context: BotContext, names: list[str]) -> str:
+    if not names:
+        return context.t("signals.no_contacts")
+    return Html(
+        fit_list(
+            [html.escape(name, quote=False) for name in names],
+            lambda count: context.t("signals.more_contacts", count=count),
+            separator=", ",
+            limit=CONTACTS_LIMIT,
         )
     )
 

@@ -679,6 +679,16 @@ async def test_callback_data_is_limited_to_64_bytes(
             await bot.send_message(user.id, "x", reply_markup=_one_button(data))
 
 
+async def test_an_inline_keyboard_holds_at_most_100_buttons(server: FakeTelegram, bot: Bot) -> None:
+    user = server.user()
+    row = [InlineKeyboardButton("k", callback_data="d")] * 10
+    await bot.send_message(user.id, "x", reply_markup=InlineKeyboardMarkup([row] * 10))
+    with _raises(BadRequest, "REPLY_MARKUP_TOO_LONG"):
+        await bot.send_message(
+            user.id, "x", reply_markup=InlineKeyboardMarkup([row] * 10 + [row[:1]])
+        )
+
+
 async def test_edit_rules(server: FakeTelegram, bot: Bot) -> None:
     user = server.user()
     sent = await bot.send_message(user.id, "alt", reply_markup=_one_button("d"))

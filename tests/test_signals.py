@@ -38,6 +38,17 @@ async def owe(bot: RunningBot, organisation: str, due: datetime, period: str = "
         indicator = await session.scalar(select(Indicator.id).order_by(Indicator.id).limit(1))
         org = await session.scalar(select(Organisation.id).where(Organisation.code == organisation))
         assert indicator is not None and org is not None
+        # The timed work may have written it already (obligations of every period so far).
+        written = await session.scalar(
+            select(Obligation).where(
+                Obligation.indicator_id == indicator,
+                Obligation.organisation_id == org,
+                Obligation.period == period,
+            )
+        )
+        if written is not None:
+            written.due_at = due
+            return
         session.add(
             Obligation(
                 indicator_id=indicator,
@@ -200,6 +211,8 @@ async def test_the_weekly_summary_goes_out_only_when_something_is_open(bot: Runn
                 next_fire_at=friday_nine,
             )
         )
+        # Everyone joined this week: nothing was owed before (the example starts in January).
+        await session.execute(update(Organisation).values(active_since=date(2026, 11, 23)))
     bot.clock.now = friday_nine
     await run_jobs(bot)
     await clara.expect_no_message()  # nothing open: no summary
@@ -207,6 +220,8 @@ async def test_the_weekly_summary_goes_out_only_when_something_is_open(bot: Runn
     bot.clock.advance(days=7)
     await run_jobs(bot)
     summary = await clara.next_message()
+    if summary.text.startswith("⚠️"):  # the overdue summary of the same tick came first
+        summary = await clara.next_message()
     assert summary.text.startswith("🔔 Wochenüberblick: 1 offene Frühwarnsignale")
     assert "AWO Kreisverband Neustadt: 1 Meldung(en)" in summary.text
     assert "Was tun" not in summary.text

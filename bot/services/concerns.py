@@ -51,12 +51,24 @@ Severity = Literal["low", "medium", "high"]
 
 
 class ConcernText(BaseModel):
-    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    text: str = Field(min_length=1)
 
     @field_validator("text", mode="before")
     @classmethod
     def _stripped(cls, value: object) -> object:
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("text")
+    @classmethod
+    def _fits_a_notice(cls, value: str) -> str:
+        # Counted as Telegram counts (an emoji is two), so a reply always fits its notice.
+        if telegram_length(value) > TEXT_LIMIT:
+            raise ValueError(f"longer than {TEXT_LIMIT} characters")
+        return value
+
+
+def telegram_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 class NewConcern(BaseModel):
@@ -74,7 +86,8 @@ def checked_text(text: str) -> str:
         return ConcernText(text=text).text
     except ValidationError:
         if text.strip():
-            raise DomainError("concern.too_long", limit=TEXT_LIMIT, length=len(text)) from None
+            length = telegram_length(text.strip())
+            raise DomainError("concern.too_long", limit=TEXT_LIMIT, length=length) from None
         raise DomainError("concern.empty") from None
 
 

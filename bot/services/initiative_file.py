@@ -25,11 +25,15 @@ from pydantic import (
     model_validator,
 )
 
+# A code travels in button data, which Telegram caps at 64 bytes: "act:p:" and 58 characters.
+CODE_LENGTH = 58
+
 
 def _code(value: str) -> str:
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", value):
+    if not re.fullmatch(rf"[a-z0-9][a-z0-9_-]{{0,{CODE_LENGTH - 1}}}", value):
         raise ValueError(
-            f"{value!r} is not a code: use lowercase letters a-z, digits and '-' (e.g. 'ev-kirche')"
+            f"{value!r} is not a code: use lowercase letters a-z, digits and '-', at most "
+            f"{CODE_LENGTH} characters (e.g. 'ev-kirche')"
         )
     return value
 

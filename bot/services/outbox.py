@@ -24,6 +24,9 @@ from storage.models import Delivery, DeliveryState, Initiative, Member
 
 DEFAULT_ZONE = "Europe/Berlin"
 MESSAGE_LIMIT = 4096
+# Markup and entities make the HTML longer than what Telegram counts ("&amp;" is one
+# character on the screen); this only bounds a row's size.
+RAW_LIMIT = 8 * MESSAGE_LIMIT
 TAG = re.compile(r"<[^>]*>")
 
 
@@ -52,13 +55,13 @@ class OutgoingMessage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    # Markup makes the HTML longer than what Telegram counts; the raw cap only bounds rows.
-    text: str = Field(min_length=1, max_length=4 * MESSAGE_LIMIT)
+    text: str = Field(min_length=1, max_length=RAW_LIMIT)
     buttons: list[list[Button]] = []
 
     @field_validator("text")
     @classmethod
     def _fits_one_message(cls, value: str) -> str:
+        # The last guard: builders fit their texts first (bot.message_fit), so none gets here.
         if visible_length(value) > MESSAGE_LIMIT:
             raise ValueError(f"longer than Telegram's {MESSAGE_LIMIT} characters")
         return value

@@ -65,6 +65,8 @@ class MessageMethods(ServerState):
             return markup
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
             raise ApiError(400, "Bad Request: can't parse inline keyboard markup JSON object")
+        if sum(len(row) for row in rows) > 100:
+            raise ApiError(400, "Bad Request: REPLY_MARKUP_TOO_LONG")
         for button in (button for row in rows for button in row):
             prefix = "Bad Request: can't parse inline keyboard button: "
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
