@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.formatting import format_date, format_number
 from bot.i18n import Html, Translator
+from bot.message_fit import fit_list, fits
 from bot.services.waivers import Waivable
 
 Translate = Callable[..., str]
@@ -54,16 +55,10 @@ def waiver_lines(
         )
         detailed.append(t("waive.line", organisation=organisation, count=total, items=items))
         short.append(t("waive.line_short", organisation=organisation, count=total))
-    if sum(len(line) + 1 for line in detailed) <= limit:
+    if fits("\n".join(detailed), limit):
         return [first, *detailed]
-    kept: list[str] = []
-    for line in short:
-        if sum(len(k) + 1 for k in kept) + len(line) > limit:
-            break
-        kept.append(line)
-    if len(kept) < len(short):
-        kept.append(t("waive.more", count=_n(len(short) - len(kept), language)))
-    return [first, *kept]
+    more = lambda left: t("waive.more", count=_n(left, language))  # noqa: E731
+    return [first, *fit_list(short, more, limit=limit).split("\n")]
 
 
 def _n(value: int, language: str) -> str:

@@ -15,8 +15,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
-from bot.formatting import MESSAGE_LIMIT, format_number
+from bot.formatting import format_number
 from bot.i18n import Translator
+from bot.message_fit import MESSAGE_LIMIT, visible_length
 from bot.services import completeness, obligations, signals_reporting, waivers
 from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE
@@ -293,7 +294,7 @@ def test_a_waiver_of_any_size_fits_one_message(organisations: int) -> None:
         CONFIRM,
     )
     text = "\n".join([*lines, translator.t("de", "missing.waive.explain")])
-    assert len(text) <= MESSAGE_LIMIT
+    assert visible_length(text) <= MESSAGE_LIMIT
     assert lines[0] == (
         f"🧹 {format_number(336 * organisations, 'de')} offene Meldungen aus Zeiträumen bis zum"
         " 30.11.2026 erlassen?"
