@@ -157,12 +157,22 @@ async def test_agenda_shows_the_initiatives_figure_from_three_organisations(
     await reported(bot, "awo", 12)
     await reported(bot, "caritas", 8)
     await anna.send("/ziele")
-    assert "📊" not in (await anna.next_message()).text  # two organisations: hidden
+    # Two organisations: hidden from partners, and said so.
+    assert (
+        "Ziel 500 Plätze insgesamt bis 31.12.2027; 📊 noch zu wenige Meldungen"
+        in (await anna.next_message()).text
+    )
     await clara.send("/ziele")
-    assert "📊 Stand 20 Plätze, 4 % des Ziels" in (await clara.next_message()).text
+    assert (
+        "📊 20 Plätze, 4 % des Ziels (Stand: Januar 2026, 2 von 2 gemeldet)"
+        in (await clara.next_message()).text
+    )
     await reported(bot, "stadt", 10)
     await anna.send("/ziele")
-    assert "📊 Stand 30 Plätze, 6 % des Ziels" in (await anna.next_message()).text
+    assert (
+        "📊 30 Plätze, 6 % des Ziels (Stand: Januar 2026, 3 von 3 gemeldet)"
+        in (await anna.next_message()).text
+    )
 
 
 async def test_the_status_comes_as_a_file_with_the_missing_first(bot: RunningBot) -> None:
