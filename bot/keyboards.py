@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.formatting import shorten
 from bot.i18n import Html
-from bot.services.roster import OrganisationChoice, RosterEntry
+from bot.services.roster import Gap, OrganisationChoice, RosterEntry
 
 
 def private_chat_link(label: str, bot_username: str) -> InlineKeyboardMarkup:
@@ -133,6 +134,25 @@ def roster(entries: Sequence[RosterEntry]) -> InlineKeyboardMarkup:
         for e in entries
     ]
     return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+# Buttons Telegram shows in one message at most; the rest are reached through /invite.
+MAX_BUTTONS = 100
+
+
+def invite_for(t: Translate, gaps: Sequence[Gap]) -> InlineKeyboardMarkup:
+    """One button per organisation not on board: /invite with it chosen."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    shorten(t("members.button.invite", organisation=Html(gap.name)), 64),
+                    callback_data=f"inv:new:{gap.organisation_id}",
+                )
+            ]
+            for gap in gaps[:MAX_BUTTONS]
+        ]
+    )
 
 
 def member_actions(t: Translate, entry: RosterEntry, *, admin: bool) -> InlineKeyboardMarkup:

@@ -1,5 +1,7 @@
 """/members (/mitglieder): members by organisation; coordinators mark reporting contacts,
-admins change roles and deactivate. Buttons carry the member id and are checked each time."""
+admins change roles and deactivate. Buttons carry the member id and are checked each time.
+Below, the organisations not on board yet (nobody in the bot, nobody who reports, no
+reporting contact), each with a button that starts /invite for it."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from bot import keyboards
 from bot.context import BotContext
 from bot.conversations import end_conversations
 from bot.formatting import split_message
+from bot.i18n import Html
 from bot.menus import publish_member_menu
+from bot.reach_texts import reason
 from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
 from bot.services.roster import (
@@ -17,6 +21,7 @@ from bot.services.roster import (
     change_role,
     deactivate,
     member_entry,
+    not_on_board,
     roster,
     toggle_reporting_contact,
 )
@@ -27,6 +32,7 @@ async def show(update: Update, context: BotContext) -> None:
     assert update.effective_message
     async with context.runtime.reads() as session:
         entries = await roster(session)
+        gaps = await not_on_board(session)
     lines, organisation = [context.t("members.title")], None
     for entry in entries:
         if entry.organisation_name != organisation:
@@ -37,6 +43,17 @@ async def show(update: Update, context: BotContext) -> None:
     for part in parts[:-1]:
         await update.effective_message.reply_text(part)
     await update.effective_message.reply_text(parts[-1], reply_markup=keyboards.roster(entries))
+    if gaps:
+        listed = "\n".join(
+            context.t(
+                "reach.line", organisation=gap.name, reason=Html(reason(context.t, gap.reason))
+            )
+            for gap in gaps
+        )
+        await update.effective_message.reply_text(
+            context.t("members.gaps", lines=Html(listed)),
+            reply_markup=keyboards.invite_for(context.t, gaps),
+        )
 
 
 async def detail(update: Update, context: BotContext) -> None:
