@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.formatting import format_number, format_value, shorten
@@ -39,6 +39,12 @@ class Texts:
     progress: str
     no_data: str
     levels: dict[str, str]
+    # A figure withheld (too few reports: small numbers, or too few of those expected).
+    too_few: str
+    # An indicator without a target has no progress to draw.
+    no_target: str
+    # Where each bar's figure stands, by indicator id: "Q3 2026: 6 von 8".
+    stands: dict[int, str] = field(default_factory=dict)
 
 
 def _figure(height: float = HEIGHT_INCHES) -> Figure:
@@ -140,6 +146,20 @@ def indicator_figure(series: Series, texts: Texts, language: str) -> Figure:
 
 def overview_chart(bars: list[Bar], texts: Texts, language: str) -> bytes:
     """Every indicator's progress towards its target in percent, grouped by level."""
+    return _png(overview_figure(bars, texts, language))
+
+
+def _bar_text(bar: Bar, texts: Texts, percent: str) -> str:
+    if bar.progress is not None:
+        return percent
+    if bar.withheld:
+        return texts.too_few
+    if bar.as_of is not None and not bar.has_target:
+        return texts.no_target
+    return texts.no_data
+
+
+def overview_figure(bars: list[Bar], texts: Texts, language: str) -> Figure:
     height = max(HEIGHT_INCHES, 1.6 + 0.75 * len(bars))
     figure = _figure(height)
     axes = figure.add_subplot()
@@ -147,14 +167,16 @@ def overview_chart(bars: list[Bar], texts: Texts, language: str) -> bytes:
     labels, values, colours = [], [], []
     for bar in reversed(bars):  # matplotlib draws bottom up; the list reads top down
         level = texts.levels.get(bar.level, bar.level)
-        labels.append(f"{shorten(bar.name, LABEL_TEXT)}\n({level})")
+        stand = texts.stands.get(bar.indicator_id)
+        detail = f"{level} · {stand}" if stand else level
+        labels.append(f"{shorten(bar.name, LABEL_TEXT)}\n({detail})")
         values.append(0.0 if bar.progress is None else 100 * bar.progress)
         colours.append(COLOURS["initiative"] if bar.progress is not None else COLOURS["baseline"])
     positions = list(range(len(bars)))
     axes.barh(positions, values, color=colours, height=0.6)
     for position, bar, value in zip(positions, reversed(bars), values, strict=True):
         percent = format_value(round(value), "percent", "", language)
-        text = texts.no_data if bar.progress is None else percent
+        text = _bar_text(bar, texts, percent)
         axes.text(max(value, 0) + 2, position, text, va="center", fontsize=SMALL)
     axes.axvline(100, linestyle="--", linewidth=2, color=COLOURS["target"])
     axes.set_yticks(positions)
@@ -163,7 +185,7 @@ def overview_chart(bars: list[Bar], texts: Texts, language: str) -> bytes:
     axes.xaxis.set_major_formatter(_numbers(language))
     axes.tick_params(axis="x", labelsize=SMALL)
     figure.tight_layout()
-    return _png(figure)
+    return figure
 
 
 def _running_total(values: list[float | None]) -> list[float]:

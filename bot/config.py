@@ -32,6 +32,7 @@ from bot.config_sections import (
     LoggingSettings,
     OutboxSettings,
     PrivacySettings,
+    ProgressSettings,
     SchedulerSettings,
     SignalSettings,
     _Section,
@@ -177,6 +178,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     privacy: PrivacySettings = PrivacySettings()
     signals: SignalSettings = SignalSettings()
+    progress: ProgressSettings = ProgressSettings()
 
     @classmethod
     def settings_customise_sources(

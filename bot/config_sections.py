@@ -1,5 +1,5 @@
-"""The configuration's sections for the features: logging, scheduler, signals, outbox and
-privacy (bot/config.py holds bot and database and reads the file and environment)."""
+"""The configuration's sections for the features: logging, scheduler, signals, progress,
+outbox and privacy (bot/config.py holds bot and database and reads the file and environment)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,12 @@ class SignalSettings(_Section):
     # those of the days before (and never fewer than three).
     concern_window_days: int = Field(default=28, ge=7)
     concern_factor: float = Field(default=2.0, gt=1)
+
+
+class ProgressSettings(_Section):
+    # The initiative's current figure (/fortschritt, /ziele) stands at the latest period in
+    # which at least this share of the organisations expected to report did so.
+    min_reported_share: float = Field(default=0.5, gt=0, le=1)
 
 
 class OutboxSettings(_Section):

@@ -130,7 +130,11 @@ def invite_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
     return persistent_conversation(
         name=invite.NAME,
         command="invite",
-        entry_points=[command_handler("invite", invite.start)],
+        entry_points=[
+            command_handler("invite", invite.start),
+            # /members offers it for an organisation not on board yet.
+            button(r"^inv:new:(\d+)$", invite.preselected),
+        ],
         states={
             invite.ORGANISATION: [button(r"^inv:org:(\d+)$", invite.chose_organisation)],
             invite.ROLE: [button(rf"^inv:role:({ROLES})$", invite.chose_role)],

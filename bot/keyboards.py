@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.formatting import shorten
 from bot.i18n import Html
 from bot.message_fit import fit_keyboard
-from bot.services.roster import OrganisationChoice, RosterEntry
+from bot.services.roster import Gap, OrganisationChoice, RosterEntry
 
 
 def private_chat_link(label: str, bot_username: str) -> InlineKeyboardMarkup:
@@ -141,6 +142,21 @@ def roster(entries: Sequence[RosterEntry]) -> tuple[InlineKeyboardMarkup, int]:
         width=2,
     )
     return InlineKeyboardMarkup(rows), left_out
+
+
+def invite_for(t: Translate, gaps: Sequence[Gap]) -> InlineKeyboardMarkup:
+    """One button per organisation not on board: /invite with it chosen (as many as Telegram
+    takes; the rest are reached through /invite)."""
+    rows, _ = fit_keyboard(
+        [
+            InlineKeyboardButton(
+                shorten(t("members.button.invite", organisation=Html(gap.name)), 64),
+                callback_data=f"inv:new:{gap.organisation_id}",
+            )
+            for gap in gaps
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
 
 
 def member_actions(t: Translate, entry: RosterEntry, *, admin: bool) -> InlineKeyboardMarkup:

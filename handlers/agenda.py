@@ -19,6 +19,7 @@ from bot.services.agenda import (
     look_up,
 )
 from bot.services.members import is_coordinator
+from bot.services.periods import Period, label
 
 
 async def agenda(update: Update, context: BotContext) -> None:
@@ -29,7 +30,10 @@ async def agenda(update: Update, context: BotContext) -> None:
             lookup = await look_up(session, query, context.language)
         else:
             coordinator = is_coordinator(context.member)
-            view = await load_agenda(session, context.language, coordinator=coordinator)
+            share = context.runtime.settings.progress.min_reported_share
+            view = await load_agenda(
+                session, context.language, coordinator=coordinator, min_share=share
+            )
     if query:
         text = (
             "\n\n".join(_term(context, term) for term in lookup.matches)
@@ -77,13 +81,20 @@ def _indicator(context: BotContext, ind: IndicatorView) -> str:
         value = format_value(ind.target_value, ind.type, ind.unit, language)
         by = format_date(ind.target_by, language)
         parts.append(t(f"agenda.target.{ind.target_mode}", value=value, date=by))
-    if ind.current is not None:
+    if ind.current is not None and ind.as_of is not None:
         value = format_value(ind.current, ind.type, ind.unit, language)
+        stand = {
+            "period": label(Period.parse(ind.as_of), language),
+            "reported": ind.reported,
+            "expected": ind.expected,
+        }
         if ind.progress is not None:
             percent = format_number(round(100 * ind.progress), language)
-            parts.append(t("agenda.progress", value=value, percent=percent))
+            parts.append(t("agenda.progress", value=value, percent=percent, **stand))
         else:
-            parts.append(t("agenda.current", value=value))
+            parts.append(t("agenda.current", value=value, **stand))
+    elif ind.withheld:
+        parts.append(t("agenda.too_few"))
     # The parts are finished texts (their values escaped already).
     return t("agenda.indicator", name=ind.name, details=Html("; ".join(parts)))
 

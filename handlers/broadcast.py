@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot import broadcast_keyboards as keyboards
+from bot import reach_texts
 from bot.broadcast_messages import body, recipient_messages
 from bot.context import BotContext
 from bot.i18n import Html
@@ -22,7 +23,7 @@ from bot.services import broadcasts, completeness
 from bot.services.audiences import Audience
 from bot.services.errors import DomainError
 from bot.services.obligations import ensure_obligations
-from bot.services.roster import organisations
+from bot.services.roster import Unreachable, organisations
 
 AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM, PERIOD = range(7)
 NAME = "broadcast"
@@ -132,6 +133,11 @@ async def _ask_text(update: Update, context: BotContext, audience: Audience) -> 
     assert query and context.member
     async with context.runtime.reads() as session:
         if not await broadcasts.recipients(session, audience, context.member):
+            unreached = await _unreached(session, audience)
+            if unreached:
+                raise DomainError(
+                    "broadcast.nobody_owing", lines=reach_texts.lines(context.t, unreached)
+                )
             raise DomainError("broadcast.nobody")
     _draft(context)["audience"] = audience.code
     await query.answer()
@@ -165,6 +171,7 @@ async def chose_ack(update: Update, context: BotContext) -> int:
     async with context.runtime.reads() as session:
         count = len(await broadcasts.recipients(session, audience, context.member))
         label = await _audience_label(context, audience, session)
+        unreached = await _unreached(session, audience)
     await query.answer()
     preview = body(
         context.runtime.translator,
@@ -175,10 +182,10 @@ async def chose_ack(update: Update, context: BotContext) -> int:
     )
     await query.edit_message_text(preview)
     assert update.effective_message
-    await update.effective_message.reply_text(
-        context.t("broadcast.confirm", count=count, audience=label),
-        reply_markup=keyboards.confirm(context.t),
-    )
+    confirm = context.t("broadcast.confirm", count=count, audience=label)
+    if unreached:
+        confirm += "\n\n" + reach_texts.unreached_note(context.t, unreached)
+    await update.effective_message.reply_text(confirm, reply_markup=keyboards.confirm(context.t))
     return CONFIRM
 
 
@@ -213,6 +220,13 @@ async def cancel(update: Update, context: BotContext) -> int:
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context.t("broadcast.cancelled"))
     return ConversationHandler.END
+
+
+async def _unreached(session: Any, audience: Audience) -> list[Unreachable]:
+    """For "who still owes": the owing organisations nobody of which the broadcast reaches."""
+    if audience.kind != "owing" or not audience.codes:
+        return []
+    return (await completeness.owing(session, audience.codes[0])).unreached
 
 
 async def _audience_label(context: BotContext, audience: Audience, session: Any) -> str:

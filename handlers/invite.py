@@ -1,4 +1,5 @@
-"""/invite (/einladen): organisation, role and number of people by buttons -> a deep link."""
+"""/invite (/einladen): organisation, role and number of people by buttons -> a deep link.
+/members starts it with the organisation chosen (a button per organisation not on board)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from bot import keyboards
 from bot.context import BotContext
 from bot.formatting import format_date
 from bot.message_fit import and_more
+from bot.services.errors import DomainError
 from bot.services.invites import check_invitable, create_invite, invitable_roles
 from bot.services.roster import organisations
 from storage.models import Role
@@ -33,6 +35,26 @@ async def start(update: Update, context: BotContext) -> int:
     )
     await update.effective_message.reply_text(text, reply_markup=markup)
     return ORGANISATION
+
+
+async def preselected(update: Update, context: BotContext) -> int:
+    """/invite started from /members for one organisation: on to the role."""
+    query = update.callback_query
+    assert query and context.matches and context.member and context.user_data is not None
+    chosen = int(context.matches[0].group(1))
+    async with context.runtime.reads() as session:
+        names = {o.id: o.name for o in await organisations(session)}
+    if chosen not in names:
+        raise DomainError("error.stale_button")  # forged, or no longer active
+    context.user_data[NAME] = {"organisation": chosen}
+    await query.answer()
+    assert update.effective_message
+    roles = invitable_roles(context.member)
+    await update.effective_message.reply_text(
+        context.t("invite.asks_role_for", organisation=names[chosen]),
+        reply_markup=keyboards.roles(context.t, roles, "inv:role"),
+    )
+    return ROLE
 
 
 async def chose_organisation(update: Update, context: BotContext) -> int:

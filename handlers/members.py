@@ -1,22 +1,30 @@
 """/members (/mitglieder): members by organisation; coordinators mark reporting contacts,
-admins change roles and deactivate. Buttons carry the member id and are checked each time."""
+admins change roles and deactivate. Buttons carry the member id and are checked each time.
+Below, the organisations not on board yet (nobody in the bot, nobody who reports, no
+reporting contact), each with a button that starts /invite for it."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from telegram import BotCommandScopeChat, Update
 
 from bot import keyboards
 from bot.context import BotContext
 from bot.conversations import end_conversations
+from bot.i18n import Html
 from bot.menus import publish_member_menu
-from bot.message_fit import split_list
+from bot.message_fit import fit_list, split_list
+from bot.reach_texts import reason
 from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
 from bot.services.roster import (
+    Gap,
     RosterEntry,
     change_role,
     deactivate,
     member_entry,
+    not_on_board,
     roster,
     toggle_reporting_contact,
 )
@@ -27,6 +35,7 @@ async def show(update: Update, context: BotContext) -> None:
     assert update.effective_message
     async with context.runtime.reads() as session:
         entries = await roster(session)
+        gaps = await not_on_board(session)
     lines, organisation = [context.t("members.title")], None
     for entry in entries:
         if entry.organisation_name != organisation:
@@ -41,6 +50,22 @@ async def show(update: Update, context: BotContext) -> None:
     for part in earlier:
         await update.effective_message.reply_text(part)
     await update.effective_message.reply_text(last, reply_markup=markup)
+    if gaps:
+        await update.effective_message.reply_text(
+            _not_on_board(context, gaps), reply_markup=keyboards.invite_for(context.t, gaps)
+        )
+
+
+def _not_on_board(context: BotContext, gaps: Sequence[Gap]) -> str:
+    listed = [
+        context.t("reach.line", organisation=gap.name, reason=Html(reason(context.t, gap.reason)))
+        for gap in gaps
+    ]
+    return fit_list(
+        listed,
+        lambda left: context.t("members.gaps_more", count=left),
+        lambda joined: context.t("members.gaps", lines=joined),
+    )
 
 
 async def detail(update: Update, context: BotContext) -> None:

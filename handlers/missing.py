@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from telegram import InputFile, Update
 
 from bot import missing_keyboards as keyboards
+from bot import reach_texts
 from bot.context import BotContext
 from bot.formatting import format_date, format_number
 from bot.missing_texts import nudge_messages, overview
@@ -71,10 +72,17 @@ async def nudge(update: Update, context: BotContext) -> None:
         done = await service.nudge(session, context.member, period, context.runtime.clock(), render)
     context.runtime.outbox_wake.set()
     await query.answer()
-    key = "missing.nudged" if done.people else "missing.nobody_to_nudge"
-    await update.effective_message.reply_text(
-        context.t(key, people=done.people, organisations=done.organisations)
-    )
+    if done.people:
+        text = context.t("missing.nudged", people=done.people, organisations=done.organisations)
+        if done.unreached:
+            text += "\n\n" + reach_texts.unreached_note(context.t, done.unreached)
+    elif done.unreached:
+        text = context.t(
+            "missing.nobody_reached", lines=reach_texts.lines(context.t, done.unreached)
+        )
+    else:
+        text = context.t("missing.nobody_to_nudge")
+    await update.effective_message.reply_text(text)
 
 
 async def ask_extension(update: Update, context: BotContext) -> None:

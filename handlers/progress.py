@@ -4,6 +4,7 @@ indicator over time with the member's own organisation beside the initiative's f
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -11,14 +12,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import charts
 from bot.charts import Texts
 from bot.context import BotContext
+from bot.formatting import format_number
 from bot.services import chart_data
+from bot.services.chart_data import Bar
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.services.obligations import organisation_of
+from bot.services.periods import Period, short_label
 from storage.models import Role
 
 
-def _texts(context: BotContext, organisation: str) -> Texts:
+def _texts(context: BotContext, organisation: str, bars: Sequence[Bar] = ()) -> Texts:
     t = context.t
     return Texts(
         initiative=t("progress.initiative"),
@@ -28,6 +32,18 @@ def _texts(context: BotContext, organisation: str) -> Texts:
         progress=t("progress.title"),
         no_data=t("progress.no_data"),
         levels={level: t(f"progress.level.{level}") for level in chart_data.LEVELS},
+        too_few=t("progress.too_few"),
+        no_target=t("progress.no_target"),
+        stands={
+            bar.indicator_id: t(
+                "progress.stand",
+                period=short_label(Period.parse(bar.as_of), context.language),
+                reported=bar.reported,
+                expected=bar.expected,
+            )
+            for bar in bars
+            if bar.as_of is not None
+        },
     )
 
 
@@ -54,11 +70,16 @@ async def chart(update: Update, context: BotContext) -> None:
     chosen = context.matches[0].group(1)
     coordinator = is_coordinator(member)
     texts = _texts(context, member.organisation_name)
+    share = context.runtime.settings.progress.min_reported_share
     async with context.runtime.reads() as session:
         if chosen == "all":
-            bars = await chart_data.overview(session, context.language, coordinator=coordinator)
+            bars = await chart_data.overview(
+                session, context.language, coordinator=coordinator, min_share=share
+            )
+            texts = _texts(context, member.organisation_name, bars)
             render = partial(charts.overview_chart, bars, texts, context.language)
-            caption = context.t("progress.title")
+            percent = format_number(round(100 * share), context.language)
+            caption = context.t("progress.overview_caption", share=percent)
         else:
             # Observers follow the initiative; their own organisation reports nothing.
             own = None

@@ -7,6 +7,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import reach_texts
 from bot.context import BotContext
 from bot.formatting import format_date
 from bot.i18n import Html
@@ -122,11 +123,20 @@ async def ask(update: Update, context: BotContext) -> None:
     assert query and context.matches
     runtime = context.runtime
     async with runtime.sessions.begin() as session:
-        name, written = await signal_actions.check_in(
+        done = await signal_actions.check_in(
             session,
             int(context.matches[0].group(1)),
             check_in_messages(runtime.translator),
             runtime.clock(),
         )
     runtime.outbox_wake.set()
-    await query.answer(context.t("signals.asked", organisation=name, count=written))
+    if done.asked or done.unreached is None:
+        await query.answer(
+            context.t("signals.asked", organisation=done.organisation, count=done.asked)
+        )
+        return
+    reason = reach_texts.reason(context.t, done.unreached.value)
+    await query.answer(
+        context.t("signals.asked_nobody", organisation=done.organisation, reason=Html(reason)),
+        show_alert=True,
+    )

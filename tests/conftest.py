@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -308,7 +309,10 @@ async def bot(
     privacy: dict[str, object] = {} if keyless else {"key": TEST_PRIVACY_KEY}
     settings = settings_for(fake, database, privacy, request_timeout=2, **extra)
     await prepare_database(settings)
-    running = await start_bot(fake, settings, FakeClock(), transport)
+    # Today at noon in Berlin: messages that wait out quiet hours (default 20:00 to 7:00) do
+    # not make a test's outcome depend on the hour it runs at.
+    noon = datetime.now(UTC).replace(hour=11, minute=0, second=0, microsecond=0)
+    running = await start_bot(fake, settings, FakeClock(noon), transport)
     try:
         yield running
     finally:

@@ -28,6 +28,8 @@ TEXTS = charts.Texts(
     progress="Fortschritt",
     no_data="noch keine Daten",
     levels={"output": "Output", "outcome": "Outcome", "impact": "Impact"},
+    too_few="noch zu wenige Meldungen",
+    no_target="ohne Zielwert",
 )
 
 
@@ -127,7 +129,9 @@ async def test_progress_charts_in_chat(bot: RunningBot) -> None:
     assert menu.buttons[0] == ["Überblick: alle Ziele"]
     await anna.press(menu, "Überblick: alle Ziele")
     overview = await anna.next_message()
-    assert overview.kind == "photo" and overview.text == "Fortschritt zum Ziel (in %)"
+    assert overview.kind == "photo"
+    assert overview.text.startswith("Fortschritt zum Ziel (in %)\nStand je Kennzahl: ")
+    assert "mindestens 50 % der Organisationen" in overview.text
     assert overview.content is not None and png_size(overview.content)[0] == 1200
     await anna.press(menu, "Neue Kita-Plätze")
     chart = await anna.next_message()

@@ -8,14 +8,15 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.cli import main
 from bot.services.invites import hash_code
 from storage.engine import make_engine, make_sessionmaker
-from storage.models import AuditEntry, Invite, Member, Role
+from storage.models import AuditEntry, Invite, Member, Organisation, Role
 from tests.conftest import RunningBot
 from tests.steps import member
+from tests.test_agenda import set_up
 from tests.test_joining import invite, join
 
 LINK = re.compile(r"https://t\.me/gwbot_test_bot\?start=([\w-]+)")
@@ -158,3 +159,65 @@ def test_gwbot_invite_prints_code_and_link(
     with pytest.raises(SystemExit):
         main(["invite", "--org", "gibtsnicht", "--role", "partner"])
     assert "There is no active organisation “gibtsnicht”" in capsys.readouterr().err
+
+
+async def test_organisations_not_on_board_are_listed_with_an_invite_button(
+    bot: RunningBot,
+) -> None:
+    await set_up(bot)  # the example: eight organisations owe reports
+    clara = await member(bot, "Clara Koch", Role.COORDINATOR, "koordination")
+    await member(bot, "Anna Berger", Role.PARTNER, "awo")
+    bea = await member(bot, "Bea Brandt", Role.PARTNER, "caritas")
+    await member(bot, "Olga Obs", Role.OBSERVER, "stadtwerke")
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(Member).where(Member.telegram_id == bea.id).values(reporting_contact=True)
+        )
+    await clara.send("/mitglieder")
+    await clara.next_message()  # the members, as before
+    gaps = await clara.next_message()
+    assert gaps.text == (
+        "🚪 Noch nicht an Bord:\n"
+        "• AWO Kreisverband Neustadt: kein Meldekontakt – Erinnerungen gehen an alle"
+        " Mitglieder\n"
+        "• Bürgerstiftung Neustadt: noch niemand im Bot\n"
+        "• Ev.-luth. Kirchengemeinde St. Marien: noch niemand im Bot\n"
+        "• Mehrgenerationenhaus Neustadt e. V.: noch niemand im Bot\n"
+        "• Stadt Neustadt – Fachbereich Jugend, Familie und Bildung: noch niemand im Bot\n"
+        "• Stadtwerke Neustadt GmbH: nur Beobachter*innen im Bot\n"
+        "• SV Nordstadt 1921 e. V.: noch niemand im Bot\n"
+        "Ein Knopf unten lädt für die Organisation ein."
+    )
+    assert len(gaps.buttons) == 7
+    assert gaps.buttons[5] == ["✉️ Einladen: Stadtwerke Neustadt GmbH"]
+
+    # The button starts /einladen with the organisation chosen.
+    await clara.press(gaps, "✉️ Einladen: Stadtwerke Neustadt GmbH")
+    question = await clara.next_message()
+    assert question.text == "Einladung für Stadtwerke Neustadt GmbH – in welcher Rolle?"
+    assert question.buttons == [["Partner*in", "Beobachter*in"]]
+    await clara.press_and_read(question, "Partner*in")
+    created = await clara.press_and_read(question, "bis 1")
+    match = LINK.search(created)
+    assert match, created
+    newcomer = bot.fake.user(first_name="Nora", last_name="Neu", language_code="de")
+    await newcomer.send(f"/start {match.group(1)}")
+    notice = await newcomer.next_message()
+    assert notice.text.startswith(
+        "Willkommen! Sie wurden als Partner*in für Stadtwerke Neustadt GmbH eingeladen."
+    )
+
+
+async def test_a_forged_invite_button_is_refused(bot: RunningBot) -> None:
+    await set_up(bot)
+    paul = await member(bot, "Paul Partner", Role.PARTNER, "awo")
+    await paul.send("/hilfe")
+    message = await paul.next_message()
+    async with bot.sessions() as session:
+        stadtwerke = await session.scalar(
+            select(Organisation.id).where(Organisation.code == "stadtwerke")
+        )
+    answer = await paul.callback_answer(await paul.press_data(message, f"inv:new:{stadtwerke}"))
+    assert "nicht für Ihre Rolle (Partner*in)" in answer["text"]
+    async with bot.sessions() as session:
+        assert (await session.scalars(select(Invite))).all() == []

@@ -24,6 +24,7 @@ from tests.test_reporting import partner
 # Two days after January's monthly figures were due (end of 5 February).
 FEB_7 = datetime(2026, 2, 7, 9, 0, tzinfo=UTC)
 CARITAS = "Caritasverband Neustadt e. V."
+STADT = "Stadt Neustadt – Fachbereich Jugend, Familie und Bildung"
 
 
 async def example(bot: RunningBot) -> None:
@@ -90,6 +91,44 @@ async def test_missing_nudges_exactly_who_owes(bot: RunningBot) -> None:
     assert answer["text"] == "Das dürfen nur Koordinator*innen."
 
 
+async def test_a_nudge_names_the_organisations_nobody_could_be_reached_in(
+    bot: RunningBot,
+) -> None:
+    await example(bot)
+    clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
+    anna = await partner(bot, "Anna Berger", "awo")
+    carl = await partner(bot, "Carl Caritas", "caritas")
+    await partner(bot, "Olga Observer", "stadtwerke", role=Role.OBSERVER)
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(Member).where(Member.telegram_id == carl.id).values(blocked=True)
+        )
+    await clara.send("/ausstehend")
+    overview = await clara.next_message()
+    await clara.press(overview, "⏰ Alle Säumigen erinnern")
+    done = (await clara.next_message()).text
+    assert done.startswith("⏰ 1 Personen aus 1 Organisationen erinnert.")
+    assert (
+        "⚠️ Nicht erreicht (4):\n"
+        f"• {CARITAS}: alle haben den Bot blockiert\n"
+        "• Ev.-luth. Kirchengemeinde St. Marien: noch niemand im Bot\n"
+        f"• {STADT}: noch niemand im Bot\n"
+        "• Stadtwerke Neustadt GmbH: nur Beobachter*innen im Bot\n"
+        "Einladen: /mitglieder"
+    ) in done
+    assert (await anna.next_message()).text.startswith("⏰ Für Januar 2026 fehlt")
+    # Nobody reachable at all is not "nothing missing".
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(Member).where(Member.telegram_id == anna.id).values(blocked=True)
+        )
+    await clara.press(overview, "⏰ Alle Säumigen erinnern")
+    nobody = (await clara.next_message()).text
+    assert nobody.startswith("⚠️ Niemand erinnert: in keiner der säumigen Organisationen")
+    assert "• AWO Kreisverband Neustadt: alle haben den Bot blockiert" in nobody
+    assert "Es fehlt nichts" not in nobody
+
+
 async def test_extension_and_closing_a_period(bot: RunningBot) -> None:
     await example(bot)
     clara = await partner(bot, "Clara Koch", "koordination", role=Role.COORDINATOR)
@@ -143,6 +182,14 @@ async def test_a_broadcast_to_everyone_who_still_owes(bot: RunningBot) -> None:
     await clara.press_and_read(ack, "Nein")
     confirm = await clara.next_message()
     assert "an 1 Personen (wer für Januar 2026 noch Meldungen schuldet)" in confirm.text
+    # Three organisations that owe have nobody in the bot: the coordinator is told who.
+    assert (
+        "⚠️ Nicht erreicht (3):\n"
+        f"• {CARITAS}: noch niemand im Bot\n"
+        f"• {STADT}: noch niemand im Bot\n"
+        "• Stadtwerke Neustadt GmbH: noch niemand im Bot\n"
+        "Einladen: /mitglieder"
+    ) in confirm.text
     await clara.press_and_read(confirm, "✅ Senden")
     assert "Januar-Zahlen" in (await eva.next_message()).text
     await anna.expect_no_message()  # the AWO reported everything for January
@@ -158,12 +205,22 @@ async def test_agenda_shows_the_initiatives_figure_from_three_organisations(
     await reported(bot, "awo", 12)
     await reported(bot, "caritas", 8)
     await anna.send("/ziele")
-    assert "📊" not in (await anna.next_message()).text  # two organisations: hidden
+    # Two organisations: hidden from partners, and said so.
+    assert (
+        "Ziel 500 Plätze insgesamt bis 31.12.2027; 📊 noch zu wenige Meldungen"
+        in (await anna.next_message()).text
+    )
     await clara.send("/ziele")
-    assert "📊 Stand 20 Plätze, 4 % des Ziels" in (await clara.next_message()).text
+    assert (
+        "📊 20 Plätze, 4 % des Ziels (Stand: Januar 2026, 2 von 2 gemeldet)"
+        in (await clara.next_message()).text
+    )
     await reported(bot, "stadt", 10)
     await anna.send("/ziele")
-    assert "📊 Stand 30 Plätze, 6 % des Ziels" in (await anna.next_message()).text
+    assert (
+        "📊 30 Plätze, 6 % des Ziels (Stand: Januar 2026, 3 von 3 gemeldet)"
+        in (await anna.next_message()).text
+    )
 
 
 async def test_the_status_comes_as_a_file_with_the_missing_first(bot: RunningBot) -> None:

@@ -13,6 +13,8 @@ from bot.services.placement import Placement, Preferences, place
 
 BERLIN = ZoneInfo("Europe/Berlin")
 BAVARIA = holiday_calendars.country_holidays("DE", subdiv="BY")
+# Half-hour offsets, half-hour daylight saving, clocks changing at midnight.
+OTHER_ZONES = ("America/St_Johns", "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata")
 
 
 def local(*args: int) -> datetime:
@@ -72,6 +74,24 @@ def test_nine_stays_nine_across_daylight_saving() -> None:
     assert after - before == timedelta(hours=23)
 
 
+def test_a_clock_change_never_moves_a_reminder_into_quiet_hours() -> None:
+    # 29 March 2026: 2:00 does not exist in Berlin, it is 3:00 - where quiet hours begin.
+    prefs = Preferences(reminder_hour=2, quiet_start=3, quiet_end=0)
+    placed = place(Placement.REMINDER, local(2026, 3, 29, 0, 30), prefs, BERLIN)
+    assert placed == local(2026, 3, 30, 2)
+    # Quiet until 2:00, which does not come that night: 3:00 is quiet again (from 3 to 2).
+    night = Preferences(quiet_start=3, quiet_end=2)
+    assert place(Placement.MEETING, local(2026, 3, 29, 1), night, BERLIN) == local(2026, 3, 30, 2)
+
+
+def test_the_hour_repeated_when_the_clocks_go_back_has_passed() -> None:
+    # 25 October 2026: 2:00-3:00 comes twice in Berlin. At 2:00 the second time (01:00 UTC)
+    # the 2:00 reminder of that day is an hour over: tomorrow, not an hour in the past.
+    second = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+    placed = place(Placement.REMINDER, second, Preferences(reminder_hour=2), BERLIN)
+    assert placed == local(2026, 10, 26, 2)
+
+
 hours = st.integers(min_value=0, max_value=23)
 
 
@@ -83,6 +103,7 @@ hours = st.integers(min_value=0, max_value=23)
     quiet=st.one_of(st.none(), st.tuples(hours, hours).filter(lambda q: q[0] != q[1])),
     pause_days=st.one_of(st.none(), st.integers(min_value=0, max_value=90)),
     placement=st.sampled_from([Placement.REMINDER, Placement.MEETING]),
+    zone=st.sampled_from([BERLIN, *(ZoneInfo(name) for name in OTHER_ZONES)]),
 )
 def test_placed_times_keep_every_rule(
     wanted: datetime,
@@ -90,12 +111,13 @@ def test_placed_times_keep_every_rule(
     quiet: tuple[int, int] | None,
     pause_days: int | None,
     placement: Placement,
+    zone: ZoneInfo,
 ) -> None:
     paused_until = None if pause_days is None else wanted.date() + timedelta(days=pause_days)
     prefs = Preferences(reminder_hour, *(quiet or (None, None)), paused_until)
-    placed = place(placement, wanted, prefs, BERLIN, BAVARIA)
+    placed = place(placement, wanted, prefs, zone, BAVARIA)
     assert placed >= wanted
-    there = placed.astimezone(BERLIN)
+    there = placed.astimezone(zone)
     assert not prefs.quiet_at(there.hour)
     if placement is Placement.REMINDER:
         assert there.date() not in BAVARIA

@@ -81,6 +81,8 @@ async def test_a_deactivated_contact_counts_and_a_successor_resolves_it(bot: Run
     # Clara marks Bea as the new reporting contact: the signal resolves.
     await clara.send("/mitglieder")
     roster = await clara.next_message()
+    # Below the members: the organisations of the example nobody joined yet.
+    assert (await clara.next_message()).text.startswith("🚪 Noch nicht an Bord:")
     await clara.press_and_read(roster, "Bea Brandt (awo)")
     assert "Meldekontakt: ja" in await clara.press_and_read(roster, "Als Meldekontakt markieren")
     head, _ = await signals_shown(clara)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.progress import overall
+from bot.services.progress import MIN_REPORTED_SHARE, overall
 from storage.models import GlossaryTerm, Goal, Indicator, Initiative
 
 LEVELS = ("output", "outcome", "impact")
@@ -33,6 +33,12 @@ class IndicatorView(_View):
     # The latest figure and progress; None while hidden by the small-number rule or unknown.
     current: float | None = None
     progress: float | None = None
+    # Where the figure stands (bot.services.progress): the period, how many of the expected
+    # organisations reported then; `withheld`: reports exist, but too few to show a figure.
+    as_of: str | None = None
+    reported: int = 0
+    expected: int = 0
+    withheld: bool = False
 
 
 class GoalView(_View):
@@ -57,7 +63,11 @@ class AgendaView(_View):
 
 
 async def load_agenda(
-    session: AsyncSession, language: str, *, coordinator: bool = False
+    session: AsyncSession,
+    language: str,
+    *,
+    coordinator: bool = False,
+    min_share: float = MIN_REPORTED_SHARE,
 ) -> AgendaView | None:
     """The agenda in `language`, or None before the initiative file was applied. Figures of
     the whole initiative follow the small-number rule unless a coordinator asks."""
@@ -72,7 +82,8 @@ async def load_agenda(
         )
     ).all()
     standings = {
-        ind.id: await overall(session, ind.id, coordinator=coordinator) for ind in indicators
+        ind.id: await overall(session, ind.id, coordinator=coordinator, min_share=min_share)
+        for ind in indicators
     }
     return AgendaView(
         name=initiative.name,
@@ -94,6 +105,10 @@ async def load_agenda(
                         target_mode=ind.target_mode,
                         current=standings[ind.id].current,
                         progress=standings[ind.id].progress,
+                        as_of=standings[ind.id].as_of,
+                        reported=standings[ind.id].reported,
+                        expected=standings[ind.id].expected,
+                        withheld=standings[ind.id].withheld,
                     )
                     for ind in indicators
                     if ind.goal_id == goal.id

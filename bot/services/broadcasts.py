@@ -234,7 +234,8 @@ async def queue_reports(
             member_ids=[broadcast.author_id],
             kind=REPORT_KIND,
             messages=render(await status(session, broadcast.id)),
-            placement=Placement.IMMEDIATE,
+            # Only the broadcast itself goes at once; its report waits out quiet hours.
+            placement=Placement.MEETING,
             wanted=now,
             reference=f"broadcast-report:{broadcast.id}",
         )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import aggregation
 from bot.services.errors import NotFound
-from bot.services.progress import overall
+from bot.services.progress import MIN_REPORTED_SHARE, overall
 from storage.models import Indicator
 from storage.queries import values as stored
 
@@ -45,6 +45,13 @@ class Bar(BaseModel):
     name: str
     level: str
     progress: float | None
+    # Where the figure stands (bot.services.progress): the period and how many of the
+    # organisations expected then reported; `withheld`: too few reports to show a figure.
+    as_of: str | None = None
+    reported: int = 0
+    expected: int = 0
+    withheld: bool = False
+    has_target: bool = True
 
 
 async def indicators(session: AsyncSession, language: str) -> list[tuple[int, str]]:
@@ -103,20 +110,33 @@ async def series(
     )
 
 
-async def overview(session: AsyncSession, language: str, *, coordinator: bool) -> list[Bar]:
+async def overview(
+    session: AsyncSession,
+    language: str,
+    *,
+    coordinator: bool,
+    min_share: float = MIN_REPORTED_SHARE,
+) -> list[Bar]:
     """Each indicator's progress, grouped by level (output, outcome, impact)."""
     rows = (
         await session.scalars(
             select(Indicator).where(Indicator.active).order_by(Indicator.position, Indicator.code)
         )
     ).all()
-    bars = [
-        Bar(
-            indicator_id=row.id,
-            name=row.name_de if language == "de" else row.name_en,
-            level=row.level,
-            progress=(await overall(session, row.id, coordinator=coordinator)).progress,
+    bars = []
+    for row in rows:
+        found = await overall(session, row.id, coordinator=coordinator, min_share=min_share)
+        bars.append(
+            Bar(
+                indicator_id=row.id,
+                name=row.name_de if language == "de" else row.name_en,
+                level=row.level,
+                progress=found.progress,
+                as_of=found.as_of,
+                reported=found.reported,
+                expected=found.expected,
+                withheld=found.withheld,
+                has_target=row.target_value is not None,
+            )
         )
-        for row in rows
-    ]
     return sorted(bars, key=lambda bar: LEVELS.index(bar.level) if bar.level in LEVELS else 9)

@@ -20,7 +20,7 @@ from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
 from bot.services.outbox import OutgoingMessage, enqueue
 from bot.services.placement import Placement
-from bot.services.roster import reporting_people
+from bot.services.roster import Unreachable, reach
 from storage.models import (
     ClosedPeriod,
     Indicator,
@@ -153,20 +153,33 @@ async def known_period(session: AsyncSession, period: str) -> Completeness:
     return found
 
 
-async def owing_member_ids(session: AsyncSession, period: str) -> dict[int, list[Item]]:
+@dataclass(frozen=True)
+class Owing:
+    # Member id -> the items they are asked for.
+    asked: dict[int, list[Item]]
+    # Owing organisations nobody could be asked in, and why.
+    unreached: list[Unreachable]
+
+
+async def owing(session: AsyncSession, period: str) -> Owing:
     """Who is asked for what is missing: each owing organisation's reporting contacts, or all
-    its active members if it named none; member id -> the items they are asked for."""
+    its members who may report if it named none; and the organisations nobody can be asked
+    in."""
     missing = (await completeness(session, period)).missing
     by_organisation: dict[int, list[Item]] = {}
     for item in missing:
         by_organisation.setdefault(item.organisation_id, []).append(item)
-    if not by_organisation:
-        return {}
+    found = await reach(session, by_organisation)
     asked: dict[int, list[Item]] = {}
-    for organisation_id, member_ids in (await reporting_people(session, by_organisation)).items():
+    for organisation_id, member_ids in found.people.items():
         for member_id in member_ids:
             asked[member_id] = by_organisation[organisation_id]
-    return asked
+    return Owing(asked, found.unreached)
+
+
+async def owing_member_ids(session: AsyncSession, period: str) -> dict[int, list[Item]]:
+    """Member id -> the items they are asked for (see `owing`)."""
+    return (await owing(session, period)).asked
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,8 @@ class Nudged:
     organisations: int
     items: int = 0
     member_ids: list[int] = field(default_factory=list)
+    # Owing organisations nobody could be asked in, and why.
+    unreached: list[Unreachable] = field(default_factory=list)
 
 
 async def nudge(
@@ -187,7 +202,8 @@ async def nudge(
     """One message to each person who owes something for `period`, saying what is missing;
     at once, but not in their quiet hours (a nudge is a reminder, if a wanted one)."""
     require_coordinator(actor)
-    asked = await owing_member_ids(session, period)
+    found = await owing(session, period)
+    asked = found.asked
     for member_id, items in asked.items():
         await enqueue(
             session,
@@ -201,7 +217,7 @@ async def nudge(
     organisations = {item.organisation_id for items in asked.values() for item in items}
     assert actor is not None
     record(session, actor.id, "period.nudged", period, at=now, people=len(asked))
-    return Nudged(people=len(asked), organisations=len(organisations))
+    return Nudged(people=len(asked), organisations=len(organisations), unreached=found.unreached)
 
 
 @dataclass(frozen=True)

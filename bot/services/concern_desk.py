@@ -195,7 +195,9 @@ async def tell_reporter(
             member_ids=[concern.reporter_id],
             kind="concern",
             messages=messages,
-            placement=Placement.IMMEDIATE,
+            # At once, unless the reporter's quiet hours say later. An anonymous reporter's
+            # settings are unknown (no member row): those go at once, below.
+            placement=Placement.MEETING,
             wanted=now,
         )
         return written > 0
@@ -220,6 +222,8 @@ async def tell_reporter(
                     message, concern.ticket, tag, notice, language
                 ).model_dump(),
                 "state": DeliveryState.PENDING.value,
+                # At once, quiet hours or not: placing it by the reporter's settings would
+                # write a time that points to their member row (DESIGN section 6).
                 "not_before": now,
                 "attempts": 0,
             }

@@ -98,7 +98,8 @@ async def notify_batches(session: AsyncSession, now: datetime, texts: ConcernTex
         member_ids=await _coordinators(session),
         kind="concern_batch",
         messages=texts.batch(batch),
-        placement=Placement.IMMEDIATE,
+        # At the end of the batch, but a coordinator's quiet hours hold (issue 23).
+        placement=Placement.MEETING,
         wanted=now,
     )
 
@@ -126,7 +127,7 @@ async def escalate(session: AsyncSession, now: datetime, texts: ConcernTexts, ho
         member_ids=await _members(session, {Role.COORDINATOR, Role.ADMIN}),
         kind="concern_escalation",
         messages=texts.escalation(overdue, hours),
-        placement=Placement.IMMEDIATE,
+        placement=Placement.MEETING,
         wanted=now,
     )
 

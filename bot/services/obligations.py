@@ -164,6 +164,18 @@ async def owed_spans(
     return spans
 
 
+async def expected_reporters(session: AsyncSession) -> set[int]:
+    """The active organisations the active indicators expect reports from (whether or not
+    their obligations are written yet)."""
+    organisations = list(
+        (await session.scalars(select(Organisation).where(Organisation.active))).all()
+    )
+    indicators = await session.scalars(
+        select(Indicator).where(Indicator.active).options(selectinload(Indicator.reporters))
+    )
+    return {o.id for indicator in indicators for o in _reporters(indicator, organisations)}
+
+
 def _reporters(indicator: Indicator, active: list[Organisation]) -> list[Organisation]:
     if indicator.reported_by_all:
         return [o for o in active if not o.backbone]

@@ -1,10 +1,13 @@
 """When a message the bot sends on its own may arrive (DESIGN section 5).
 
-- immediately: broadcasts, concern replies;
+- immediately, quiet hours or not: broadcasts only (and, outside this module, what goes to
+  an anonymous reporter or pulse participant: their settings are unknown by design);
 - reminders and digests: at the member's reminder hour, never in their quiet hours, during a
   pause or on a public holiday of the initiative;
-- meeting reminders: at their time, but moved out of the member's quiet hours; not at all
-  to a member whose pause covers the day ("In dieser Zeit bekommen Sie keine Erinnerungen").
+- meeting reminders, and everything else that should go now (nudges, check-ins, concern
+  notices, reporting reminders whose moment has come): at their time, but moved out of the
+  member's quiet hours; meeting reminders not at all to a member whose pause covers the day
+  ("In dieser Zeit bekommen Sie keine Erinnerungen").
 
 Times are computed in the initiative's local wall time (zoneinfo), so 9:00 stays 9:00 across
 daylight saving; results are UTC.
@@ -66,21 +69,40 @@ def place(
     for offset in range(SEARCH_DAYS):
         day = local.date() + timedelta(days=offset)
         candidate = _at(day, hour, zone)
-        if candidate < local or day in holidays:
+        # Compared in UTC: within one zone Python ignores `fold`, and the hour repeated when
+        # the clocks go back would count as not yet passed.
+        if _before(candidate, local) or day in holidays:
             continue
         if preferences.paused_on(day):
             continue
+        # A clock change can move the hour into quiet hours (2:00 skipped is 3:00).
+        candidate = _out_of_quiet_hours(candidate, preferences, zone)
+        if candidate.date() != day:
+            continue  # that day has no allowed hour left; the next one is checked in turn
         return candidate.astimezone(UTC)
     raise ValueError("no day within a year is allowed")  # cannot happen: pauses are bounded
 
 
 def _out_of_quiet_hours(local: datetime, preferences: Preferences, zone: ZoneInfo) -> datetime:
-    if not preferences.quiet_at(local.hour) or preferences.quiet_end is None:
+    """The first time at or after `local` outside quiet hours."""
+    end_hour = preferences.quiet_end
+    if end_hour is None:
         return local
-    end = _at(local.date(), preferences.quiet_end, zone)
-    return (
-        end if end > local else _at(local.date() + timedelta(days=1), preferences.quiet_end, zone)
-    )
+    candidate = local
+    # Twice at most: the end of quiet hours skipped by a clock change lands an hour later,
+    # which can be quiet again (quiet from 3 to 2, on the night 2:00 does not exist).
+    for _ in range(3):
+        if not preferences.quiet_at(candidate.hour):
+            return candidate
+        end = _at(candidate.date(), end_hour, zone)
+        if not _before(candidate, end):
+            end = _at(candidate.date() + timedelta(days=1), end_hour, zone)
+        candidate = end
+    return candidate
+
+
+def _before(one: datetime, other: datetime) -> bool:
+    return one.astimezone(UTC) < other.astimezone(UTC)
 
 
 def _at(day: date, hour: int, zone: ZoneInfo) -> datetime:

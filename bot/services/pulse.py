@@ -242,6 +242,8 @@ async def tell_dropped(
                 "reference": None,
                 "payload": messages.get(person.language, fallback).model_dump(),
                 "state": DeliveryState.PENDING.value,
+                # At once, quiet hours or not: a time placed by the member's settings would
+                # point to who answered (DESIGN section 6).
                 "not_before": now,
                 "attempts": 0,
             }

@@ -159,7 +159,9 @@ async def _people(session: AsyncSession, organisation_ids: set[int]) -> dict[int
 
 def _time_has_come(person: Recipient, now: datetime, today: date, calendar: Calendar) -> bool:
     """The person's reminder moment today (reminder hour, outside quiet hours, no pause, no
-    holiday) has come."""
+    holiday) has come, and it is not a quiet hour now: a reminder caught up later that day
+    (after downtime, or obligations that appeared with an evening `initiative apply`) waits
+    for the end of the quiet hours, or for the next day's moment."""
     zone, holidays = calendar
     moment = place(
         Placement.REMINDER,
@@ -168,7 +170,8 @@ def _time_has_come(person: Recipient, now: datetime, today: date, calendar: Cale
         zone,
         holidays,
     )
-    return moment.astimezone(zone).date() == today and moment <= now
+    quiet_now = person.preferences.quiet_at(now.astimezone(zone).hour)
+    return moment.astimezone(zone).date() == today and moment <= now and not quiet_now
 
 
 async def _remind(
@@ -193,7 +196,8 @@ async def _remind(
                 [person],
                 kind=REMINDER_KIND,
                 messages=render(fresh),
-                placement=Placement.IMMEDIATE,
+                # Now (its moment has come, see above), and never in quiet hours.
+                placement=Placement.MEETING,
                 wanted=now,
                 reference=reminder_reference(person.member_id, today),
                 calendar=calendar,
@@ -257,7 +261,7 @@ async def _escalate(
             [person],
             kind="escalation",
             messages=render(overdue, days),
-            placement=Placement.IMMEDIATE,
+            placement=Placement.MEETING,
             wanted=now,
             reference=f"escalation:{today}",
             calendar=calendar,

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.services.errors import DomainError
 from bot.services.members import COORDINATORS, MemberInfo
+from bot.services.obligations import expected_reporters
 from storage.models import Member, Organisation, Role
 from storage.queries.audit import record
 
@@ -128,23 +131,132 @@ def _entry(member: Member) -> RosterEntry:
 REPORTING_ROLES = (Role.PARTNER.value, Role.COORDINATOR.value, Role.ADMIN.value)
 
 
+class Unreached(StrEnum):
+    """Why nobody of an organisation can be asked for its reports."""
+
+    # Nobody of it joined, or everyone left.
+    NO_MEMBERS = "no_members"
+    # Only observers, who do not report.
+    OBSERVERS_ONLY = "observers_only"
+    # Everyone who may report blocked the bot: nothing reaches them until they write again.
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    organisation_id: int
+    name: str
+    reason: Unreached
+
+
+@dataclass(frozen=True)
+class Reach:
+    # Organisation id -> the members asked: its reporting contacts, else everyone who may
+    # report; never someone who blocked the bot.
+    people: dict[int, list[int]]
+    # The organisations nobody could be asked in, by name, and why.
+    unreached: list[Unreachable]
+
+
+async def reach(session: AsyncSession, organisation_ids: Collection[int]) -> Reach:
+    """Who is asked when these organisations owe a report, and where nobody can be."""
+    if not organisation_ids:
+        return Reach({}, [])
+    rows = await session.execute(
+        select(
+            Organisation.id,
+            Organisation.name,
+            Member.id,
+            Member.role,
+            Member.reporting_contact,
+            Member.blocked,
+        )
+        .outerjoin(
+            Member,
+            and_(
+                Member.organisation_id == Organisation.id,
+                Member.active,
+                Member.telegram_id.is_not(None),
+            ),
+        )
+        .where(Organisation.id.in_(organisation_ids))
+        .order_by(Member.id)
+    )
+    names: dict[int, str] = {}
+    members: dict[int, list[tuple[int, str, bool, bool]]] = {}
+    for organisation_id, name, member_id, role, contact, blocked in rows:
+        names[organisation_id] = name
+        if member_id is not None:
+            members.setdefault(organisation_id, []).append((member_id, role, contact, blocked))
+    people: dict[int, list[int]] = {}
+    unreached = []
+    for organisation_id, name in names.items():
+        everyone = members.get(organisation_id, [])
+        able = [m for m in everyone if m[1] in REPORTING_ROLES]
+        reachable = [m for m in able if not m[3]]
+        if reachable:
+            contacts = [m for m, _, contact, _ in reachable if contact]
+            people[organisation_id] = contacts or [m for m, *_ in reachable]
+            continue
+        reason = (
+            Unreached.BLOCKED
+            if able
+            else Unreached.OBSERVERS_ONLY
+            if everyone
+            else Unreached.NO_MEMBERS
+        )
+        unreached.append(Unreachable(organisation_id, name, reason))
+    return Reach(people, sorted(unreached, key=lambda u: u.name.casefold()))
+
+
 async def reporting_people(
     session: AsyncSession, organisation_ids: Collection[int]
 ) -> dict[int, list[int]]:
     """Who is asked when an organisation owes a report: its reporting contacts, or all its
-    members if it named none; organisation id -> member ids (reachable ones only)."""
+    members who may report if it named none (reachable ones only: a contact who blocked the
+    bot is skipped); organisation id -> member ids."""
+    return (await reach(session, organisation_ids)).people
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An organisation not on board: nobody can be asked for its reports, or (where it owes
+    some) nobody is marked as its reporting contact."""
+
+    organisation_id: int
+    name: str
+    # An `Unreached` reason, or "no_contact".
+    reason: str
+
+
+async def not_on_board(session: AsyncSession, *, owing: Collection[int] | None = None) -> list[Gap]:
+    """Active organisations without active members; and of those that owe reports (`owing`,
+    by default those the active indicators expect), those without anyone who may report or
+    without a reporting contact."""
+    if owing is None:
+        owing = await expected_reporters(session)
     rows = await session.execute(
-        select(Member.id, Member.organisation_id, Member.reporting_contact).where(
-            Member.active,
-            Member.telegram_id.is_not(None),
-            Member.organisation_id.in_(organisation_ids),
-            Member.role.in_(REPORTING_ROLES),
-        )
+        select(Organisation.id, Organisation.name).where(Organisation.active)
     )
-    by_organisation: dict[int, list[tuple[int, bool]]] = {}
-    for member_id, organisation_id, contact in rows:
-        by_organisation.setdefault(organisation_id, []).append((member_id, contact))
-    return {
-        organisation: [m for m, c in members if c] or [m for m, _ in members]
-        for organisation, members in by_organisation.items()
-    }
+    organisations = {organisation_id: name for organisation_id, name in rows}
+    found = await reach(session, list(organisations))
+    gaps = [
+        Gap(u.organisation_id, u.name, u.reason.value)
+        for u in found.unreached
+        if u.organisation_id in owing or u.reason is Unreached.NO_MEMBERS
+    ]
+    marked = set(
+        (
+            await session.scalars(
+                select(Member.organisation_id).where(
+                    Member.active, Member.reporting_contact, Member.role.in_(REPORTING_ROLES)
+                )
+            )
+        ).all()
+    )
+    gaps += [
+        Gap(organisation_id, organisations[organisation_id], "no_contact")
+        for organisation_id in found.people
+        if organisation_id in owing and organisation_id not in marked
+    ]
+    return sorted(gaps, key=lambda gap: gap.name.casefold())

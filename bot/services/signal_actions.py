@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.errors import DomainError, NotFound
 from bot.services.outbox import Messages, enqueue
 from bot.services.placement import Placement
-from bot.services.roster import reporting_people
+from bot.services.roster import Unreached, reach
 from storage.models import Activity, Member, Organisation, Signal
 
 
@@ -56,22 +56,31 @@ async def details(session: AsyncSession, signal_id: int) -> OrganisationDetails:
     )
 
 
+@dataclass(frozen=True)
+class CheckIn:
+    organisation: str
+    # How many were written to.
+    asked: int
+    # Why nobody was, when nobody was.
+    unreached: Unreached | None
+
+
 async def check_in(
     session: AsyncSession,
     signal_id: int,
     messages: Callable[[str], Messages],
     now: datetime,
-) -> tuple[str, int]:
-    """Ask the organisation's reporting contacts (else its members) how things are; returns
-    its name and how many were written to."""
+) -> CheckIn:
+    """Ask the organisation's reporting contacts (else its members) how things are."""
     organisation = await _organisation(session, signal_id)
-    people = (await reporting_people(session, [organisation.id])).get(organisation.id, [])
+    found = await reach(session, [organisation.id])
     written = await enqueue(
         session,
-        member_ids=people,
+        member_ids=found.people.get(organisation.id, []),
         kind="signal_check_in",
         messages=messages(organisation.name),
         placement=Placement.MEETING,
         wanted=now,
     )
-    return organisation.name, written
+    reason = found.unreached[0].reason if found.unreached else None
+    return CheckIn(organisation.name, written, reason)

@@ -27,7 +27,11 @@ from bot.services.signals_activities_climate import (
     detect_pulse_fell,
 )
 from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
-from bot.services.signals_membership import detect_contacts_left, detect_silent
+from bot.services.signals_membership import (
+    detect_contacts_left,
+    detect_no_members,
+    detect_silent,
+)
 from bot.services.signals_reporting import OnTimeLimits, detect_on_time, detect_overdue
 from storage.models import Organisation, Signal, SignalStatus
 
@@ -39,6 +43,7 @@ WEIGHT = {
     "on_time_fell": 1,
     "silent": 2,
     "contacts_left": 2,
+    "no_members": 2,
     "acks_fell": 3,
     "rsvps_fell": 3,
     "activities_stopped": 4,
@@ -84,6 +89,7 @@ DETECTORS: list[Detector] = [
     _on_time,
     detect_silent,
     detect_contacts_left,
+    detect_no_members,
     _acks,
     _rsvps,
     _stopped,

@@ -6,6 +6,10 @@ organisation and never naming anyone.
 - `contacts_left` (engagement): its reporting contacts left (on their own or deactivated by
   an admin) and no active member took over. The figure is the days since the last of them
   left (None for deactivations from before `left_at` was kept for them).
+- `no_members` (engagement): it owes reports that are due, and nobody of it is in the bot, so
+  no reminder reaches anyone there. The figure is how many of its reports are due and
+  missing. Not raised where `contacts_left` tells it already (its contacts left, nobody took
+  over).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from bot.services.outbox import local_zone
 from bot.services.signal_types import Finding, Thresholds, partner_organisation
-from storage.models import Member, Organisation
+from storage.models import Indicator, IndicatorValue, Member, Obligation, Organisation
 
 
 async def detect_silent(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
@@ -105,3 +109,51 @@ async def detect_contacts_left(
             )
         )
     return findings
+
+
+async def detect_no_members(
+    session: AsyncSession, today: date, limits: Thresholds
+) -> list[Finding]:
+    """`no_members`: an organisation with reports due and missing, and no active member."""
+    cutoff = datetime.combine(today, time.min, tzinfo=UTC)
+    anyone = (
+        select(Member.id)
+        .where(Member.organisation_id == Organisation.id, Member.active.is_(True))
+        .exists()
+    )
+    # contacts_left speaks for these: their reporting contacts left and nobody took over.
+    contact_left = (
+        select(Member.id)
+        .where(
+            Member.organisation_id == Organisation.id,
+            Member.active.is_(False),
+            Member.reporting_contact.is_(True),
+        )
+        .exists()
+    )
+    reported = (
+        select(IndicatorValue.id)
+        .where(
+            IndicatorValue.indicator_id == Obligation.indicator_id,
+            IndicatorValue.organisation_id == Obligation.organisation_id,
+            IndicatorValue.period == Obligation.period,
+        )
+        .exists()
+    )
+    rows = await session.execute(
+        select(Organisation.id, func.count(Obligation.id))
+        .join(Obligation, Obligation.organisation_id == Organisation.id)
+        .join(Indicator, and_(Indicator.id == Obligation.indicator_id, Indicator.active))
+        .where(
+            partner_organisation(),
+            ~anyone,
+            ~contact_left,
+            ~reported,
+            func.coalesce(Obligation.extended_until, Obligation.due_at) < cutoff,
+        )
+        .group_by(Organisation.id)
+    )
+    return [
+        Finding("engagement", "no_members", organisation_id, int(due), None, {"count": due})
+        for organisation_id, due in rows
+    ]
