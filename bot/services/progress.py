@@ -22,6 +22,7 @@ from bot.services import aggregation
 from bot.services.errors import NotFound
 from storage.models import Indicator, Obligation
 from storage.queries import values as stored
+from storage.queries.obligations import counted
 
 # The default of `[progress] min_reported_share`.
 MIN_REPORTED_SHARE = 0.5
@@ -107,7 +108,8 @@ def stand(
 async def owed_per_period(session: AsyncSession, indicator_id: int) -> dict[str, int]:
     rows = await session.execute(
         select(Obligation.period, func.count(Obligation.id))
-        .where(Obligation.indicator_id == indicator_id)
+        # A waived report is not expected (unless it came anyway).
+        .where(Obligation.indicator_id == indicator_id, counted())
         .group_by(Obligation.period)
     )
     return {period: int(count) for period, count in rows}

@@ -22,7 +22,8 @@ from sqlalchemy.orm import aliased
 
 from bot.services.outbox import local_zone
 from bot.services.signal_types import Finding, Thresholds, partner_organisation
-from storage.models import Indicator, IndicatorValue, Member, Obligation, Organisation
+from storage.models import Indicator, Member, Obligation, Organisation
+from storage.queries.obligations import missing
 
 
 async def detect_silent(session: AsyncSession, today: date, limits: Thresholds) -> list[Finding]:
@@ -131,15 +132,6 @@ async def detect_no_members(
         )
         .exists()
     )
-    reported = (
-        select(IndicatorValue.id)
-        .where(
-            IndicatorValue.indicator_id == Obligation.indicator_id,
-            IndicatorValue.organisation_id == Obligation.organisation_id,
-            IndicatorValue.period == Obligation.period,
-        )
-        .exists()
-    )
     rows = await session.execute(
         select(Organisation.id, func.count(Obligation.id))
         .join(Obligation, Obligation.organisation_id == Organisation.id)
@@ -148,7 +140,7 @@ async def detect_no_members(
             partner_organisation(),
             ~anyone,
             ~contact_left,
-            ~reported,
+            missing(),
             func.coalesce(Obligation.extended_until, Obligation.due_at) < cutoff,
         )
         .group_by(Organisation.id)
