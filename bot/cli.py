@@ -197,6 +197,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from bot.runner import prepare_database
+    from bot.worker import DispatcherStopped
 
     async def db() -> int:
         if args.db_command == "grant-reader":
@@ -273,6 +274,8 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     }
     try:
         code = asyncio.run(commands[args.command]())
+    except DispatcherStopped as exc:
+        return _fail(f"the outbox dispatcher stopped for good: {exc}; the log above says why")
     except InvalidToken:
         return _fail(
             "Telegram did not accept the bot token. Check [bot] token or GWBOT_BOT__TOKEN"
