@@ -64,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="send due outbox deliveries without receiving updates (next to one `run`)",
     )
+    commands.add_parser(
+        "status",
+        parents=[common],
+        help="is the timed work running? exit code 1 while something is failing",
+        description="Print the schema revision, each timed step's and the outbox dispatcher's"
+        " last success and last error (per process kind: run, worker), the outbox's pending and"
+        " failed deliveries and the open signals. Exit code 1 while something is failing: the"
+        " schema is behind, a step's last run failed, or no dispatcher succeeded in the last"
+        " 5 minutes; 0 otherwise.",
+    )
     db = commands.add_parser("db", parents=[common], help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     db_commands.add_parser("upgrade", parents=[common], help="apply database migrations")
@@ -261,9 +271,15 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         await prepare_database(settings)
         await run_worker(settings)
 
+    async def status() -> int:
+        from bot.status_cli import status_command
+
+        return await status_command(settings)
+
     commands = {
         "run": run,
         "worker": worker,
+        "status": status,
         "db": db,
         "initiative": initiative_apply,
         "invite": invite,

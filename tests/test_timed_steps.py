@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.status_cli import status_command
 from storage.models import Delivery, Role, Schedule
 from tests.concern_steps import raise_concern
 from tests.conftest import RunningBot
@@ -58,7 +59,7 @@ async def next_with(user: FakeUser, text: str, tries: int = 3) -> str:
 
 
 async def test_a_failing_step_leaves_the_others_running_and_admins_hear_of_it(
-    bot: RunningBot, caplog: pytest.LogCaptureFixture
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bot.clock.now = WRITTEN_AT
     clara = await coordinator(bot)
@@ -98,3 +99,10 @@ async def test_a_failing_step_leaves_the_others_running_and_admins_hear_of_it(
     await run_jobs(bot)
     assert "schedules" in await next_with(ada, ALERT_DE)
     assert await alerts(bot) == 4
+
+    # `gwbot status` names it, by the kind of error only; every other step succeeded.
+    assert await status_command(bot.settings, bot.clock) == 1
+    out = capsys.readouterr().out
+    assert "FAILING: run/schedules: its last run failed" in out
+    assert "ValueError  <- failing (5 times in a row), admins told" in out
+    assert out.count("<- failing") == 1 and "FREQ" not in out
