@@ -64,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="send due outbox deliveries without receiving updates (next to one `run`)",
     )
+    commands.add_parser(
+        "status",
+        parents=[common],
+        help="is the timed work running? exit code 1 while something is failing",
+        description="Print the schema revision, each timed step's and the outbox dispatcher's"
+        " last success and last error (per process kind: run, worker), the outbox's pending and"
+        " failed deliveries and the open signals. Exit code 1 while something is failing: the"
+        " schema is behind, a step's last run failed, or no dispatcher succeeded in the last"
+        " 5 minutes; 0 otherwise.",
+    )
     db = commands.add_parser("db", parents=[common], help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     db_commands.add_parser("upgrade", parents=[common], help="apply database migrations")
@@ -221,6 +231,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from bot.runner import prepare_database
+    from bot.worker import DispatcherStopped
 
     async def db() -> int:
         if args.db_command == "grant-reader":
@@ -295,9 +306,15 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         await prepare_database(settings)
         await run_worker(settings)
 
+    async def status() -> int:
+        from bot.status_cli import status_command
+
+        return await status_command(settings)
+
     commands = {
         "run": run,
         "worker": worker,
+        "status": status,
         "db": db,
         "initiative": initiative_apply,
         "periods": periods,
@@ -309,6 +326,8 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     }
     try:
         code = asyncio.run(commands[args.command]())
+    except DispatcherStopped as exc:
+        return _fail(f"the outbox dispatcher stopped for good: {exc}; the log above says why")
     except InvalidToken:
         return _fail(
             "Telegram did not accept the bot token. Check [bot] token or GWBOT_BOT__TOKEN"

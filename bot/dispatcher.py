@@ -80,6 +80,8 @@ WRITE_RETRY_MAX = 2.0
 # Runs in its own transaction after each round that sent something, e.g. to tell a broadcast's
 # author that it is done. What it enqueues goes out in a later round.
 RoundHook = Callable[[AsyncSession, datetime], Awaitable[object]]
+# Hears how each round of run_forever went: None, or what it failed with.
+Watch = Callable[[Exception | None], Awaitable[None]]
 FINAL = frozenset({DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.BLOCKED})
 
 
@@ -219,19 +221,29 @@ class Dispatcher:
             await self.sleep(max(0.0, wait))
 
     async def run_forever(
-        self, stop: asyncio.Event, poll_seconds: float = 1.0, wake: asyncio.Event | None = None
+        self,
+        stop: asyncio.Event,
+        poll_seconds: float = 1.0,
+        wake: asyncio.Event | None = None,
+        watch: Watch | None = None,
     ) -> None:
         """Send until `stop`; when idle, look again after `poll_seconds` or once `wake` is set
-        (a handler in this process just enqueued something). Gives the turn back at the end."""
+        (a handler in this process just enqueued something). Gives the turn back at the end.
+        `watch` hears how each round went (None: it succeeded), for `gwbot status`."""
         self._stop = stop
         wake = wake or asyncio.Event()
         while not stop.is_set():
             wake.clear()
+            failure: Exception | None = None
             try:
-                if await self.run_once():
-                    continue
-            except Exception:  # the loop must survive a database restart or a bad row
+                claimed = await self.run_once()
+            except Exception as error:  # the loop must survive a database restart or a bad row
                 log.exception("dispatcher round failed; trying again")
+                claimed, failure = 0, error
+            if watch is not None:
+                await watch(failure)
+            if claimed:
+                continue
             waiters = [asyncio.ensure_future(e.wait()) for e in (stop, wake)]
             await asyncio.wait(waiters, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

@@ -15,6 +15,7 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.context import BotApplication
+from bot.jobs import RUN
 from bot.webhook import WebhookReceiver
 from bot.worker import dispatch_until, round_hooks
 from storage.migrate import upgrade_database
@@ -28,8 +29,9 @@ async def prepare_database(settings: Settings) -> None:
 
 
 async def serve(application: BotApplication, stop: asyncio.Event) -> None:
-    """Poll for updates (or receive them by webhook) and handle them until `stop` is set;
-    always shut down cleanly."""
+    """Poll for updates (or receive them by webhook) and handle them until `stop` is set, or
+    until the outbox dispatcher stops for good (then raising DispatcherStopped); always shut
+    down cleanly."""
     settings = application.bot_data["runtime"].settings
     webhook = WebhookReceiver(application, settings.bot) if settings.bot.webhook_url else None
     await application.initialize()
@@ -56,9 +58,14 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
                 stop,
                 round_hooks(runtime.translator),
                 runtime.outbox_wake,
+                process=RUN,
             )
         )
-        await stop.wait()
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([outbox, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        # A dispatcher that stopped for good ends the process (DispatcherStopped) instead of
+        # leaving a bot that answers but sends nothing else.
         await outbox
     finally:
         if webhook:

@@ -44,6 +44,9 @@ def make_engine(
     `schema` selects a PostgreSQL schema through the search path.
     """
     backend = make_url(url).get_backend_name()
+    # Database errors are logged with their traceback (a failing timed step, a handler):
+    # their text must not quote the rows' values, which are what members wrote.
+    kwargs.setdefault("hide_parameters", True)
     if backend == "sqlite":
         if sqlite_synchronous not in get_args(SqliteSynchronous):
             raise ValueError(f"PRAGMA synchronous={sqlite_synchronous!r} is not a level")

@@ -8,7 +8,7 @@ from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 
 from bot.config_sections import SignalSettings
 from bot.formatting import format_date
@@ -22,6 +22,7 @@ from storage.models import (
     Member,
     Obligation,
     Organisation,
+    ReportingReminder,
     Schedule,
 )
 from tests.conftest import RunningBot
@@ -216,11 +217,18 @@ async def test_the_weekly_summary_goes_out_only_when_something_is_open(bot: Runn
     bot.clock.now = friday_nine
     await run_jobs(bot)
     await clara.expect_no_message()  # nothing open: no summary
+    # That look also wrote what the example initiative owes since January: here only one
+    # report of awo is missing.
+    async with bot.sessions.begin() as session:
+        await session.execute(delete(ReportingReminder))
+        await session.execute(delete(Obligation))
     await owe(bot, "awo", friday_nine - timedelta(days=22))
     bot.clock.advance(days=7)
     await run_jobs(bot)
     summary = await clara.next_message()
-    if summary.text.startswith("⚠️"):  # the overdue summary of the same tick came first
+    # The same look may first bring the overdue summary and the example's steering meeting.
+    while not summary.text.startswith("🔔"):
+        assert summary.text.startswith(("⚠️", "📅")), summary.text
         summary = await clara.next_message()
     assert summary.text.startswith("🔔 Wochenüberblick: 1 offene Frühwarnsignale")
     assert "AWO Kreisverband Neustadt: 1 Meldung(en)" in summary.text

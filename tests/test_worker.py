@@ -18,7 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import DatabaseSettings
 from bot.services.outbox import OutgoingMessage, enqueue
 from bot.services.placement import Placement
-from storage.models import Delivery, Initiative, Member, Organisation, Schedule, ScheduleRun
+from storage.models import (
+    Delivery,
+    Initiative,
+    Member,
+    Organisation,
+    Schedule,
+    ScheduleRun,
+    StepStatus,
+)
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -202,3 +210,10 @@ async def test_two_workers_fire_a_due_reminder_once(
         upcoming = await session.scalar(select(Schedule.next_fire_at))
     assert fired == [20]
     assert upcoming is not None and upcoming > datetime.now(UTC)
+    # The worker records how its steps and its dispatcher went (`gwbot status`); the steps
+    # that write what `gwbot run` keeps in memory are not among them.
+    async with sessions() as session:
+        recorded = (await session.execute(select(StepStatus.process, StepStatus.step))).all()
+    steps = {step for process, step in recorded if process == "worker"}
+    assert {"dispatcher", "schedules", "reporting_reminders", "pulse_closing"} <= steps
+    assert "concern_batches" not in steps

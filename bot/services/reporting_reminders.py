@@ -80,27 +80,44 @@ async def run_reporting_reminders(
     render_escalation: RenderEscalation,
 ) -> int:
     """Send what is due now; returns how many messages were queued."""
+    queued = await send_reminders(session, now, render_items)
+    return queued + await send_escalations(session, now, render_escalation)
+
+
+async def send_reminders(session: AsyncSession, now: datetime, render_items: RenderItems) -> int:
+    """The members' reminders of their open items due now; returns how many were queued."""
     calendar = await initiative_calendar(session)
     today = now.astimezone(calendar[0]).date()
-    rules = (
+    rules = await _rules(session)
+    if not rules:
+        return 0
+    offsets = sorted({o for rule in rules for o in (rule.offsets_days or [0])})
+    open_items = await _open(session, calendar, today, offsets)
+    return await _remind(session, now, today, calendar, open_items, render_items)
+
+
+async def send_escalations(
+    session: AsyncSession, now: datetime, render_escalation: RenderEscalation
+) -> int:
+    """The coordinators' summaries of what is overdue; returns how many were queued."""
+    calendar = await initiative_calendar(session)
+    today = now.astimezone(calendar[0]).date()
+    rules = await _rules(session)
+    escalate = min((r.escalate_after_days for r in rules if r.escalate_after_days), default=None)
+    if escalate is None:
+        return 0
+    overdue = await _open(session, calendar, today, [escalate], window=None)
+    return await _escalate(session, now, today, calendar, overdue, escalate, render_escalation)
+
+
+async def _rules(session: AsyncSession) -> Sequence[Schedule]:
+    return (
         await session.scalars(
             select(Schedule).where(
                 Schedule.active, Schedule.paused.is_(False), Schedule.kind == "reporting"
             )
         )
     ).all()
-    if not rules:
-        return 0
-    offsets = sorted({o for rule in rules for o in (rule.offsets_days or [0])})
-    escalate = min((r.escalate_after_days for r in rules if r.escalate_after_days), default=None)
-    open_items = await _open(session, calendar, today, offsets)
-    queued = await _remind(session, now, today, calendar, open_items, render_items)
-    if escalate is not None:
-        overdue = await _open(session, calendar, today, [escalate], window=None)
-        queued += await _escalate(
-            session, now, today, calendar, overdue, escalate, render_escalation
-        )
-    return queued
 
 
 async def _open(

@@ -26,6 +26,7 @@ from storage.models.reminder_log import Escalation, ReportingReminder
 from storage.models.reporting import IndicatorValue, Obligation, ObligationMark, ValueSource
 from storage.models.schedules import Rsvp, ScheduleRun
 from storage.models.signals import Signal, SignalStatus
+from storage.models.step_status import StepStatus
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -69,6 +70,7 @@ __all__ = [
     "SendTurn",
     "Signal",
     "SignalStatus",
+    "StepStatus",
     "UserData",
     "ValueSource",
     "utcnow",

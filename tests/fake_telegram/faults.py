@@ -62,6 +62,8 @@ class _Failure:
     description: str
     parameters: dict[str, Any] | None
     remaining: int
+    # Calls answered normally before this failure starts.
+    passing: int = 0
 
 
 @dataclass
@@ -131,9 +133,12 @@ class Faults:
         count: int = 1,
         description: str = "Internal Server Error",
         parameters: dict[str, Any] | None = None,
+        after: int = 0,
     ) -> None:
-        """The next `count` calls of `method` answer with this error (queued after earlier ones)."""
-        failure = _Failure(status, description, parameters, count)
+        """The next `count` calls of `method` answer with this error (queued after earlier ones);
+        with `after`, only once that many calls were answered normally (e.g. the second
+        client's getMe at start-up, not the first's)."""
+        failure = _Failure(status, description, parameters, count, after)
         self._failures.setdefault(method.lower(), []).append(failure)
 
     def slow(self, method: str, seconds: float) -> None:
@@ -177,7 +182,9 @@ class Faults:
     def check(self, method: str, params: dict[str, Any]) -> ApiError | None:
         """The error to answer instead of running `method`, consuming one-shot faults."""
         queue = self._failures.get(method.lower())
-        if queue:
+        if queue and queue[0].passing > 0:
+            queue[0].passing -= 1
+        elif queue:
             failure = queue[0]
             failure.remaining -= 1
             if failure.remaining <= 0:
