@@ -1,6 +1,6 @@
 """A real initiative's long lists in the timed work (issue 23): a partner with dozens of open
 reports and the coordinators' overdue summary for organisations weeks behind used to exceed
-Telegram's 4,096 characters, and `OutgoingMessage` raised inside `schedule_tick` every 30 s, so
+Telegram's 4,096 characters, and `OutgoingMessage` raised inside the 30-second tick every time, so
 nothing after it ran (no concern batch, no pulse closing). Now they are delivered shortened at
 an item boundary, saying how many more and where, and the rest of the tick runs."""
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.concern_texts import concern_texts
 from bot.i18n import Translator
-from bot.jobs import ConcernWork, PulseWork, schedule_tick
+from bot.jobs import ConcernWork, PulseWork, TimedSteps, TimedWork, step_alert
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.services.concern_batch import Waiting
 from bot.services.concern_jobs import JobSettings
@@ -146,13 +146,16 @@ async def test_long_lists_are_shortened_and_the_rest_of_the_tick_still_runs(
             waiting=Waiting(),
         )
 
-    await schedule_tick(
+    work = TimedWork(
+        "run",
         sessions,
         lambda: NOW,
         ReportingTexts(translator),
         ConcernWork(concern_texts(translator), JobSettings(escalate_hours=48, retention_days=180)),
         PulseWork.of(translator),
+        step_alert(translator),
     )
+    await TimedSteps(work).tick()
 
     # The partner's reminder: whole items, then how many more and where to see them all.
     (reminder,) = await queued(sessions, "reporting_reminder")
