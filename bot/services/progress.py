@@ -10,17 +10,16 @@ it stands on.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Subquery, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import aggregation
 from bot.services.errors import NotFound
-from storage.models import Indicator, Obligation
+from storage.models import Indicator, IndicatorValue, Obligation
 from storage.queries import values as stored
 from storage.queries.obligations import counted
 
@@ -64,55 +63,101 @@ class Stand:
     withheld: bool
 
 
-def stand(
-    numbers: dict[str, list[tuple[int, float]]],
-    reporters: dict[str, set[int]],
-    owed: dict[str, int],
+def _figure(value: ColumnElement[float], indicator: Indicator) -> ColumnElement[float]:
+    """A period's figure from the organisations' values, as `aggregation.aggregate` computes
+    it, in the database: the history is never loaded value by value."""
+    if indicator.type == "boolean":
+        yes = case((value.is_(None), None), (value != 0, 100.0), else_=0.0)
+        return func.avg(yes)
+    if indicator.type == "scale" or indicator.aggregation == "mean":
+        return func.avg(value)
+    if indicator.aggregation == "max":
+        return func.max(value)
+    if indicator.aggregation == "min":
+        return func.min(value)
+    return func.sum(value)
+
+
+def _per_period(indicator: Indicator, *where: ColumnElement[bool]) -> Subquery:
+    """Per period: how many organisations reported ("not applicable" too), how many gave a
+    number, and the figure."""
+    rows = stored.latest_rows(IndicatorValue.indicator_id == indicator.id, *where)
+    return (
+        select(
+            rows.c.period,
+            func.count().label("reported"),
+            func.count(rows.c.value).label("numbers"),
+            _figure(rows.c.value, indicator).label("figure"),
+        )
+        .group_by(rows.c.period)
+        .subquery()
+    )
+
+
+async def stand(
+    session: AsyncSession, indicator: Indicator, *, coordinator: bool, min_share: float
+) -> Stand:
+    """The running figure: at the latest period with a figure for which at least `min_share`
+    of the organisations owing a report reported (those who reported without owing count as
+    expected too), and which this reader may see (small numbers)."""
+    periods = _per_period(indicator)
+    owed = (
+        select(Obligation.period, func.count(Obligation.id).label("owed"))
+        # A waived report is not expected (unless it came anyway).
+        .where(Obligation.indicator_id == indicator.id, counted())
+        .group_by(Obligation.period)
+        .subquery()
+    )
+    owing = func.coalesce(owed.c.owed, 0)
+    cumulative = indicator.target_mode == "cumulative"
+    latest = (
+        select(periods.c.period, periods.c.figure, periods.c.reported, owing)
+        .outerjoin(owed, owed.c.period == periods.c.period)
+        .where(periods.c.numbers > 0, periods.c.reported >= owing * min_share)
+        .order_by(periods.c.period.desc())
+        .limit(1)
+    )
+    if not cumulative and not coordinator:
+        latest = latest.where(periods.c.numbers >= aggregation.MIN_ORGANISATIONS)
+    found = (await session.execute(latest)).first()
+    figure = None
+    if found is not None:
+        figure = (
+            await _running(session, indicator, periods, found.period, coordinator=coordinator)
+            if cumulative
+            else found.figure
+        )
+    if found is None or figure is None:
+        values = stored.latest_rows(IndicatorValue.indicator_id == indicator.id)
+        any_number = await session.scalar(select(func.count(values.c.value)))
+        return Stand(None, None, 0, 0, withheld=bool(any_number))
+    period, _, reported, owing_then = found
+    return Stand(float(figure), period, reported, max(owing_then, reported), withheld=False)
+
+
+async def _running(
+    session: AsyncSession,
     indicator: Indicator,
+    periods: Subquery,
+    period: str,
     *,
     coordinator: bool,
-    min_share: float,
-) -> Stand:
-    """`numbers`: per period the organisations' numeric values; `reporters`: per period who
-    reported at all; `owed`: per period how many organisations owe a report."""
-    aggregates = {
-        p: value
-        for p, values in numbers.items()
-        if (
-            value := aggregation.aggregate(
-                [v for _, v in values], indicator.aggregation, indicator.type
-            )
-        )
-        is not None
-    }
-    cumulative = indicator.target_mode == "cumulative"
-    contributors: set[int] = set()
-    running = 0.0
-    found = Stand(None, None, 0, 0, withheld=bool(aggregates))
-    for period in sorted(aggregates):
-        running += aggregates[period]
-        contributors |= {organisation for organisation, _ in numbers[period]}
-        reported = len(reporters.get(period, ()))
-        # Those who reported without owing (before their start, or the backbone) count too.
-        expected = max(owed.get(period, 0), reported)
-        if reported < min_share * expected:
-            continue
-        counted = len(contributors) if cumulative else len(numbers[period])
-        if not aggregation.visible(counted, coordinator=coordinator):
-            continue
-        figure = running if cumulative else aggregates[period]
-        found = Stand(figure, period, reported, expected, withheld=False)
-    return found
-
-
-async def owed_per_period(session: AsyncSession, indicator_id: int) -> dict[str, int]:
-    rows = await session.execute(
-        select(Obligation.period, func.count(Obligation.id))
-        # A waived report is not expected (unless it came anyway).
-        .where(Obligation.indicator_id == indicator_id, counted())
-        .group_by(Obligation.period)
+) -> float | None:
+    """A cumulative figure: the sum of the periods' figures up to the latest period found,
+    shown when enough organisations contributed to it. Earlier periods have no more
+    contributors, so when this one may not be shown, none may."""
+    values = stored.latest_rows(
+        IndicatorValue.indicator_id == indicator.id, IndicatorValue.period <= period
     )
-    return {period: int(count) for period, count in rows}
+    contributors = await session.scalar(
+        select(func.count(distinct(values.c.organisation_id))).where(values.c.value.is_not(None))
+    )
+    if not aggregation.visible(contributors or 0, coordinator=coordinator):
+        return None
+    total = await session.scalar(
+        select(func.sum(periods.c.figure)).where(periods.c.period <= period)
+    )
+    return None if total is None else float(total)
 
 
 async def standing(
@@ -127,25 +172,24 @@ async def standing(
     indicator = await session.get(Indicator, indicator_id)
     if indicator is None:
         raise NotFound("report.unknown")
-    numbers: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    reporters: dict[str, set[int]] = defaultdict(set)
     own_value, own_reported = None, False
-    for row in await stored.of_indicator(session, indicator_id):
-        if row.period == period and row.organisation_id == organisation_id:
-            own_value, own_reported = row.value, True
-        reporters[row.period].add(row.organisation_id)
-        if row.value is not None:
-            numbers[row.period].append((row.organisation_id, row.value))
-    in_period = [value for _, value in numbers.get(period, [])]
-    shows_period = aggregation.visible(len(in_period), coordinator=coordinator)
-    found = stand(
-        numbers,
-        reporters,
-        await owed_per_period(session, indicator_id),
-        indicator,
-        coordinator=coordinator,
-        min_share=min_share,
-    )
+    numbers, period_value = 0, None
+    if period:
+        own = stored.latest_rows(
+            IndicatorValue.indicator_id == indicator_id,
+            IndicatorValue.organisation_id == organisation_id,
+            IndicatorValue.period == period,
+        )
+        found_own = (await session.execute(select(own.c.value))).first()
+        if found_own is not None:
+            own_value, own_reported = found_own[0], True
+        this = _per_period(indicator, IndicatorValue.period == period)
+        in_period = (await session.execute(select(this.c.numbers, this.c.figure))).first()
+        if in_period is not None:
+            numbers, figure = in_period
+            if numbers and aggregation.visible(numbers, coordinator=coordinator):
+                period_value = float(figure)
+    found = await stand(session, indicator, coordinator=coordinator, min_share=min_share)
     return Standing(
         kind=indicator.type,
         unit=indicator.unit,
@@ -156,12 +200,8 @@ async def standing(
         baseline=indicator.baseline,
         own_value=own_value,
         own_reported=own_reported,
-        period_value=(
-            aggregation.aggregate(in_period, indicator.aggregation, indicator.type)
-            if shows_period
-            else None
-        ),
-        period_organisations=len(in_period),
+        period_value=period_value,
+        period_organisations=numbers,
         current=found.current,
         progress=aggregation.progress(found.current, indicator.baseline, indicator.target_value),
         as_of=found.as_of,

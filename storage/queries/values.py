@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, Subquery, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import IndicatorValue
@@ -44,6 +44,20 @@ def _latest(*where: object) -> Select[IndicatorValue]:
             IndicatorValue.period == newest.c.period,
             IndicatorValue.revision == newest.c.revision,
         ),
+    )
+
+
+def latest_rows(*where: object) -> Subquery:
+    """The latest revisions as a subquery of (organisation_id, period, value), `value` NULL
+    for "not applicable": for aggregating in the database instead of loading every value."""
+    return (
+        _latest(*where)
+        .with_only_columns(
+            IndicatorValue.organisation_id,
+            IndicatorValue.period,
+            case((IndicatorValue.not_applicable, None), else_=IndicatorValue.value).label("value"),
+        )
+        .subquery()
     )
 
 
