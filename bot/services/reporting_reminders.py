@@ -106,8 +106,15 @@ async def send_escalations(
     escalate = min((r.escalate_after_days for r in rules if r.escalate_after_days), default=None)
     if escalate is None:
         return 0
+    # Every overdue report of the whole history is read only when someone is to be told:
+    # once per coordinator and day, not on every tick.
+    waiting = await _not_told_today(session, now, today, calendar)
+    if not waiting:
+        return 0
     overdue = await _open(session, calendar, today, [escalate], window=None)
-    return await _escalate(session, now, today, calendar, overdue, escalate, render_escalation)
+    return await _escalate(
+        session, now, today, calendar, waiting, overdue, escalate, render_escalation
+    )
 
 
 async def _rules(session: AsyncSession) -> Sequence[Schedule]:
@@ -248,26 +255,41 @@ async def _claim(
     return [i for i in items if i.obligation_id in claimed]
 
 
+async def _not_told_today(
+    session: AsyncSession, now: datetime, today: date, calendar: Calendar
+) -> list[Recipient]:
+    """The coordinators whose time for today's summary has come and who have not had it."""
+    told = select(Escalation.member_id).where(Escalation.sent_on == today)
+    coordinator_ids = (
+        await session.scalars(
+            select(Member.id).where(
+                Member.active,
+                Member.role.in_([r.value for r in COORDINATORS]),
+                Member.id.not_in(told),
+            )
+        )
+    ).all()
+    return [
+        person
+        for person in await recipients(session, list(coordinator_ids))
+        if _time_has_come(person, now, today, calendar)
+    ]
+
+
 async def _escalate(
     session: AsyncSession,
     now: datetime,
     today: date,
     calendar: Calendar,
+    waiting: list[Recipient],
     overdue: list[Item],
     days: int,
     render: RenderEscalation,
 ) -> int:
     if not overdue:
         return 0
-    coordinator_ids = (
-        await session.scalars(
-            select(Member.id).where(Member.active, Member.role.in_([r.value for r in COORDINATORS]))
-        )
-    ).all()
     queued = 0
-    for person in await recipients(session, list(coordinator_ids)):
-        if not _time_has_come(person, now, today, calendar):
-            continue
+    for person in waiting:
         claimed = await session.execute(
             insert_new(session, Escalation).returning(Escalation.id),
             [{"member_id": person.member_id, "sent_on": today}],
