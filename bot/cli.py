@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Gemeinsam-Wirken-Bot: a Telegram bot for collective impact initiatives.",
         parents=[common],
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser(
         "run",
@@ -77,6 +78,23 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", parents=[common], help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     db_commands.add_parser("upgrade", parents=[common], help="apply database migrations")
+    db_commands.add_parser(
+        "current",
+        parents=[common],
+        help="the database's schema revision and the newest; exit code 1 when behind",
+    )
+    revision = db_commands.add_parser(
+        "revision",
+        parents=[common],
+        help="developers: write the next migration from the models' changes",
+        description="Upgrade the configured database, compare the models (storage/models) with"
+        " it and write the next numbered migration into storage/migrations/versions. Review it"
+        " before committing: renames come out as drop and add, and views are not compared.",
+    )
+    revision.add_argument("-m", "--message", required=True, help="what the migration does")
+    revision.add_argument(
+        "--empty", action="store_true", help="write an empty migration, compare nothing"
+    )
     reader = db_commands.add_parser(
         "grant-reader",
         parents=[common],
@@ -183,6 +201,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gwbot")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _role_name(value: str) -> str:
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
         raise argparse.ArgumentTypeError(
@@ -201,7 +228,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # From here on nothing gwbot prints shows a secret, whoever wrote it: our messages quote
     # errors, and errors quote requests (a proxy echoing the path shows the token).
     with masked_output(_secrets(settings)):
-        configure_logging(settings.logging.level, _secrets(settings))
+        configure_logging(
+            settings.logging.level, _secrets(settings), log_format=settings.logging.format
+        )
         if args.command in ("run", "worker") and settings.bot.token_value is None:
             print(NO_TOKEN_HELP, file=sys.stderr)
             sys.exit(EXIT_CONFIG)
@@ -238,7 +267,15 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
             from bot.db_cli import grant_reader_command
 
             return await grant_reader_command(settings, args.role, args.password_env)
+        if args.db_command == "current":
+            from bot.db_cli import current_command
+
+            return await current_command(settings)
         await prepare_database(settings)
+        if args.db_command == "revision":
+            from bot.db_cli import revision_command
+
+            return await revision_command(settings, args.message, autogenerate=not args.empty)
         return 0
 
     async def run() -> None:

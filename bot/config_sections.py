@@ -17,6 +17,8 @@ class _Section(BaseModel):
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": one JSON object per line, for log collectors (journald, Loki, ELK).
+    format: Literal["text", "json"] = "text"
 
 
 class SchedulerSettings(_Section):

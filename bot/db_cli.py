@@ -1,4 +1,5 @@
-"""`gwbot db grant-reader NAME`: a read-only database role for the backbone (DESIGN section 6)."""
+"""`gwbot db ...` beyond upgrading: `grant-reader NAME`, a read-only database role for the
+backbone (DESIGN section 6); `current`, where the schema stands; `revision`, for developers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from bot.config import Settings
 from bot.runner import prepare_database
 from storage.engine import make_engine
+from storage.migrate import new_revision, schema_revisions
 from storage.reader_role import grant_reader
 
 NO_ROLES_ON_SQLITE = """\
@@ -40,4 +42,27 @@ async def grant_reader_command(settings: Settings, role: str, password_env: str 
     print("that adds views.")
     if password is None and granted.created:
         print(f"It has no password yet: set one with psql's \\password {granted.role}.")
+    return 0
+
+
+async def current_command(settings: Settings) -> int:
+    database = settings.database
+    current, head = await schema_revisions(database.url, schema=database.schema_name)
+    print(f"database: {current or 'empty (never migrated)'}")
+    print(f"newest:   {head}")
+    if current == head:
+        print("The database is up to date.")
+        return 0
+    print("The database is behind: `gwbot db upgrade` (or `gwbot run`) brings it up to date.")
+    return 1
+
+
+async def revision_command(settings: Settings, message: str, *, autogenerate: bool) -> int:
+    database = settings.database
+    path = await new_revision(
+        database.url, message, schema=database.schema_name, autogenerate=autogenerate
+    )
+    print(f"Written: {path}")
+    print("Review it (renames come out as drop and add; views are not compared), then run")
+    print("the migration tests: make test.")
     return 0

@@ -9,10 +9,12 @@ messages, errors quoting a proxy's answer, tracebacks) goes through the same mas
 from __future__ import annotations
 
 import io
+import json
 import logging
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from datetime import UTC, datetime
 from typing import TextIO
 from urllib.parse import quote
 
@@ -116,13 +118,38 @@ class QuietFilter(logging.Filter):
         return not QUIET.get() or getattr(record, "content_free", False) is True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message and, when
+    there is one, the traceback. Secrets are masked before (SecretsFilter)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def configure_logging(
-    level: str, secrets: Iterable[str] = (), stream: TextIO | None = None
+    level: str,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+    log_format: str = "text",
 ) -> None:
     root = logging.getLogger()
     root.setLevel(level)
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(QuietFilter())
     handler.addFilter(SecretsFilter(secrets))
     for old in root.handlers[:]:

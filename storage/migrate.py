@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,6 +42,8 @@ def alembic_config(
 ) -> Config:
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
+    # New migrations are named by their id alone: "0021_<slug>" (see new_revision).
+    config.set_main_option("file_template", "%%(rev)s")
     if extra_version_locations:
         # Tests add migrations of their own after ours. Newlines, because ":" is part of the
         # package location and of os.pathsep.
@@ -130,3 +133,49 @@ async def _upgrade_database(
 
 def _upgrade(connection: Connection, revision: str, extra: Sequence[str]) -> None:
     command.upgrade(alembic_config(connection, extra), revision)
+
+
+async def schema_revisions(url: str, *, schema: str | None = None) -> tuple[str | None, str | None]:
+    """The revision the database is at (None: never migrated) and the newest one known."""
+    engine = make_engine(url, schema=schema)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(current_revision), head_revision()
+    finally:
+        await engine.dispose()
+
+
+async def new_revision(
+    url: str,
+    message: str,
+    *,
+    schema: str | None = None,
+    autogenerate: bool = True,
+    version_path: Path | None = None,
+) -> Path:
+    """Write the next migration, numbered after the newest (`0021_<slug>`), comparing the
+    models with the database at `url` (which must be at the newest revision) when
+    `autogenerate`. Returns the new file. `version_path` (tests) writes it elsewhere."""
+    head = head_revision()
+    number = int(head.split("_", 1)[0]) + 1 if head else 1
+    slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:40] or "change"
+    extra = [str(version_path)] if version_path else []
+    engine = make_engine(url, schema=schema)
+    try:
+        async with engine.connect() as conn:
+
+            def write(connection: Connection) -> Path:
+                config = alembic_config(connection, extra)
+                script = command.revision(
+                    config,
+                    message=message,
+                    autogenerate=autogenerate,
+                    rev_id=f"{number:04d}_{slug}",
+                    version_path=str(version_path) if version_path else None,
+                )
+                assert script is not None and not isinstance(script, list)
+                return Path(script.path)
+
+            return await conn.run_sync(write)
+    finally:
+        await engine.dispose()

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config import DatabaseSettings
+from storage.migrate import head_revision, new_revision
 from tests.conftest import TEST_PRIVACY_KEY, free_port
 from tests.fake_telegram import FakeTelegram
 
@@ -87,6 +89,45 @@ def test_an_unreachable_database_is_one_clear_line(
     assert "could not use the database postgresql+asyncpg://gw:***@127.0.0.1:1/gw" in err
     assert "hunter2" not in err
     assert "Traceback" not in err
+
+
+def test_version_and_where_the_schema_stands(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("gwbot 0.")
+
+    # A database never migrated is behind: exit code 1, and what to do about it.
+    with pytest.raises(SystemExit) as info:
+        main(["db", "current"])
+    assert info.value.code == 1
+    out = capsys.readouterr().out
+    assert "database: empty (never migrated)" in out
+    assert f"newest:   {head_revision()}" in out
+    assert "gwbot db upgrade" in out
+
+    main(["db", "upgrade"])
+    main(["db", "current"])
+    assert f"database: {head_revision()}" in capsys.readouterr().out
+
+
+async def test_the_models_and_the_migrations_agree(
+    database: DatabaseSettings, tmp_path: Path
+) -> None:
+    """What `gwbot db revision` would write for a database at the newest revision is empty:
+    every model change has its migration (on SQLite and PostgreSQL)."""
+    written = await new_revision(
+        database.url, "nothing", schema=database.schema_name, version_path=tmp_path
+    )
+    assert written.parent == tmp_path
+    assert written.name == f"{int(head_revision()[:4]) + 1:04d}_nothing.py"
+    body = written.read_text()
+    upgrade = body[body.index("def upgrade()") : body.index("def downgrade()")]
+    code = [line.strip() for line in upgrade.splitlines()[1:] if line.strip()]
+    code = [line for line in code if not line.startswith("#")]
+    assert code == ["with views_suspended(op.get_bind()):", "pass"], body
 
 
 def test_config_option_is_accepted_after_the_command(tmp_path: Path) -> None:

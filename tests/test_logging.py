@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -26,6 +27,29 @@ def test_token_is_masked_in_messages_and_tracebacks(capsys: pytest.CaptureFixtur
     assert "1:SECRET" not in err
     assert "/bot[secret]/getMe" in err
     assert "request to /bot[secret]/sendMessage failed" in err
+
+
+def test_json_logs_are_one_object_per_line_and_masked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`[logging] format = "json"` for log collectors: each record one parseable line, the
+    traceback inside it, the token masked as in text logs."""
+    configure_logging("INFO", ["1:SECRET"], log_format="json")
+    log = logging.getLogger("gwbot.test")
+    log.info("Grüße an %s", "1:SECRET")
+    try:
+        raise RuntimeError("request to /bot1:SECRET/sendMessage failed")
+    except RuntimeError:
+        log.exception("send failed")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["message"] == "Grüße an [secret]"
+    assert (first["level"], first["logger"]) == ("INFO", "gwbot.test")
+    assert first["time"].endswith("+00:00")
+    assert second["message"] == "send failed"
+    assert "request to /bot[secret]/sendMessage failed" in second["traceback"]
+    assert "1:SECRET" not in "\n".join(lines)
 
 
 def test_http_request_logs_are_off_at_every_level(capsys: pytest.CaptureFixture[str]) -> None:

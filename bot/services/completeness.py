@@ -280,10 +280,6 @@ async def close(
         record(session, actor.id, "period.closed", period, at=now)
 
 
-async def is_closed(session: AsyncSession, period: str) -> bool:
-    return await session.get(ClosedPeriod, period) is not None
-
-
 async def _owing(session: AsyncSession, audience: Audience) -> list[int]:
     period = audience.codes[0] if audience.codes else ""
     return sorted(await owing_member_ids(session, period))

@@ -74,7 +74,6 @@ PULSE_COLUMNS = (
     *(f"count_{score}" for score in pulse_results.SCORES),
     "comment",
 )
-FORMATS = ("csv", "xlsx")
 
 
 @dataclass(frozen=True)

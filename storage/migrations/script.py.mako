@@ -20,4 +20,9 @@ depends_on = ${repr(depends_on)}
 def upgrade() -> None:
     # Table changes go inside views_suspended: SQLite cannot rebuild a table a view reads.
     with views_suspended(op.get_bind()):
-        ${upgrades if upgrades else "pass"}
+        ${(upgrades if upgrades else "pass").replace("\n", "\n    ")}
+
+
+def downgrade() -> None:
+    with views_suspended(op.get_bind()):
+        ${(downgrades if downgrades else "pass").replace("\n", "\n    ")}
