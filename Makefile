@@ -19,7 +19,7 @@ run: $(INSTALLED)
 	$(BIN)/gwbot run
 
 test: $(INSTALLED) lint
-	$(BIN)/python -m pytest -n 4
+	$(BIN)/python -m pytest -n 4 --durations=15
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
