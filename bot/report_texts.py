@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_date
 from babel.numbers import format_decimal
 
 from bot.formatting import format_date, format_number, format_value, shorten
@@ -217,10 +218,11 @@ def compact_period(t: Translate, code: str, language: str, today: date) -> str:
 
 
 def _day(day: date, language: str, today: date) -> str:
-    shown = format_date(day, language)
-    if language == "de" and day.year == today.year:
-        return shown[:6]  # "05.02." as people write it; another year keeps its year
-    return shown
+    """`05.02.` / `5 Feb` as people write them on a button; another year keeps its year."""
+    same_year = day.year == today.year
+    if language == "de":
+        return day.strftime("%d.%m." if same_year else "%d.%m.%Y")
+    return babel_date(day, "d MMM" if same_year else "d MMM yyyy", locale="en")
 
 
 def item_label(t: Translate, item: MenuItem, language: str, now: datetime, zone: ZoneInfo) -> str:
@@ -234,12 +236,8 @@ def item_label(t: Translate, item: MenuItem, language: str, now: datetime, zone:
     except ValueError:
         parsed = None
     if parsed is not None and parsed.frequency is Frequency.WEEKLY:
+        first = _day(parsed.first_day, language, parsed.last_day)
         last = _day(parsed.last_day, language, today)
-        first = (
-            format_date(parsed.first_day, language)[:6]
-            if language == "de"
-            else format_date(parsed.first_day, language)
-        )
         tail = t("report.button.week_days", first=first, last=last)
     else:
         tail = t("report.button.due", due=_day(due_date_of(item.due_at, zone), language, today))
