@@ -150,7 +150,10 @@ class IndicatorEntry(_Entry):
         """The name on buttons: the short name, else the name (English falls back to German)."""
         if language == "de":
             return self.short_de or self.name.de
-        return self.short_en or self.name.english()
+        if self.short_en:
+            return self.short_en
+        # Without an English name the German one is shown; so is its short name.
+        return self.name.en or self.short_de or self.name.de
 
     @model_validator(mode="after")
     def _range_fits_the_type(self) -> IndicatorEntry:
