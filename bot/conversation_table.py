@@ -191,16 +191,22 @@ def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         command="report",
         entry_points=[
             command_handler("report", report.start),
-            # Reminders and nudges carry a button that opens exactly one item.
+            # Reminders, nudges and [Nächster Punkt] after saving open exactly one item.
             button(r"^rep:o:(\d+)$", report.chose_item),
+            button(r"^rep:done$", report.done),
         ],
         states={
             report.CHOOSE_ORG: [button(r"^rep:org:(\d+)$", report.chose_organisation), cancel],
             report.CHOOSE: [
                 button(r"^rep:o:(\d+)$", report.chose_item),
+                button(r"^rep:p:(\d+)$", report.menu_page),
+                button(r"^rep:i:(\d+):(\d+)$", report.indicator_page),
                 button(r"^rep:fix$", report.corrections),
+                # A search ("Kita-Plätze November"), or a backlog of the indicator shown.
+                MessageHandler(text, report.typed),
                 cancel,
             ],
+            report.BACKLOG: [button(r"^rep:bl:save$", report_value.save_backlog), cancel],
             report.CORRECT: [button(r"^rep:correct$", report_value.correct), cancel],
             report.VALUE: [
                 MessageHandler(text, report_value.typed_value),

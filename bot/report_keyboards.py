@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -41,6 +41,65 @@ def owed(
     if corrections:
         rows.append([_b(t, "report.button.corrections", "rep:fix")])
     return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def menu(
+    t: Translate,
+    items: Sequence[tuple[int, str, int, str | None]],
+    *,
+    page: int,
+    pages: int,
+    corrections: bool,
+) -> InlineKeyboardMarkup:
+    """/report's menu: per indicator its offered item (`rep:o:<obligation>`) and, when older
+    periods are open too, a button to list them (`rep:i:<indicator>:0`); then paging."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for obligation_id, label, indicator_id, older in items:
+        rows.append([InlineKeyboardButton(label, callback_data=f"rep:o:{obligation_id}")])
+        if older is not None:
+            rows.append([InlineKeyboardButton(older, callback_data=f"rep:i:{indicator_id}:0")])
+    rows += _paging(t, page, pages, lambda p: f"rep:p:{p}")
+    if corrections:
+        rows.append([_b(t, "report.button.corrections", "rep:fix")])
+    return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def indicator(
+    t: Translate, indicator_id: int, items: Sequence[tuple[int, str]], *, page: int, pages: int
+) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(text, callback_data=f"rep:o:{i}")] for i, text in items]
+    rows += _paging(t, page, pages, lambda p: f"rep:i:{indicator_id}:{p}")
+    rows.append([_b(t, "report.button.overview", "rep:p:0")])
+    return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def _paging(
+    t: Translate, page: int, pages: int, data: Callable[[int], str]
+) -> list[list[InlineKeyboardButton]]:
+    row = []
+    if page > 0:
+        row.append(_b(t, "report.button.previous", data(page - 1)))
+    if page + 1 < pages:
+        row.append(_b(t, "report.button.more", data(page + 1)))
+    return [row] if row else []
+
+
+def found(t: Translate, items: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(text, callback_data=f"rep:o:{i}")] for i, text in items]
+    rows.append([_b(t, "report.button.overview", "rep:p:0")])
+    return InlineKeyboardMarkup([*rows, _cancel(t)])
+
+
+def backlog(t: Translate, *, any_taken: bool) -> InlineKeyboardMarkup:
+    first = [_b(t, "report.button.save_all", "rep:bl:save")] if any_taken else []
+    return InlineKeyboardMarkup([[*first, *_cancel(t)]])
+
+
+def after_saving(t: Translate, next_obligation: int | None) -> InlineKeyboardMarkup:
+    row = [_b(t, "report.button.done", "rep:done")]
+    if next_obligation is not None:
+        row.insert(0, _b(t, "report.button.next", f"rep:o:{next_obligation}"))
+    return InlineKeyboardMarkup([row])
 
 
 def correction(t: Translate) -> InlineKeyboardMarkup:

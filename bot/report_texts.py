@@ -4,24 +4,36 @@ summary, and where the initiative stands after saving (DIALOGUES: "Reporting a v
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_date
 from babel.numbers import format_decimal
 
 from bot.formatting import format_date, format_number, format_value, shorten
 from bot.i18n import Html
 from bot.services.number_reader import Kind, Reason, Rejected, Spec
-from bot.services.obligations import Owed
 from bot.services.outbox import Button
-from bot.services.periods import Period, due_date_of, label, short_label
+from bot.services.periods import Frequency, Period, due_date_of, label, short_label
 from bot.services.progress import Standing
+from bot.services.report_backlog import Understood, Why
+from bot.services.report_menu import IndicatorPage, Menu, MenuItem
 from bot.services.reporting import Question
 
 Translate = Callable[..., str]
 # Telegram shows long button labels cut off on phones; ours end visibly.
 BUTTON_TEXT = 60
+# Of a name in the "older periods" button, so that the count stays visible.
+OLDER_NAME = 22
+WHY_KEYS = {
+    Why.NO_PERIOD: "report.backlog.why.no_period",
+    Why.NOT_OWED: "report.backlog.why.not_owed",
+    Why.REPORTED: "report.backlog.why.reported",
+    Why.CLOSED: "report.backlog.why.closed",
+    Why.VALUE: "report.backlog.why.value",
+    Why.TWICE: "report.backlog.why.twice",
+}
 HINT_KEYS = {
     Kind.INTEGER: ("report.hint.integer", "report.hint.integer_between"),
     Kind.DECIMAL: ("report.hint.decimal", "report.hint.decimal_between"),
@@ -51,16 +63,6 @@ def period_label(code: str, language: str) -> str:
         return label(Period.parse(code), language)
     except ValueError:  # a forged button: show what it says
         return code
-
-
-def button_label(t: Translate, item: Owed, language: str, now: datetime, zone: ZoneInfo) -> str:
-    period = short_label(Period.parse(item.period), language)
-    due = due_date_of(item.due_at, zone)
-    day = format_date(due, language)
-    if language == "de" and due.year == now.astimezone(zone).year:
-        day = day[:6]  # "05.02." as people write it; another year keeps its year
-    key = "report.button.overdue" if item.overdue(now) else "report.button.item"
-    return t(key, name=Html(item.name(language)), period=period, due=day)
 
 
 def hint(t: Translate, spec: Spec, language: str) -> str:
@@ -199,4 +201,129 @@ def saved(
                 by=by,
             )
         )
+    return "\n".join(lines)
+
+
+def compact_period(t: Translate, code: str, language: str, today: date) -> str:
+    """The period at the start of a button: `KW 49`, `Nov 2026`, `Q4 2026`, `2026`; a week of
+    another year than today's with its year (`KW 49/2025`)."""
+    try:
+        period = Period.parse(code)
+    except ValueError:  # a forged button: show what it says
+        return code
+    if period.frequency is not Frequency.WEEKLY:
+        return short_label(period, language)
+    key = "report.period.week" if period.year == today.year else "report.period.week_year"
+    return t(key, week=period.number, year=period.year)
+
+
+def _day(day: date, language: str, today: date) -> str:
+    """`05.02.` / `5 Feb` as people write them on a button; another year keeps its year."""
+    same_year = day.year == today.year
+    if language == "de":
+        return day.strftime("%d.%m." if same_year else "%d.%m.%Y")
+    return babel_date(day, "d MMM" if same_year else "d MMM yyyy", locale="en")
+
+
+def item_label(t: Translate, item: MenuItem, language: str, now: datetime, zone: ZoneInfo) -> str:
+    """A button for an item that differs from its neighbours in its first 30 characters: period
+    first, the short name, then the week's days or the due day:
+    "KW 49 · Elterncafés · 30.11.–06.12.", "Nov 2026 · Kita-Plätze · fällig 05.12."."""
+    today = now.astimezone(zone).date()
+    period = compact_period(t, item.period, language, today)
+    try:
+        parsed: Period | None = Period.parse(item.period)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.frequency is Frequency.WEEKLY:
+        first = _day(parsed.first_day, language, parsed.last_day)
+        last = _day(parsed.last_day, language, today)
+        tail = t("report.button.week_days", first=first, last=last)
+    else:
+        tail = t("report.button.due", due=_day(due_date_of(item.due_at, zone), language, today))
+    key = "report.button.item_overdue" if item.overdue(now) else "report.button.item"
+    return shorten(t(key, period=period, name=Html(item.short(language)), tail=tail), BUTTON_TEXT)
+
+
+def fix_label(t: Translate, item: MenuItem, language: str, now: datetime, zone: ZoneInfo) -> str:
+    period = compact_period(t, item.period, language, now.astimezone(zone).date())
+    return shorten(
+        t("report.button.fix", name=Html(item.short(language)), period=period), BUTTON_TEXT
+    )
+
+
+def older_label(t: Translate, item: MenuItem, language: str) -> str:
+    return t(
+        "report.button.older",
+        name=Html(shorten(item.short(language), OLDER_NAME)),
+        count=item.older_open,
+    )
+
+
+def menu_text(t: Translate, found: Menu, language: str, now: datetime, zone: ZoneInfo) -> str:
+    if not found.items:
+        lines = [t("report.nothing_open", organisation=found.organisation_name)]
+    else:
+        lines = [
+            t("report.asks_item", organisation=found.organisation_name, count=found.open_total)
+        ]
+        today = now.astimezone(zone).date()
+        for item in found.items:
+            period = compact_period(t, item.period, language, today)
+            key = "report.menu_line_older" if item.older_open else "report.menu_line"
+            lines.append(t(key, name=item.name(language), period=period, count=item.older_open))
+        if found.pages > 1:
+            lines.append(t("report.page", page=found.page + 1, pages=found.pages))
+        lines.append(t("report.search_hint"))
+    if found.recent:
+        lines.append("\n" + t("report.recent"))
+        for recent in found.recent:
+            owed = recent.item
+            period = short_label(Period.parse(owed.period), language)
+            shown_value = owed_value(t, owed.kind, owed.unit, recent.value, language)
+            lines.append(
+                t("report.recent_line", name=owed.name(language), period=period, value=shown_value)
+            )
+    return "\n".join(lines)
+
+
+def indicator_text(t: Translate, found: IndicatorPage, name: str) -> str:
+    if not found.items:
+        return t("report.indicator_nothing_open", name=name)
+    lines = [t("report.indicator_items", name=name, count=found.open_total)]
+    if found.pages > 1:
+        lines.append(t("report.page", page=found.page + 1, pages=found.pages))
+    lines.append(t("report.backlog.hint"))
+    return "\n".join(lines)
+
+
+def backlog_text(t: Translate, understood: Understood, language: str) -> str:
+    lines = [
+        t(
+            "report.backlog.understood",
+            name=understood.name(language),
+            organisation=understood.organisation_name,
+        )
+    ]
+    for item in understood.taken:
+        lines.append(
+            t(
+                "report.backlog.taken",
+                period=period_label(item.period, language),
+                value=owed_value(t, understood.kind, understood.unit, item.value, language),
+            )
+        )
+    if understood.refused:
+        lines.append(t("report.backlog.not_taken"))
+        for refused in understood.refused:
+            lines.append(
+                t(
+                    "report.backlog.refused",
+                    typed=shorten(refused.typed, BUTTON_TEXT),
+                    value=shorten(refused.value, BUTTON_TEXT),
+                    why=t(WHY_KEYS[refused.why]),
+                )
+            )
+    if not understood.taken:
+        lines.append(t("report.backlog.nothing"))
     return "\n".join(lines)

@@ -9,26 +9,31 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot import report_keyboards as keyboards
+from bot import report_texts as texts
 from bot.context import BotContext
+from bot.formatting import shorten
 from bot.message_fit import and_more, split_message
-from bot.report_texts import button_label, owed_value, period_label, value_text
-from bot.services import reporting
+from bot.report_texts import period_label, value_text
+from bot.services import report_menu, reporting
 from bot.services.members import is_coordinator
-from bot.services.obligations import (
-    ensure_obligations,
-    organisation_of,
-    overview,
-    owing_organisations,
-)
+from bot.services.obligations import ensure_obligations, organisation_of, owing_organisations
 from bot.services.outbox import local_zone
-from bot.services.periods import Period, short_label
 from bot.services.roster import OrganisationChoice
 from handlers import report_value
-from handlers.report_value import CONFIRM, CORRECT, NAME, NOTE, NOTE_REQUIRED, PICK, VALUE
+from handlers.report_value import BACKLOG, CONFIRM, CORRECT, NAME, NOTE, NOTE_REQUIRED, PICK, VALUE
 
 CHOOSE_ORG, CHOOSE = range(8, 10)
-__all__ = ["CHOOSE", "CHOOSE_ORG", "CONFIRM", "CORRECT", "NOTE", "NOTE_REQUIRED", "PICK", "VALUE"]
-RECENT = 5
+__all__ = [
+    "BACKLOG",
+    "CHOOSE",
+    "CHOOSE_ORG",
+    "CONFIRM",
+    "CORRECT",
+    "NOTE",
+    "NOTE_REQUIRED",
+    "PICK",
+    "VALUE",
+]
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -64,54 +69,109 @@ async def chose_organisation(update: Update, context: BotContext) -> int:
     return await show_owed(update, context, int(context.matches[0].group(1)))
 
 
-async def show_owed(update: Update, context: BotContext, organisation_id: int) -> int:
-    assert update.effective_message
+async def show_owed(
+    update: Update, context: BotContext, organisation_id: int, page: int = 0
+) -> int:
+    """The menu: per indicator its current (or latest open) period, paged."""
+    assert update.effective_message and context.member
     now, language = context.runtime.clock(), context.language
-    assert context.member
     async with context.runtime.reads() as session:
-        found = await overview(session, organisation_id, context.member)
+        found = await report_menu.menu(session, organisation_id, context.member, now, page)
         zone = await local_zone(session)
-    _draft(context)["organisation"] = organisation_id
-    shown = found.open[: keyboards.MAX_ITEMS]
-    items = [(o.obligation_id, button_label(context.t, o, language, now, zone)) for o in shown]
-    key = "report.asks_item" if found.open else "report.nothing_open"
-    lines = [context.t(key, organisation=found.organisation_name)]
-    if len(found.open) > len(shown):
-        lines.append(context.t("report.more_open", count=len(found.open) - len(shown)))
-    if found.reported:
-        lines.append("\n" + context.t("report.recent"))
-        for owed, value in found.reported[:RECENT]:
-            period = short_label(Period.parse(owed.period), language)
-            shown_value = owed_value(context.t, owed.kind, owed.unit, value, language)
-            lines.append(
-                context.t(
-                    "report.recent_line", name=owed.name(language), period=period, value=shown_value
-                )
-            )
-    markup = keyboards.owed(context.t, items, corrections=bool(found.reported))
-    await _show(update, "\n".join(lines), markup)
+    draft = _draft(context)
+    draft.pop("indicator", None)
+    draft.update(organisation=organisation_id)
+    items = [
+        (
+            item.obligation_id,
+            texts.item_label(context.t, item, language, now, zone),
+            item.indicator_id,
+            texts.older_label(context.t, item, language) if item.older_open else None,
+        )
+        for item in found.items
+    ]
+    markup = keyboards.menu(
+        context.t, items, page=found.page, pages=found.pages, corrections=bool(found.recent)
+    )
+    await _show(update, texts.menu_text(context.t, found, language, now, zone), markup)
+    return CHOOSE
+
+
+async def menu_page(update: Update, context: BotContext) -> int:
+    assert update.callback_query and context.matches
+    page = int(context.matches[0].group(1))
+    organisation = _draft(context).get("organisation", -1)
+    state = await show_owed(update, context, organisation, page)
+    await update.callback_query.answer()
+    return state
+
+
+async def indicator_page(update: Update, context: BotContext) -> int:
+    """One indicator's open periods, latest first: where older ones and backlogs are entered."""
+    query = update.callback_query
+    assert query and context.matches and context.member
+    indicator_id, page = int(context.matches[0].group(1)), int(context.matches[0].group(2))
+    organisation = _draft(context).get("organisation", -1)
+    now, language = context.runtime.clock(), context.language
+    async with context.runtime.reads() as session:
+        found = await report_menu.indicator_items(
+            session, organisation, indicator_id, context.member, page
+        )
+        zone = await local_zone(session)
+        name = await report_menu.indicator_name(session, indicator_id, language)
+    _draft(context).update(indicator=indicator_id)
+    items = [
+        (i.obligation_id, texts.item_label(context.t, i, language, now, zone)) for i in found.items
+    ]
+    markup = keyboards.indicator(context.t, indicator_id, items, page=found.page, pages=found.pages)
+    await query.answer()
+    await _show(update, texts.indicator_text(context.t, found, name), markup)
+    return CHOOSE
+
+
+async def typed(update: Update, context: BotContext) -> int:
+    """Text in the menu: a backlog of the indicator shown, else a search."""
+    message = update.effective_message
+    assert message and message.text and context.member
+    draft = _draft(context)
+    if "indicator" in draft:
+        state = await report_value.backlog(
+            update, context, draft.get("organisation", -1), draft["indicator"]
+        )
+        if state is not None:
+            return state
+    now, language = context.runtime.clock(), context.language
+    async with context.runtime.reads() as session:
+        found = await report_menu.search(
+            session, draft.get("organisation", -1), context.member, message.text
+        )
+        zone = await local_zone(session)
+    if not found:
+        await message.reply_text(context.t("report.nothing_found", typed=shorten(message.text, 60)))
+        return CHOOSE
+    if len(found) == 1:
+        return await _open_item(update, context, found[0].obligation_id)
+    shown = found[: report_menu.FOUND]
+    items = [(i.obligation_id, texts.item_label(context.t, i, language, now, zone)) for i in shown]
+    key = "report.found_more" if len(found) > len(shown) else "report.found"
+    await message.reply_text(
+        context.t(key, count=len(shown)), reply_markup=keyboards.found(context.t, items)
+    )
     return CHOOSE
 
 
 async def corrections(update: Update, context: BotContext) -> int:
     assert update.callback_query and context.member
-    language = context.language
+    now, language = context.runtime.clock(), context.language
     async with context.runtime.reads() as session:
-        found = await overview(session, _draft(context).get("organisation", -1), context.member)
-    items = [
-        (
-            owed.obligation_id,
-            context.t(
-                "report.button.fix",
-                name=owed.name(language),
-                period=short_label(Period.parse(owed.period), language),
-            ),
+        name, found = await report_menu.corrections(
+            session, _draft(context).get("organisation", -1), context.member
         )
-        for owed, _ in found.reported[: keyboards.MAX_ITEMS]
-    ]
+        zone = await local_zone(session)
+    items = [(i.obligation_id, texts.fix_label(context.t, i, language, now, zone)) for i in found]
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        context.t("report.asks_correction_item", organisation=found.organisation_name),
+        context.t("report.asks_correction_item", organisation=name),
         reply_markup=keyboards.owed(context.t, items, corrections=False),
     )
     return CHOOSE
@@ -121,12 +181,22 @@ async def chose_item(update: Update, context: BotContext) -> int:
     """An obligation was chosen: ask for its value, or first whether to correct it."""
     query = update.callback_query
     assert query and context.matches
+    state = await _open_item(update, context, int(context.matches[0].group(1)))
+    await query.answer()
+    return state
+
+
+async def _open_item(update: Update, context: BotContext, obligation_id: int) -> int:
     async with context.runtime.reads() as session:
-        asked = await reporting.question(session, int(context.matches[0].group(1)), context.member)
+        asked = await reporting.question(session, obligation_id, context.member)
     draft = _draft(context)
     draft.clear()
-    draft.update(obligation=asked.obligation_id, seen_revision=asked.revision)
-    await query.answer()
+    # The organisation stays: "back to the overview" and the next item are its.
+    draft.update(
+        obligation=asked.obligation_id,
+        seen_revision=asked.revision,
+        organisation=asked.organisation_id,
+    )
     if not asked.revision:
         return await report_value.ask_value(update, context, asked)
     text = context.t(
@@ -135,7 +205,7 @@ async def chose_item(update: Update, context: BotContext) -> int:
         period=period_label(asked.period, context.language),
         value=value_text(context.t, asked, asked.latest_value, context.language),
     )
-    await query.edit_message_text(text, reply_markup=keyboards.correction(context.t))
+    await _show(update, text, keyboards.correction(context.t))
     return CORRECT
 
 
@@ -149,6 +219,15 @@ async def _show(update: Update, text: str, markup: Any) -> None:
     for part in parts[:-1]:
         await update.effective_message.reply_text(part)
     await update.effective_message.reply_text(parts[-1], reply_markup=markup)
+
+
+async def done(update: Update, context: BotContext) -> int:
+    """[Fertig] under a saved value: the buttons go, the message stays."""
+    assert update.callback_query
+    _draft(context).clear()
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    return ConversationHandler.END
 
 
 async def cancel(update: Update, context: BotContext) -> int:

@@ -11,14 +11,15 @@ from telegram.ext import ConversationHandler
 from bot import report_keyboards as keyboards
 from bot import report_texts as texts
 from bot.context import BotContext
-from bot.services import reporting
+from bot.message_fit import split_message
+from bot.services import report_backlog, report_menu, reporting
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.services.number_reader import Ambiguous, Read, Reason, Rejected, read_value, validate
 from bot.services.progress import standing
 from bot.services.reporting import Entry, Question
 
-CORRECT, VALUE, PICK, NOTE, NOTE_REQUIRED, CONFIRM = range(6)
+CORRECT, VALUE, PICK, NOTE, NOTE_REQUIRED, CONFIRM, BACKLOG = range(7)
 NAME = "report"
 
 
@@ -64,6 +65,10 @@ async def typed_value(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message and message.text
     asked = await _question(context)
+    # "KW 36: 12, KW 37: 15": several periods of this indicator at once.
+    state = await backlog(update, context, asked.organisation_id, asked.indicator_id)
+    if state is not None:
+        return state
     answer = read_value(message.text, asked.spec, context.language)
     if isinstance(answer, Rejected):
         await message.reply_text(texts.rejected(context.t, asked.spec, answer, context.language))
@@ -181,7 +186,80 @@ async def save(update: Update, context: BotContext) -> int:
     draft.clear()
     await query.answer()
     text = texts.saved(context.t, asked, where, context.language, entry.value)
-    await query.edit_message_text(text)
+    await _after_saving(update, context, text, asked.organisation_id)
+    return ConversationHandler.END
+
+
+async def _after_saving(
+    update: Update, context: BotContext, text: str, organisation_id: int
+) -> None:
+    """What is still open for the same organisation (coordinators stay with it), and its next
+    item in the menu's order."""
+    assert update.callback_query and context.member
+    async with context.runtime.reads() as session:
+        following, left = await report_menu.next_item(
+            session, organisation_id, context.member, context.runtime.clock()
+        )
+    more = context.t("report.still_open", count=left) if left else context.t("report.all_done")
+    markup = keyboards.after_saving(context.t, following.obligation_id if following else None)
+    await update.callback_query.edit_message_text(text + "\n\n" + more, reply_markup=markup)
+
+
+async def backlog(
+    update: Update, context: BotContext, organisation_id: int, indicator_id: int
+) -> int | None:
+    """Read a backlog of the indicator and show what was understood; None if the text names
+    no period with a value (then it is read as it would be otherwise)."""
+    message = update.effective_message
+    assert message and message.text and context.member
+    async with context.runtime.reads() as session:
+        understood = await report_backlog.understand(
+            session,
+            organisation_id,
+            indicator_id,
+            context.member,
+            message.text,
+            context.language,
+            context.runtime.clock(),
+        )
+    if understood is None:
+        return None
+    draft = _draft(context)
+    draft.clear()
+    draft.update(
+        organisation=organisation_id,
+        indicator=indicator_id,
+        backlog=[[t.obligation_id, t.period, t.value] for t in understood.taken],
+    )
+    parts = split_message(texts.backlog_text(context.t, understood, context.language))
+    for part in parts[:-1]:
+        await message.reply_text(part)
+    markup = keyboards.backlog(context.t, any_taken=bool(understood.taken))
+    await message.reply_text(parts[-1], reply_markup=markup)
+    return BACKLOG
+
+
+async def save_backlog(update: Update, context: BotContext) -> int:
+    """[Alle speichern]: every value understood, in one transaction."""
+    query = update.callback_query
+    assert query and context.member
+    draft = _draft(context)
+    taken = [
+        report_backlog.Taken(obligation_id=int(o), period=str(p), value=v)
+        for o, p, v in draft.get("backlog", [])
+    ]
+    if not taken:
+        raise DomainError("error.stale_button")
+    organisation_id = int(draft.get("organisation", -1))
+    async with context.runtime.sessions.begin() as session:
+        count = await report_backlog.save_all(
+            session, context.member, taken, context.runtime.clock()
+        )
+    draft.clear()
+    await query.answer()
+    periods = ", ".join(texts.period_label(t.period, context.language) for t in taken)
+    text = context.t("report.backlog.saved", count=count, periods=periods)
+    await _after_saving(update, context, text, organisation_id)
     return ConversationHandler.END
 
 

@@ -239,9 +239,11 @@ WALKS: dict[tuple[str | None, object], Walk] = {
     (broadcast.NAME, broadcast.ORGANISATIONS): Walk(Role.COORDINATOR, ("/rundruf", "bc:aud:org")),
     (report_value.NAME, report.CHOOSE_ORG): Walk(Role.COORDINATOR, ("/melden",)),
     (report_value.NAME, report.CHOOSE): Walk(Role.PARTNER, ("/melden",)),
-    (report_value.NAME, report_value.VALUE): Walk(Role.PARTNER, ("/melden", "label:Angebote")),
+    (report_value.NAME, report_value.VALUE): Walk(
+        Role.PARTNER, ("/melden", "label:Q1 2026 · Angebote")
+    ),
     (report_value.NAME, report_value.PICK): Walk(
-        Role.PARTNER, ("/melden", "label:Wartezeit", "> 1.234")
+        Role.PARTNER, ("/melden", "label:Jan 2026 · Wartezeit", "> 1.234")
     ),
     (reminder_add.NAME, reminder_add.HOUR): Walk(
         Role.COORDINATOR,

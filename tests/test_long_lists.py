@@ -75,6 +75,7 @@ def initiative() -> str:
             [[indicators]]
             code = "woche-{number}"
             name = {{ de = "{NAME.format(number=number)}" }}
+            short_de = "Angebot Nr. {number}"
             type = "integer"
             frequency = "weekly"
             aggregation = "sum"

@@ -148,7 +148,8 @@ async def test_extension_and_closing_a_period(bot: RunningBot) -> None:
     )
     await carl.send("/melden")
     listing = await carl.next_message()
-    assert "Neue Kita-Plätze · Jan 2026 · fällig 12.02." in [row[0] for row in listing.buttons]
+    await carl.press_and_read(listing, "⋯ Kita-Plätze: 1 ältere")
+    assert "Jan 2026 · Kita-Plätze · fällig 12.02." in [row[0] for row in listing.buttons]
     await carl.send("/abbrechen")
     await carl.next_message()
     await clara.press(overview, "🔒 Zeitraum schließen")
@@ -159,6 +160,9 @@ async def test_extension_and_closing_a_period(bot: RunningBot) -> None:
     )
     await carl.send("/melden")
     listing = await carl.next_message()
+    assert "⋯ Kita-Plätze: 1 ältere" not in [row[0] for row in listing.buttons]
+    await carl.send("Kita-Plätze Januar")
+    assert (await carl.next_message()).text.startswith("Dazu habe ich nichts gefunden")
     assert not any("Jan 2026" in row[0] for row in listing.buttons)
     await clara.send("/ausstehend")
     again = await clara.next_message()

@@ -17,7 +17,7 @@ from storage.models import Delivery
 from tests.conftest import RunningBot, apply_initiative_text
 from tests.fake_telegram import FakeUser
 from tests.steps import member, run_jobs
-from tests.test_reporting import report
+from tests.test_reporting import button_starting
 
 # One report owed, for January, due on 5 February; reminded on its due day.
 INITIATIVE = """
@@ -89,7 +89,15 @@ async def test_a_held_back_reminder_is_dropped_once_the_report_arrived(
     bot: RunningBot, tmp_path: Path
 ) -> None:
     anna = await held_back_reminder(bot, tmp_path)
-    assert (await report(anna, "Neue Kita-Plätze", "3")).startswith("✅")
+    # January is older than February now: by its indicator's list of open periods.
+    await anna.send("/melden")
+    listing = await anna.next_message()
+    await anna.press_and_read(listing, "⋯ Neue Kita-Plätze: 1 ältere")
+    await anna.press_and_read(listing, button_starting(listing, "Jan 2026 · Neue Kita-Plätze"))
+    await anna.send("3")
+    note = await anna.next_message()
+    await anna.press_and_read(note, "Ohne Anmerkung")
+    assert (await anna.press_and_read(note, "✅ Speichern")).startswith("✅")
     await retry_time(bot)
     row = await until_reminder(bot, lambda d: d.state not in ("pending", "sending"))
     assert (row.state, row.last_error) == ("dropped", "the reports arrived meanwhile")

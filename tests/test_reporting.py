@@ -18,7 +18,7 @@ from tests.test_agenda import EXAMPLE
 
 # A Tuesday in the third week of the example initiative (start 2026-01-01, Lower Saxony).
 JAN_20 = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
-KITA_JANUARY = "Neue Kita-Plätze · Jan 2026 · fällig 05.02."
+KITA_JANUARY = "Jan 2026 · Kita-Plätze · fällig 05.02."
 STALE = "Dieser Knopf ist nicht mehr aktuell. Bitte beginnen Sie neu, z. B. mit /hilfe."
 
 
@@ -75,18 +75,35 @@ async def test_the_list_shows_what_is_owed_overdue_first(bot: RunningBot) -> Non
     anna = await partner(bot, "Anna Berger", "awo")
     await anna.send("/melden")
     listing = await anna.next_message()
-    assert listing.text == "Was möchten Sie melden? Offen für AWO Kreisverband Neustadt:"
-    labels = [row[0] for row in listing.buttons]
-    assert labels[0] == (
-        "⏰ Teilnahmen an Elterncafés und Eltern-Kind-Gruppen · KW 1/2026 · war fällig 06.01."
+    assert listing.text.startswith("Was möchten Sie melden? Offen für AWO Kreisverband Neustadt: 9")
+    # One line per indicator: the current period, and how many older ones are open.
+    assert (
+        "• Teilnahmen an Elterncafés und Eltern-Kind-Gruppen: KW 4 (+3 ältere offen)"
+        in listing.text
     )
-    assert labels[2].endswith("KW 3/2026 · fällig 20.01.")  # due tonight: not overdue yet
-    assert KITA_JANUARY in labels
+    labels = [row[0] for row in listing.buttons]
+    # The current week first (period, short name, its days), then its older ones by a tap.
+    assert labels[:3] == [
+        KITA_JANUARY,
+        "KW 4 · Elterncafés · 19.01.–25.01.",
+        "⋯ Elterncafés: 3 ältere",
+    ]
     # Only what the AWO owes: the Stadt's school-entry figure is not among them.
     assert not any("Sprachstand" in label for label in labels)
     # Due in another year: the year is shown; nothing reported yet, so nothing to correct.
-    assert labels[-2].endswith("· 2026 · fällig 30.01.2027")
+    assert "2026 · Fortbildung Sprache · fällig 30.01.2027" in labels
     assert labels[-1] == "Abbrechen"
+    assert len({label[:30] for label in labels}) == len(labels)
+    # The older weeks, latest first; the first is overdue, the third due tonight.
+    older = await anna.press_and_read(listing, "⋯ Elterncafés: 3 ältere")
+    assert older.startswith("Teilnahmen an Elterncafés und Eltern-Kind-Gruppen: 4 offen")
+    labels = [row[0] for row in listing.buttons]
+    assert labels[:4] == [
+        "KW 4 · Elterncafés · 19.01.–25.01.",
+        "KW 3 · Elterncafés · 12.01.–18.01.",
+        "KW 2 · Elterncafés · 05.01.–11.01. ⏰",
+        "KW 1 · Elterncafés · 29.12.2025–04.01. ⏰",
+    ]
 
 
 async def test_a_value_in_german_notation_after_wrong_input(bot: RunningBot) -> None:
@@ -128,7 +145,7 @@ async def test_a_value_in_german_notation_after_wrong_input(bot: RunningBot) -> 
 async def test_english_notation_and_asking_back(bot: RunningBot) -> None:
     await example(bot)
     emma = await partner(bot, "Emma English", "caritas", language="en")
-    label = "Waiting time for a first family counselling appointment · Jan 2026"
+    label = "Jan 2026 · Counselling wait · due 5 Feb"
     question = await open_item(emma, label, "/report")
     assert question.text.endswith("Your value? (number, 0–52, decimals allowed)")
     await emma.send("1,234")  # 1234 weeks is out of range; 1.234 fits
@@ -148,10 +165,10 @@ async def test_yes_no_scale_percent_and_not_applicable(bot: RunningBot) -> None:
     await example(bot)
     anna = await partner(bot, "Anna Berger", "awo")
     for label, press, typed, expected in (
-        ("Angebote in mindestens drei Sprachen", "Ja", None, 1.0),
-        ("Einschätzung: Zusammenarbeit", "4", None, 4.0),
-        ("Anteil der Fachkräfte", None, "85 %", 85.0),
-        ("Neue Kita-Plätze", "Trifft bei uns nicht zu", None, None),
+        ("Q1 2026 · Angebote mehrsprachig", "Ja", None, 1.0),
+        ("Q1 2026 · Zusammenarbeit", "4", None, 4.0),
+        ("2026 · Fortbildung Sprache", None, "85 %", 85.0),
+        (KITA_JANUARY, "Trifft bei uns nicht zu", None, None),
     ):
         question = await open_item(anna, label)
         if press is not None:
@@ -179,7 +196,7 @@ async def test_yes_no_scale_percent_and_not_applicable(bot: RunningBot) -> None:
 async def test_wrong_answers_to_buttons_and_forged_presses(bot: RunningBot) -> None:
     await example(bot)
     anna = await partner(bot, "Anna Berger", "awo")
-    question = await open_item(anna, "Einschätzung: Zusammenarbeit")
+    question = await open_item(anna, "Q1 2026 · Zusammenarbeit")
     await anna.send("sehr gut")
     assert (await anna.next_message()).text == "Bitte wählen Sie einen Wert von 1 bis 5."
     forged = await anna.callback_answer(await anna.press_data(question, "rep:v:9"))
@@ -235,7 +252,7 @@ async def test_implausible_value_needs_a_note(bot: RunningBot) -> None:
     await anna.send("/melden")
     listing = await anna.next_message()
     await anna.press_and_read(listing, "✏️ Gemeldeten Wert korrigieren")
-    await anna.press_and_read(listing, "✏️ Neue Kita-Plätze · Jan 2026")
+    await anna.press_and_read(listing, "✏️ Jan 2026 · Kita-Plätze")
     await anna.press_and_read(listing, "Korrigieren")
     await anna.send("150")
     optional = await anna.next_message()
@@ -250,7 +267,7 @@ async def test_a_correction_adds_a_revision(bot: RunningBot) -> None:
     listing = await anna.next_message()
     assert "• Neue Kita-Plätze · Jan 2026: 12 Plätze" in listing.text
     await anna.press_and_read(listing, "✏️ Gemeldeten Wert korrigieren")
-    asked = await anna.press_and_read(listing, "✏️ Neue Kita-Plätze · Jan 2026")
+    asked = await anna.press_and_read(listing, "✏️ Jan 2026 · Kita-Plätze")
     assert "Hier ist schon 12 Plätze gemeldet" in asked
     await anna.press_and_read(listing, "Korrigieren")
     await anna.send("14")

@@ -94,3 +94,23 @@ async def test_a_value_changed_after_a_restart_is_the_one_saved(bot: RunningBot)
     await settled(anna)
     assert await stored_conversations(bot, anna) == []
     assert await stored_drafts(bot) == []
+
+
+async def test_a_backlog_understood_before_a_restart_is_saved_after_it(bot: RunningBot) -> None:
+    await example(bot)
+    anna = await partner(bot, "Anna Berger", "awo")
+    await anna.send("/melden")
+    listing = await anna.next_message()
+    await anna.press_and_read(listing, "⋯ Elterncafés: 3 ältere")
+    await anna.send("KW 1: 4, KW 2: 6")
+    understood = await anna.next_message()
+    assert "• KW 1/2026: 4 Teilnahmen" in understood.text
+    await settled(anna)
+    await bot.restart()
+
+    saved = await anna.press_and_read(understood, "✅ Alle speichern")
+    assert saved.startswith("✅ Gespeichert: 2 Werte (KW 1/2026, KW 2/2026).")
+    assert sorted((v.period, v.value) for v in await values(bot)) == [
+        ("2026-W01", 4.0),
+        ("2026-W02", 6.0),
+    ]

@@ -272,6 +272,8 @@ def _indicator_values(entry: IndicatorEntry, position: int, goal_id: int) -> dic
     return {
         "name_de": entry.name.de,
         "name_en": entry.name.english(),
+        "short_de": entry.short_de or "",
+        "short_en": entry.short_en or (entry.short_de if entry.name.en is None else None) or "",
         "unit": entry.unit,
         "type": entry.type,
         "min_value": entry.min,

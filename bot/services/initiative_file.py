@@ -40,6 +40,10 @@ def _code(value: str) -> str:
 
 Code = Annotated[str, AfterValidator(_code)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
+# Phones cut button labels after about 30 characters; /melden's start with the period
+# ("KW 49 · ", "Nov 2026 · "), so this much of the short names must tell indicators apart.
+SHORT_NAME_DISTINCT = 20
+SHORT_NAME_LENGTH = 60
 SECTIONS = ("organisations", "goals", "indicators", "glossary", "reminders")
 
 
@@ -124,6 +128,9 @@ class Target(_Entry):
 class IndicatorEntry(_Entry):
     code: Code
     name: Texts
+    # For buttons; without them the name is used.
+    short_de: Annotated[str, Field(min_length=1, max_length=SHORT_NAME_LENGTH)] | None = None
+    short_en: Annotated[str, Field(min_length=1, max_length=SHORT_NAME_LENGTH)] | None = None
     unit: str = ""
     type: Literal["integer", "decimal", "percent", "boolean", "scale"]
     min: float | None = None
@@ -138,6 +145,15 @@ class IndicatorEntry(_Entry):
     note_on_implausible: bool = True
     reported_by: list[str] = ["*"]
     start: date | None = None
+
+    def short(self, language: str) -> str:
+        """The name on buttons: the short name, else the name (English falls back to German)."""
+        if language == "de":
+            return self.short_de or self.name.de
+        if self.short_en:
+            return self.short_en
+        # Without an English name the German one is shown; so is its short name.
+        return self.name.en or self.short_de or self.name.de
 
     @model_validator(mode="after")
     def _range_fits_the_type(self) -> IndicatorEntry:
@@ -285,6 +301,7 @@ def _cross_references(parsed: InitiativeFile) -> list[str]:
             for code in indicator.reported_by
             if code != "*" and code not in organisations
         ]
+    problems += _alike_short_names(parsed.indicators)
     for index, reminder in enumerate(parsed.reminders):
         audience = reminder.audience.organisations if reminder.audience else None
         problems += [
@@ -293,4 +310,26 @@ def _cross_references(parsed: InitiativeFile) -> list[str]:
             for code in audience or []
             if code not in organisations
         ]
+    return problems
+
+
+def _alike_short_names(indicators: list[IndicatorEntry]) -> list[str]:
+    """Two indicators whose buttons would read alike on a phone."""
+    problems: list[str] = []
+    for language, field in (("de", "short_de"), ("en", "short_en")):
+        seen: dict[str, tuple[int, IndicatorEntry]] = {}
+        for index, indicator in enumerate(indicators):
+            short = indicator.short(language)
+            key = short[:SHORT_NAME_DISTINCT].casefold()
+            if key not in seen:
+                seen[key] = (index, indicator)
+                continue
+            first, other = seen[key]
+            problems.append(
+                f'indicators[{index + 1}] "{indicator.code}": {field}: "{short}" reads like '
+                f'indicators[{first + 1}] "{other.code}" ("{other.short(language)}") in its first '
+                f"{SHORT_NAME_DISTINCT} characters, and phones show only those on a button; "
+                f"give one of them a distinct {field} / Kurzname: gleicht in den ersten "
+                f'{SHORT_NAME_DISTINCT} Zeichen dem von "{other.code}", bitte {field} angeben'
+            )
     return problems

@@ -70,6 +70,9 @@ class Indicator(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_de: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
+    # For buttons (/melden); empty: the name.
+    short_de: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    short_en: Mapped[str] = mapped_column(String(60), default="", server_default="")
     unit: Mapped[str] = mapped_column(String(64), default="")
     type: Mapped[str] = mapped_column(String(16))
     min_value: Mapped[float | None] = mapped_column(Float)
