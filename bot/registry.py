@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.activity_conversation import activity_conversation
-from bot.commands import all_names, command
+from bot.commands import COORDINATOR_PLUS, all_names, command
 from bot.commit import commit_update
 from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from bot.context import BotApplication
@@ -31,7 +31,7 @@ from bot.conversation_table import (
     settings_conversation,
 )
 from bot.conversations import ending_other_conversations
-from bot.identity import load_identity
+from bot.identity import Roles, load_identity, roles_guard
 from bot.pulse_flow import HasPulseDraft
 from bot.runtime import Runtime
 from handlers import (
@@ -55,6 +55,7 @@ from handlers import (
     reminders,
     signals,
     start,
+    value_file,
 )
 
 
@@ -184,6 +185,24 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^acf:goals$", activities.choose_goal)),
         (0, button(r"^acf:orgs$", activities.choose_organisation)),
         (0, button(r"^acf:gaps$", activities.gaps)),
+        (0, button(r"^vf:ok:(\d+)$", value_file.save, roles=COORDINATOR_PLUS)),
+        (0, button(r"^vf:no:(\d+)$", value_file.cancel, roles=COORDINATOR_PLUS)),
+        # A file of values (CSV/XLSX), here in group 0 before the conversations: a document
+        # answers no question of theirs (each would only say "use the buttons" or "text
+        # only"), so it is read as a file whatever conversation waits, and that one stays
+        # where it was for the text typed next. After the anonymous flows above: a document
+        # sent while writing a concern or a pulse comment stays in that quiet flow, which
+        # asks for text and leaves no trace. The summary waits in user_data, not in a
+        # conversation, so nothing typed after it is taken for it.
+        (
+            0,
+            MessageHandler(
+                PRIVATE & NEW_MESSAGE & filters.Document.ALL,
+                roles_guard(
+                    Roles(COORDINATOR_PLUS), value_file.received, value_file.not_for_this_role
+                ),
+            ),
+        ),
         (0, joining_conversation(runtime)),
         (0, settings_conversation(runtime)),
         (0, invite_conversation(runtime)),
