@@ -25,7 +25,7 @@ def summary(t: Translate, preview: Preview, file_name: str, language: str) -> st
     n = _numbers(language)
     key = "valuefile.summary" if preview.written else "valuefile.nothing_new"
     return fit_list(
-        [_organisation(t, count, language) for count in preview.organisations],
+        [organisation_line(t, count, language) for count in preview.organisations],
         lambda left: t("valuefile.more_organisations", count=n(left)),
         lambda lines: t(
             key,
@@ -107,7 +107,7 @@ def keyboard(t: Translate, token: int) -> InlineKeyboardMarkup:
     )
 
 
-def _organisation(t: Translate, count: OrganisationCount, language: str) -> str:
+def organisation_line(t: Translate, count: OrganisationCount, language: str) -> str:
     return t(
         "valuefile.organisation",
         name=count.name,
