@@ -164,9 +164,13 @@ async def test_files_that_are_no_table_get_a_clear_answer_and_nothing_is_read(
 ) -> None:
     await example(bot)
     clara = await coordinator(bot)
-    pdf = await send_file(clara, "bericht.pdf", b"%PDF-1.4 ...", "application/pdf")
-    assert pdf.text.startswith("📄 „bericht.pdf“ kann ich nicht einlesen: Werte lese ich nur")
+    old_excel = await send_file(clara, "werte.xls", b"\xd0\xcf\x11\xe0", "application/vnd.ms-excel")
+    assert old_excel.text.startswith("📄 „werte.xls“ kann ich nicht einlesen: Werte lese ich nur")
+    assert "„CSV UTF-8“ oder als „Excel-Arbeitsmappe“" in old_excel.text
     assert bot.fake.calls_to("getFile") == []  # refused by its name, never downloaded
+    # A document that is no spreadsheet at all is no file of values: the usual answer.
+    pdf = await send_file(clara, "bericht.pdf", b"%PDF-1.4 ...", "application/pdf")
+    assert pdf.text.startswith("Mit Dateien, Fotos oder Stickern kann ich hier nichts anfangen.")
     big = await send_file(clara, "gross.csv", HEADER.encode() + b"x" * (2 * 1024 * 1024))
     assert big.text.startswith("📄 Die Datei ist zu groß – ich lese höchstens 2 MB.")
     assert bot.fake.calls_to("getFile") == []
@@ -190,6 +194,9 @@ async def test_partners_observers_and_strangers_are_told_what_they_can_do(
     assert told.text.startswith("📄 Dateien mit Werten liest hier nur die Koordinierungsstelle")
     assert "/melden" in told.text
     assert told.buttons == []
+    # A PDF is no file of values: the answer it always got.
+    pdf = await send_file(anna, "bericht.pdf", b"%PDF-1.4", "application/pdf")
+    assert pdf.text.startswith("Mit Dateien, Fotos oder Stickern kann ich hier nichts anfangen.")
     observed = await send_file(otto, "werte.csv", GOOD)
     assert observed.text.startswith("📄 Dateien mit Werten liest hier nur")
     assert "/melden" not in observed.text

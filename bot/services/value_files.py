@@ -27,7 +27,11 @@ from storage.queries.audit import record
 
 # Telegram lets bots download up to 20 MB; a year of values for 30 organisations is ~200 KB.
 MAX_FILE_BYTES = 2 * 1024 * 1024
-SUFFIXES = (".csv", ".xlsx")
+# What the reader reads: CSV (Excel's "Unicode text" export is a tab-separated .txt) and XLSX.
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+# Spreadsheets people send meaning values, which the reader cannot read: answered with how to
+# save them as CSV or XLSX (bot/registry.py routes both kinds here).
+OTHER_SPREADSHEETS = (".xls", ".ods", ".numbers")
 REFUSAL = "valuefile.not_allowed"
 AUDIT_ACTION = "values.imported"
 
