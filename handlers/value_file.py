@@ -29,7 +29,7 @@ async def received(update: Update, context: BotContext) -> None:
     assert message and message.document and context.user_data is not None
     document, name = message.document, message.document.file_name or ""
     value_files.check_upload(context.member, name, document.file_size)
-    # Any newer file makes an older summary stale, even one this file cannot replace.
+    # A newer table file makes an older summary stale, even when this one has problems.
     context.user_data.pop(DRAFT, None)
     content = await _download(context, document.file_id)
     async with context.runtime.reads() as session:
