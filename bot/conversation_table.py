@@ -25,7 +25,7 @@ from bot.callback_data import numbers_checked
 from bot.commands import command
 from bot.context import BotContext
 from bot.conversations import ExpiryGuard, persistent_conversation
-from bot.identity import Callback, role_guard
+from bot.identity import Callback, Roles, role_guard, roles_guard
 from bot.runtime import Runtime
 from handlers import (
     broadcast,
@@ -53,7 +53,13 @@ def command_handler(name: str, callback: Callback) -> CommandHandler[BotContext,
     return CommandHandler(list(entry.names), role_guard(entry, callback), filters=PRIVATE)
 
 
-def button(pattern: str, callback: Callback) -> CallbackQueryHandler[BotContext, Any]:
+def button(
+    pattern: str, callback: Callback, roles: frozenset[Role] | None = None
+) -> CallbackQueryHandler[BotContext, Any]:
+    """`roles`: who may press it, checked before the callback runs (a stateless button; a
+    conversation's buttons are checked by its AccessGuard, from its command's roles)."""
+    if roles is not None:
+        callback = roles_guard(Roles(roles), callback)
     return CallbackQueryHandler(numbers_checked(callback), pattern=pattern)
 
 

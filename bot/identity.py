@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.context import BotContext
 from bot.i18n import resolve_language
 from bot.services.members import find_member, was_active, wrote_again
 from bot.services.updates import already_processed
+from storage.models import Role
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 log = logging.getLogger(__name__)
@@ -50,7 +52,18 @@ async def load_identity(update: Update, context: BotContext) -> None:
     )
 
 
-def refusal(context: BotContext, entry: Command, *, pressed: bool = False) -> str | None:
+@dataclass(frozen=True)
+class Roles:
+    """Who may press a stateless button or send what a handler reads, declared beside it in
+    the registration table (bot/registry.py) as commands declare theirs in bot/commands.py."""
+
+    roles: frozenset[Role]
+
+    def allows(self, role: Role | None) -> bool:
+        return role is not None and role in self.roles
+
+
+def refusal(context: BotContext, entry: Command | Roles, *, pressed: bool = False) -> str | None:
     """Why the member of this update may not use `entry` (a translated text), or None when
     they may. Read fresh for every update (load_identity): a member deactivated or given
     another role since is refused at once. `pressed`: the refusal answers a button."""
@@ -74,5 +87,25 @@ def role_guard(entry: Command, callback: Callback) -> Callback:
             await update.effective_message.reply_text(refused)
             return None
         return await callback(update, context)
+
+    return guarded
+
+
+def roles_guard(roles: Roles, callback: Callback, refused: Callback | None = None) -> Callback:
+    """Run `callback` only for the declared `roles`, read fresh for every update. Anyone else
+    gets `refused`, or else the refusal in an alert (a button) or a reply (a message)."""
+
+    @wraps(callback)
+    async def guarded(update: Update, context: BotContext) -> Any:
+        text = refusal(context, roles, pressed=update.callback_query is not None)
+        if text is None:
+            return await callback(update, context)
+        if refused is not None:
+            return await refused(update, context)
+        if update.callback_query:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_message:
+            await update.effective_message.reply_text(text)
+        return None
 
     return guarded

@@ -6,11 +6,14 @@ group the order of this table decides.
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.activity_conversation import activity_conversation
-from bot.commands import all_names, command
+from bot.commands import COORDINATOR_PLUS, all_names, command
 from bot.commit import commit_update
 from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from bot.context import BotApplication
@@ -31,9 +34,10 @@ from bot.conversation_table import (
     settings_conversation,
 )
 from bot.conversations import ending_other_conversations
-from bot.identity import load_identity
+from bot.identity import Roles, load_identity, roles_guard
 from bot.pulse_flow import HasPulseDraft
 from bot.runtime import Runtime
+from bot.services.value_files import OTHER_SPREADSHEETS, SUFFIXES
 from handlers import (
     activities,
     agenda,
@@ -55,6 +59,16 @@ from handlers import (
     reminders,
     signals,
     start,
+    value_file,
+)
+
+# Documents named like a spreadsheet (Telegram sends the name of every document).
+SPREADSHEET = functools.reduce(
+    operator.or_,
+    [
+        filters.Document.FileExtension(suffix.removeprefix("."))
+        for suffix in (*SUFFIXES, *OTHER_SPREADSHEETS)
+    ],
 )
 
 
@@ -184,6 +198,25 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, button(r"^acf:goals$", activities.choose_goal)),
         (0, button(r"^acf:orgs$", activities.choose_organisation)),
         (0, button(r"^acf:gaps$", activities.gaps)),
+        (0, button(r"^vf:ok:(\d+)$", value_file.save, roles=COORDINATOR_PLUS)),
+        (0, button(r"^vf:no:(\d+)$", value_file.cancel, roles=COORDINATOR_PLUS)),
+        # A spreadsheet file (CSV/XLSX, or one to be saved as such), here in group 0 before the
+        # conversations: a spreadsheet answers no question of theirs (each would only say "use
+        # the buttons"), so it is read as a file of values whatever conversation waits, and that
+        # one stays where it was for the text typed next. Other documents (a PDF) still go to
+        # the conversation or the fallback, as before. After the anonymous flows above: a file
+        # sent while writing a concern or a pulse comment stays in that quiet flow, which asks
+        # for text and leaves no trace. The summary waits in user_data, not in a conversation,
+        # so nothing typed after it is taken for it.
+        (
+            0,
+            MessageHandler(
+                PRIVATE & NEW_MESSAGE & SPREADSHEET,
+                roles_guard(
+                    Roles(COORDINATOR_PLUS), value_file.received, value_file.not_for_this_role
+                ),
+            ),
+        ),
         (0, joining_conversation(runtime)),
         (0, settings_conversation(runtime)),
         (0, invite_conversation(runtime)),

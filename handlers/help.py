@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.commands import COORDINATOR_PLUS
 from bot.context import BotContext
 from bot.menus import command_lines
 
@@ -14,11 +15,13 @@ async def help_command(update: Update, context: BotContext) -> None:
     if member is None:
         await update.effective_message.reply_text(context.t("start.stranger"))
         return
-    await update.effective_message.reply_text(
-        context.t(
-            "help.member",
-            role=context.t(f"role.{member.role}"),
-            organisation=member.organisation_name,
-            commands=command_lines(context.runtime.translator, context.language, member.role),
-        )
+    text = context.t(
+        "help.member",
+        role=context.t(f"role.{member.role}"),
+        organisation=member.organisation_name,
+        commands=command_lines(context.runtime.translator, context.language, member.role),
     )
+    if member.role in COORDINATOR_PLUS:
+        # Sending a file is no command, so the command list cannot show it.
+        text += "\n\n" + context.t("help.value_file")
+    await update.effective_message.reply_text(text)

@@ -94,8 +94,11 @@ async def test_text_that_is_not_understood_gets_help(bot: RunningBot) -> None:
 async def test_files_and_stickers_get_a_clear_answer(bot: RunningBot) -> None:
     user = bot.fake.user(language_code="de")
     await add_member(bot.sessions, user.id)
-    await user.send_document("zahlen.xlsx", b"PK\x03\x04")
+    await user.send_document("notizen.pdf", b"%PDF-1.4")
     assert "Dateien, Fotos oder Stickern" in (await user.next_message()).text
+    # A partner's spreadsheet is pointed to /melden (tests/test_value_files.py).
+    await user.send_document("zahlen.xlsx", b"PK\x03\x04")
+    assert "/melden" in (await user.next_message()).text
     await user.send_sticker()
     assert "Dateien, Fotos oder Stickern" in (await user.next_message()).text
 

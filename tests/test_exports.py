@@ -108,10 +108,16 @@ async def test_a_simple_file_imports_past_figures(
     async with sessions.begin() as session:
         dry = await import_values(session, table, language="de", now=NOW, dry_run=True)
     assert (dry.written, await count(sessions)) == (2, 0)
+    # What a summary in chat shows: per organisation and the periods covered.
+    assert sum(dry.written_by_organisation.values()) == 2
+    assert len(dry.written_by_organisation) == 2 and not dry.unchanged_by_organisation
+    assert dry.periods == {"2025-12", "2026-01"}
     async with sessions.begin() as session:
         outcome = await import_values(session, table, language="de", now=NOW)
     assert outcome.written == 2
     async with sessions() as session:
+        # Without an actor (the command line) the values are nobody's.
+        assert set((await session.scalars(select(IndicatorValue.reported_by))).all()) == {None}
         stored = (await session.execute(select(IndicatorValue.value, IndicatorValue.source))).all()
         completeness = (
             await session.execute(

@@ -22,6 +22,7 @@ from bot import (
     keyboards,
     missing_keyboards,
     report_keyboards,
+    value_file_texts,
 )
 from bot.activity_digest_messages import digest_messages
 from bot.activity_texts import summary_text as activity_summary
@@ -40,11 +41,13 @@ from bot.services.completeness import Item as CompletenessItem
 from bot.services.concern_desk import DeskView, Summary
 from bot.services.concern_jobs import Batch
 from bot.services.concerns import TEXT_LIMIT, Thread, ThreadMessage
+from bot.services.imports import Problem
 from bot.services.initiative_file import CODE_LENGTH
 from bot.services.outbox import OutgoingMessage, visible_length
 from bot.services.reporting_reminders import Item
 from bot.services.roster import OrganisationChoice, RosterEntry
 from bot.services.signals import OpenSignal
+from bot.services.value_files import OrganisationCount, Preview
 from bot.signal_texts import SUMMARY_LINES, summary_text
 from tests.fake_telegram.html_entities import parse_html
 from tests.test_signals import SAMPLES
@@ -436,3 +439,35 @@ def test_keyboards_of_organisations_and_members_keep_under_a_hundred_buttons(
     ]
     for markup, left_out, fixed in built:
         assert buttons_fit(markup) - fixed + left_out == len(labels)
+
+
+@SETTINGS
+@given(
+    st.lists(names(200), min_size=0, max_size=400, unique=True),
+    st.lists(names(300), min_size=0, max_size=300),
+    names(255),
+)
+def test_a_file_of_values_is_summed_up_in_one_message(
+    organisations: list[str], details: list[str], file_name: str
+) -> None:
+    """Hundreds of organisations, thousands of periods, problems with long cell texts."""
+    t = partial(TRANSLATOR.t, "de")
+    counts = [OrganisationCount(name, 5000 - n, n) for n, name in enumerate(organisations)]
+    periods = sorted(
+        {f"{year}-{m:02d}" for year in range(1990, 2026) for m in range(1, 13)}
+        | {f"{year}-W{w:02d}" for year in range(2000, 2026) for w in range(1, 53)}
+    )
+    preview = Preview("0" * 64, 5000, 4000, 1000, counts, periods)
+    lines = shown(value_file_texts.summary(t, preview, file_name, "de"))
+    expected = [shown(value_file_texts.organisation_line(t, c, "de"))[0] for c in counts]
+    counted(lines, expected, r"… und (\d+) weitere Organisationen")
+    problems = [
+        Problem(n + 2, "value", "bad_value", "", detail, "above_max", (0, 500))
+        if n % 2
+        else Problem(n + 2, "indicator", "unknown_indicator", detail)
+        for n, detail in enumerate(details * 20)
+    ]
+    with_problems = Preview("0" * 64, 5000, 0, 0, problems=problems)
+    lines = shown(value_file_texts.problems(t, with_problems, file_name, "de"))
+    expected = [shown(value_file_texts.problem(t, p, "de"))[0] for p in problems]
+    counted(lines, expected, r"… und (\d+) weitere Probleme\. .*")

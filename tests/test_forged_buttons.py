@@ -357,3 +357,41 @@ async def test_forged_buttons_inside_conversations_are_answered_without_an_inter
     )
     problems = [*(u for lane in unanswered for u in lane), *tracebacks(caplog)]
     assert not problems, "\n".join(problems)
+
+
+async def test_forged_and_stale_value_file_buttons_change_nothing(bot: RunningBot) -> None:
+    """A file's [Speichern] names its summary: another number, someone else's summary, a
+    partner's press or a press after [Abbrechen] is answered and writes nothing, and the
+    coordinator's own summary can still be saved afterwards."""
+    from tests.test_value_files import GOOD, SAVE, send_file, stored
+
+    await example(bot)
+    clara = await member(bot, "Clara Koch", Role.COORDINATOR, "koordination")
+    carl = await member(bot, "Carl Koch", Role.COORDINATOR, "koordination")
+    anna = await member(bot, "Anna Berger", Role.PARTNER, "awo")
+    summary = await send_file(clara, "werte.csv", GOOD)
+    data = summary.button_data(SAVE)
+    assert data is not None
+    token = data.removeprefix("vf:ok:")
+    forged = [
+        (clara, "vf:ok:0"),
+        (clara, f"vf:ok:{int(token) + 1}"),
+        (clara, f"vf:no:{int(token) + 1}"),
+        (clara, "vf:ok:18446744073709551616"),
+        (carl, data),  # another coordinator: his own draft is none
+        (carl, f"vf:no:{token}"),
+        (anna, data),
+    ]
+    answers = [
+        await user.callback_answer(await user.press_data(summary, forgery))
+        for user, forgery in forged
+    ]
+    assert all(answer.get("show_alert") and answer.get("text") for answer in answers)
+    assert "Rolle" in answers[-1]["text"]  # the partner learns why
+    assert await stored(bot) == []
+
+    await clara.press(summary, SAVE)
+    assert (await clara.next_message()).text.startswith("✅ 5 Werte gespeichert")
+    again = await clara.callback_answer(await clara.press_data(summary, data))
+    assert again["text"].startswith("Diese Übersicht gilt nicht mehr")
+    assert len(await stored(bot)) == 5

@@ -5,13 +5,18 @@ Imported values are marked as such: they count as reported, without an on-time s
 
 A row equal to what is stored (the same revision, or else the latest) changes nothing, so an
 exported file imported back leaves the database as it was.
+
+The command line imports without an actor; a file sent in chat (bot/services/value_files.py)
+names the coordinator who confirmed it, as `reported_by` of every value it writes.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,10 +37,16 @@ MAX_NOTE = 500
 
 @dataclass(frozen=True)
 class Problem:
+    """`detail` is what the command line prints; for `bad_value`, `value`, `reason` (a
+    number_reader.Reason) and `bounds` say the same in parts, for a chat answer in words."""
+
     row: int
     column: str | None
     code: str
     detail: str = ""
+    value: str = ""
+    reason: str = ""
+    bounds: tuple[float | None, float | None] = (None, None)
 
 
 @dataclass
@@ -44,6 +55,11 @@ class Outcome:
     written: int = 0
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Per organisation id: values written (or, in a dry run, that would be) and unchanged.
+    written_by_organisation: Counter[int] = field(default_factory=Counter)
+    unchanged_by_organisation: Counter[int] = field(default_factory=Counter)
+    # The period codes of every valid row, written or unchanged.
+    periods: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -57,8 +73,16 @@ class _Entry:
 
 
 async def import_values(
-    session: AsyncSession, table: Table, *, language: str, now: datetime, dry_run: bool = False
+    session: AsyncSession,
+    table: Table,
+    *,
+    language: str,
+    now: datetime,
+    dry_run: bool = False,
+    actor: int | None = None,
 ) -> Outcome:
+    """Check every row, then write the values that differ from what is stored (unless
+    `dry_run` or any row has a problem). `actor`: the member id the values are reported by."""
     outcome = Outcome(rows=len(table.rows))
     missing = [c for c in (*REQUIRED, "value") if c not in table.columns]
     if missing and not ("not_applicable" in table.columns and missing == ["value"]):
@@ -79,12 +103,15 @@ async def import_values(
         revisions = stored.setdefault(key, {})
         same = revisions.get(entry.revision) if entry.revision else None
         latest = revisions[max(revisions)] if revisions else None
+        outcome.periods.add(entry.period)
         if (same or latest) == (entry.value, entry.note):
             outcome.unchanged += 1
+            outcome.unchanged_by_organisation[entry.organisation_id] += 1
             continue
         revision = max(revisions, default=0) + 1
         revisions[revision] = (entry.value, entry.note)
         outcome.written += 1
+        outcome.written_by_organisation[entry.organisation_id] += 1
         if not dry_run:
             session.add(
                 IndicatorValue(
@@ -95,7 +122,7 @@ async def import_values(
                     not_applicable=entry.value is None,
                     note=entry.note,
                     revision=revision,
-                    reported_by=None,
+                    reported_by=actor,
                     source=ValueSource.IMPORT,
                     reported_at=now,
                 )
@@ -111,8 +138,8 @@ def _entry(
     language: str,
     outcome: Outcome,
 ) -> _Entry | None:
-    def problem(column: str | None, code: str, detail: object = "") -> None:
-        outcome.problems.append(Problem(number, column, code, str(detail)))
+    def problem(column: str | None, code: str, detail: object = "", **parts: Any) -> None:
+        outcome.problems.append(Problem(number, column, code, str(detail), **parts))
 
     text = {c: ("" if cells.get(c) is None else str(cells.get(c)).strip()) for c in REQUIRED}
     indicator = indicators.get(text["indicator"])
@@ -179,7 +206,15 @@ def _value(
         else read_value(str(raw), spec, language)
     )
     if isinstance(answer, Rejected):
-        report("value", "bad_value", f"{raw}: {answer.reason.value}")
+        reason = answer.reason.value
+        report(
+            "value",
+            "bad_value",
+            f"{raw}: {reason}",
+            value=str(raw),
+            reason=reason,
+            bounds=spec.bounds,
+        )
         return False
     if isinstance(answer, Ambiguous):
         report("value", "ambiguous_value", raw)

@@ -84,7 +84,8 @@ class IndicatorValue(Base):
     not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    # The member who entered it (a coordinator when on behalf); None for imports.
+    # The member who entered it (a coordinator when on behalf, or who confirmed a file sent in
+    # chat); None for imports from the command line.
     reported_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     source: Mapped[str] = mapped_column(String(16), default=ValueSource.CHAT)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
