@@ -87,7 +87,7 @@ LAST_NAMES = [
     "Quast", "Richter", "Schulz", "Thiele", "Ulrich", "Vogel", "Wagner", "Yılmaz",
 ]  # fmt: skip
 QUIET_HOURS = [(20, 7), (18, 8), (22, 6), (21, 9), (19, 7)]
-REMINDER_HOURS = [8, 9, 9, 9, 10, 14]
+REMINDER_HOURS = [8, 9, 9, 9, 10]
 
 Behaviour = Literal["prompt", "late", "never"]
 EventKind = Literal["join", "pause", "report", "broadcast", "concern", "activity"]
