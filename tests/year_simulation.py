@@ -67,7 +67,7 @@ from bot.services.obligations import (
     overview,
     owing_organisations,
 )
-from bot.services.outbox import local_zone
+from bot.services.outbox import local_zone, visible_length
 from bot.services.periods import Period
 from bot.services.placement import Preferences
 from bot.services.reminder_withdrawal import drop_settled_reminders
@@ -426,9 +426,11 @@ class Year:
         for call in fake.calls_to("sendMessage"):
             text, markup = call.params.get("text", ""), call.params.get("reply_markup") or {}
             buttons = sum(len(row) for row in markup.get("inline_keyboard", []))
-            if len(str(text)) > 4096 or buttons > 100:
+            # Telegram counts the text as shown, without its HTML tags.
+            length = visible_length(str(text))
+            if length > 4096 or buttons > 100:
                 observed.oversized.append(
-                    f"a message of {len(str(text))} characters and {buttons} buttons was sent"
+                    f"a message of {length} characters and {buttons} buttons was sent"
                 )
             if call.response and not call.response.get("ok", True):
                 observed.refused.append(
