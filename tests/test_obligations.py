@@ -133,6 +133,27 @@ async def test_the_backbone_owes_nothing_and_latecomers_owe_from_their_start(
     ]
 
 
+async def test_an_organisation_joining_later_in_the_year_stops_nothing_before_it_joins(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Found by the year test (issue 23): an organisation listed with a `since` still to come
+    made writing obligations raise on every tick, /melden and /ausstehend until that day."""
+    async with sessions.begin() as session:
+        session.add(Organisation(code="juni", name="Juni", active_since=date(2026, 6, 1)))
+    async with sessions.begin() as session:
+        written = await ensure_obligations(session, datetime(2026, 2, 2, 12, tzinfo=UTC))
+    assert written > 0
+    async with sessions.begin() as session:
+        await ensure_obligations(session, datetime(2026, 6, 2, 12, tzinfo=UTC))
+    async with sessions() as session:
+        first = await session.scalar(
+            select(func.min(Obligation.period_start))
+            .join(Organisation, Organisation.id == Obligation.organisation_id)
+            .where(Organisation.code == "juni")
+        )
+    assert first == date(2026, 6, 1)
+
+
 @pytest.mark.parametrize(
     ("values", "how", "kind", "expected"),
     [

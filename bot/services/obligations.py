@@ -96,6 +96,8 @@ async def write_obligations(session: AsyncSession, now: datetime) -> list[Writte
     for indicator, organisation, since in await owed_spans(session, initiative.start):
         mark = marks.get((indicator.id, organisation.id))
         periods = _unwritten(indicator.frequency, since, today, mark)
+        if mark is None and not periods:
+            continue  # owed from a day still to come (`since`, an indicator's `start`)
         rows.extend(
             {
                 "indicator_id": indicator.id,
