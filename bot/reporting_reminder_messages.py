@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from bot.formatting import format_date
@@ -30,8 +30,13 @@ class ReportingTexts:
     def items(self, items: Sequence[Item]) -> dict[str, OutgoingMessage]:
         return {language: self._reminder(items, language) for language in LANGUAGES}
 
-    def escalation(self, items: Sequence[Item], days: int) -> dict[str, OutgoingMessage]:
-        return {language: self._escalation(items, days, language) for language in LANGUAGES}
+    def escalation(
+        self, items: Sequence[Item], days: int, more: Mapping[int, int] | None = None
+    ) -> dict[str, OutgoingMessage]:
+        """`more`: per organisation id, how many overdue reports there are beyond `items`."""
+        return {
+            language: self._escalation(items, days, more or {}, language) for language in LANGUAGES
+        }
 
     def _reminder(self, items: Sequence[Item], language: str) -> OutgoingMessage:
         t = partial(self.translator.t, language)
@@ -57,26 +62,22 @@ class ReportingTexts:
         ]
         return OutgoingMessage(text=text, buttons=buttons)
 
-    def _escalation(self, items: Sequence[Item], days: int, language: str) -> OutgoingMessage:
+    def _escalation(
+        self, items: Sequence[Item], days: int, more: Mapping[int, int], language: str
+    ) -> OutgoingMessage:
         t = partial(self.translator.t, language)
-        groups: dict[str, list[str]] = {}
+        groups: dict[tuple[int, str], list[str]] = {}
         for item in items:
             entry = f"{_name(item, language)} ({period_label(item.period, language)})"
-            groups.setdefault(item.organisation_name, []).append(html.escape(entry, quote=False))
+            key = (item.organisation_id, item.organisation_name)
+            groups.setdefault(key, []).append(html.escape(entry, quote=False))
         lines = [
             t(
                 "escalation.line",
                 organisation=name,
-                items=Html(
-                    fit_list(
-                        entries,
-                        lambda count: t("escalation.more_items", count=count),
-                        separator=", ",
-                        limit=LINE_LIMIT,
-                    )
-                ),
+                items=Html(self._entries(t, entries, more.get(organisation, 0))),
             )
-            for name, entries in groups.items()
+            for (organisation, name), entries in groups.items()
         ]
         text = fit_list(
             lines,
@@ -84,3 +85,15 @@ class ReportingTexts:
             lambda joined: t("escalation.text", days=days, lines=joined),
         )
         return OutgoingMessage(text=text)
+
+    @staticmethod
+    def _entries(t: Callable[..., str], entries: list[str], unread: int) -> str:
+        """One organisation's overdue reports as fit its line; `unread` more were not read
+        (then more were read than any line holds, so "… and N more" always follows)."""
+        return fit_list(
+            entries,
+            lambda count: t("escalation.more_items", count=count + unread),
+            separator=", ",
+            limit=LINE_LIMIT,
+            most=len(entries) - 1 if unread else None,
+        )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.concern_texts import concern_texts
@@ -22,7 +22,7 @@ from bot.services.concern_batch import Waiting
 from bot.services.concern_jobs import JobSettings
 from bot.services.concerns import NewConcern, open_concern
 from bot.services.outbox import visible_length
-from storage.models import Delivery, Member, Organisation, Role
+from storage.models import Delivery, Member, Obligation, Organisation, Role
 from tests.conftest import RunningBot, apply_initiative_text
 from tests.fake_telegram.html_entities import parse_html
 from tests.steps import coordinator
@@ -178,6 +178,24 @@ async def test_long_lists_are_shortened_and_the_rest_of_the_tick_still_runs(
     organisations = [line for line in lines if line.startswith("Familienzentrum & Kita <Nord>")]
     assert len(organisations) == ORGANISATIONS
     assert all(re.search(r", … und \d+ weitere$", line) for line in organisations)
+    # More are overdue than the summary reads (at most 60 per organisation): what is named and
+    # what is counted add up to all of them.
+    async with sessions() as session:
+        # Seven days after the due day, which ends at local midnight (CEST: 22:00 UTC).
+        overdue = await session.scalar(
+            select(func.count())
+            .select_from(Obligation)
+            .join(Organisation)
+            .where(
+                Organisation.code == "org-0",
+                Obligation.due_at <= datetime(2026, 4, 1, 22, 0, tzinfo=UTC),
+            )
+        )
+    assert overdue is not None and overdue > 60
+    for line in organisations:
+        named = len(re.findall(r"\(KW \d+/2026\)", line))
+        more = re.search(r"… und (\d+) weitere$", line)
+        assert more and named + int(more.group(1)) == overdue, line
 
     # ... and the rest of the tick ran: the concern was announced.
     (notice,) = await queued(sessions, "concern_batch")

@@ -55,8 +55,7 @@ from bot.jobs import RUN, TimedSteps, TimedWork
 from bot.pulse_flow import PulseBuffer
 from bot.pulse_texts import dropped_notices, register_pulse_hook
 from bot.reminder_messages import register_hooks
-from bot.report_keyboards import MAX_ITEMS
-from bot.services import broadcasts, completeness
+from bot.services import broadcasts, completeness, report_menu
 from bot.services.agenda import load_agenda
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
@@ -129,11 +128,9 @@ class Observations:
 async def offered(
     session: AsyncSession, organisation_id: int, viewer: MemberInfo, now: datetime
 ) -> set[tuple[int, str]]:
-    """What /melden offers to report today, as (indicator id, period): what handlers/report.py
-    shows today, the first MAX_ITEMS open items of overview(). The integrator switches this to
-    bot.services.report_menu.menu(): {(i.indicator_id, i.period) for i in menu(...).items}."""
-    found = await overview(session, organisation_id, viewer)
-    return {(item.indicator_id, item.period) for item in found.open[:MAX_ITEMS]}
+    """What /melden offers on its first page, one tap away, as (indicator id, period)."""
+    found = await report_menu.menu(session, organisation_id, viewer, now, with_recent=False)
+    return {(item.indicator_id, item.period) for item in found.items}
 
 
 async def current_periods(
@@ -216,7 +213,11 @@ class Year:
 
     async def run(self) -> Observations:
         started = time.perf_counter()
-        engine = make_engine(self.database.url, schema=self.database.schema_name)
+        # Durability against power loss is not what a year is about: commits need not wait
+        # for the disk (PostgreSQL: synchronous_commit is off for the database, see the test).
+        engine = make_engine(
+            self.database.url, schema=self.database.schema_name, sqlite_synchronous="OFF"
+        )
         self.engine = engine
         sessions = make_sessionmaker(engine)
         self.sessions = sessions
@@ -367,7 +368,7 @@ class Year:
                 own = await organisation_of(session, viewer.organisation_code)
                 await owing_organisations(session)
             async with self.sessions() as session:
-                await overview(session, own, viewer)
+                await report_menu.menu(session, own, viewer, now)
                 await local_zone(session)
         with counting(self.engine, agenda):
             async with self.sessions() as session:

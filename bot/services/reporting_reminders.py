@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.members import COORDINATORS
@@ -44,6 +45,9 @@ from storage.queries.obligations import missing
 
 # A reminder held back (holiday, pause) still goes out within this many days, then it is stale.
 LOOKBACK_DAYS = 7
+# The summary names at most this many overdue reports of one organisation (far more than its
+# line shows); the rest are counted, so its work does not grow with how far behind anyone is.
+SUMMARY_ITEMS = 60
 REMINDER_KIND = "reporting_reminder"
 
 
@@ -70,7 +74,8 @@ class Item:
 
 
 RenderItems = Callable[[Sequence[Item]], Mapping[str, OutgoingMessage]]
-RenderEscalation = Callable[[Sequence[Item], int], Mapping[str, OutgoingMessage]]
+# (the overdue items read, the days, per organisation id how many more there are).
+RenderEscalation = Callable[[Sequence[Item], int, Mapping[int, int]], Mapping[str, OutgoingMessage]]
 
 
 async def run_reporting_reminders(
@@ -111,10 +116,9 @@ async def send_escalations(
     waiting = await _not_told_today(session, now, today, calendar)
     if not waiting:
         return 0
-    overdue = await _open(session, calendar, today, [escalate], window=None)
-    return await _escalate(
-        session, now, today, calendar, waiting, overdue, escalate, render_escalation
-    )
+    overdue, more = await _overdue(session, calendar, today, escalate)
+    render = partial(render_escalation, overdue, escalate, more)
+    return await _escalate(session, now, today, calendar, waiting, bool(overdue), render)
 
 
 async def _rules(session: AsyncSession) -> Sequence[Schedule]:
@@ -132,13 +136,11 @@ async def _open(
     calendar: Calendar,
     today: date,
     offsets: Sequence[int],
-    window: int | None = LOOKBACK_DAYS,
 ) -> list[Item]:
     """Missing (unreported, not waived) obligations whose reminder day (due day + offset) has
-    come within the last `window` days (None: at any time); each with the latest offset that
-    has come."""
+    come within the last LOOKBACK_DAYS days; each with the latest offset that has come."""
     zone = calendar[0]
-    window_days = window if window is not None else 100 * 366
+    window_days = LOOKBACK_DAYS
     earliest = datetime.combine(today - timedelta(days=max(offsets) + window_days), time(), zone)
     latest = datetime.combine(today + timedelta(days=1 - min(offsets)), time(), zone)
     rows = await session.execute(
@@ -170,6 +172,55 @@ async def _open(
                 )
             )
     return sorted(items, key=lambda i: (i.due_day, i.name_de))
+
+
+async def _overdue(
+    session: AsyncSession, calendar: Calendar, today: date, days: int
+) -> tuple[list[Item], dict[int, int]]:
+    """The missing obligations at least `days` past their due day, at most SUMMARY_ITEMS per
+    organisation (earliest due first), and per organisation how many more there are."""
+    zone = calendar[0]
+    due = func.coalesce(Obligation.extended_until, Obligation.due_at)
+    # Due times are the midnight after the due day: this bound is "due day + days <= today".
+    bound = datetime.combine(today - timedelta(days=days - 1), time(), zone)
+    organisation = Obligation.organisation_id
+    ranked = (
+        select(
+            Obligation.id.label("id"),
+            func.row_number()
+            .over(partition_by=organisation, order_by=(due, Indicator.name_de))
+            .label("rank"),
+            func.count().over(partition_by=organisation).label("total"),
+        )
+        .join(Indicator, Indicator.id == Obligation.indicator_id)
+        .join(Organisation, Organisation.id == Obligation.organisation_id)
+        .where(Indicator.active, Organisation.active, missing(), due <= bound)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Obligation, Indicator.name_de, Indicator.name_en, Organisation.name, ranked.c.total)
+        .join(ranked, ranked.c.id == Obligation.id)
+        .join(Indicator, Indicator.id == Obligation.indicator_id)
+        .join(Organisation, Organisation.id == Obligation.organisation_id)
+        .where(ranked.c.rank <= SUMMARY_ITEMS)
+    )
+    items, more = [], {}
+    for obligation, name_de, name_en, organisation, total in rows:
+        due_day = due_date_of(obligation.extended_until or obligation.due_at, zone)
+        items.append(
+            Item(
+                obligation.id,
+                obligation.organisation_id,
+                organisation,
+                name_de,
+                name_en,
+                obligation.period,
+                due_day,
+                days,
+            )
+        )
+        more[obligation.organisation_id] = max(0, total - SUMMARY_ITEMS)
+    return sorted(items, key=lambda i: (i.due_day, i.name_de)), more
 
 
 async def _people(session: AsyncSession, organisation_ids: set[int]) -> dict[int, list[Recipient]]:
@@ -282,11 +333,10 @@ async def _escalate(
     today: date,
     calendar: Calendar,
     waiting: list[Recipient],
-    overdue: list[Item],
-    days: int,
-    render: RenderEscalation,
+    anything: bool,
+    render: Callable[[], Mapping[str, OutgoingMessage]],
 ) -> int:
-    if not overdue:
+    if not anything:
         return 0
     queued = 0
     for person in waiting:
@@ -299,7 +349,7 @@ async def _escalate(
         rows = delivery_rows(
             [person],
             kind="escalation",
-            messages=render(overdue, days),
+            messages=render(),
             placement=Placement.MEETING,
             wanted=now,
             reference=f"escalation:{today}",
