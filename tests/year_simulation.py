@@ -84,9 +84,10 @@ TICKS = ((10, 5),)
 MELDEN_AT = (10, 5)
 FIRST_DAY = date(year.YEAR, 1, 1)
 LAST_DAY = date(year.YEAR, 12, 31)
-# Days whose work is compared: a Tuesday in the middle of month 2 and of month 12, when no
-# monthly, quarterly or yearly report falls due and the weekly rhythm is the same.
-EARLY, LATE = date(year.YEAR, 2, 17), date(year.YEAR, 12, 15)
+# Days whose work is compared: a Tuesday late in month 2 and in month 12, 42 weeks apart, so
+# the fortnightly steering meeting falls on both and the weekly rhythm is the same; no
+# monthly, quarterly or yearly report falls due on either.
+EARLY, LATE = date(year.YEAR, 2, 24), date(year.YEAR, 12, 15)
 # Only these may arrive in quiet hours (DESIGN section 5, issue 23).
 AT_ONCE = frozenset({broadcasts.KIND, completeness.NUDGE_KIND})
 TICKET = re.compile(r"#([0-9A-Z]{6,})")

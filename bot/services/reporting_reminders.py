@@ -45,9 +45,9 @@ from storage.queries.obligations import missing
 
 # A reminder held back (holiday, pause) still goes out within this many days, then it is stale.
 LOOKBACK_DAYS = 7
-# The summary names at most this many overdue reports of one organisation (far more than its
-# line shows); the rest are counted, so its work does not grow with how far behind anyone is.
-SUMMARY_ITEMS = 60
+# The summary reads at most this many overdue reports of one organisation (about what its line
+# shows); the rest are counted, so its work does not grow with how far behind anyone is.
+SUMMARY_ITEMS = 20
 REMINDER_KIND = "reporting_reminder"
 
 
