@@ -323,10 +323,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """The year-long simulations (tests/test_year.py) take minutes each: they go where two
     different workers start with them (xdist hands each worker a first chunk of consecutive
     tests, a quarter of its share), so they run side by side while the rest is shared out."""
-    years = [item for item in items if item.nodeid.startswith("tests/test_year.py")]
+    years: list[pytest.Item] = []
+    rest: list[pytest.Item] = []
+    for item in items:
+        (years if item.nodeid.startswith("tests/test_year.py") else rest).append(item)
     if not years:
         return
-    rest = [item for item in items if item not in years]
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     chunk = max(len(items) // max(workers, 1) // 4, 2) if workers > 1 else 1
     ordered: list[pytest.Item] = []

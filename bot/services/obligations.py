@@ -277,16 +277,25 @@ class Overview:
     reported: list[tuple[Owed, float | None]]
 
 
-async def overview(session: AsyncSession, organisation_id: int, viewer: MemberInfo) -> Overview:
-    """What the organisation owes and reported. Another organisation's only for coordinators
-    (as they are now: the button of someone demoted since is refused); closed periods' open
-    items only for those who may still report there (coordinators)."""
+async def reachable_organisation(
+    session: AsyncSession, organisation_id: int, viewer: MemberInfo
+) -> tuple[Organisation, bool]:
+    """The organisation if the viewer may see what it owes (its own; any for those who are
+    coordinators now), and whether the viewer is a coordinator."""
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound("report.unknown")
     coordinator = viewer.role in COORDINATORS
     if not coordinator and organisation.code != viewer.organisation_code:
         raise DomainError("report.not_yours")
+    return organisation, coordinator
+
+
+async def overview(session: AsyncSession, organisation_id: int, viewer: MemberInfo) -> Overview:
+    """What the organisation owes and reported. Another organisation's only for coordinators
+    (as they are now: the button of someone demoted since is refused); closed periods' open
+    items only for those who may still report there (coordinators)."""
+    organisation, coordinator = await reachable_organisation(session, organisation_id, viewer)
     items = await owed_by(session, organisation_id)
     if not coordinator:
         closed = set((await session.scalars(select(ClosedPeriod.period))).all())

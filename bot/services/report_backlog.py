@@ -14,8 +14,8 @@ from bot.services import reporting
 from bot.services.errors import NotFound
 from bot.services.members import MemberInfo
 from bot.services.number_reader import Kind, Read, Spec, read_value
+from bot.services.obligations import reachable_organisation
 from bot.services.outbox import local_zone
-from bot.services.report_menu import reachable_organisation
 from bot.services.report_search import Backlog, read_backlog
 from storage.models import ClosedPeriod, Indicator, Obligation
 from storage.queries.obligations import missing, reported

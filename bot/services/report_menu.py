@@ -18,9 +18,10 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
-from bot.services.members import COORDINATORS, MemberInfo
+from bot.services.members import MemberInfo
+from bot.services.obligations import reachable_organisation
 from bot.services.report_search import fold, read_search
-from storage.models import ClosedPeriod, Indicator, IndicatorValue, Obligation, Organisation
+from storage.models import ClosedPeriod, Indicator, IndicatorValue, Obligation
 from storage.queries.obligations import missing, reported
 
 # Indicators per page of the menu: each takes a button, and one more for its older periods.
@@ -94,18 +95,6 @@ class IndicatorPage:
     pages: int
     open_total: int
     page: int = 0
-
-
-async def reachable_organisation(
-    session: AsyncSession, organisation_id: int, viewer: MemberInfo
-) -> tuple[Organisation, bool]:
-    organisation = await session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise NotFound("report.unknown")
-    coordinator = viewer.role in COORDINATORS
-    if not coordinator and organisation.code != viewer.organisation_code:
-        raise DomainError("report.not_yours")
-    return organisation, coordinator
 
 
 def _open(organisation_id: int, coordinator: bool) -> list[ColumnElement[bool]]:

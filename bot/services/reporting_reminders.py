@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.members import COORDINATORS
@@ -117,8 +118,11 @@ async def send_escalations(
     if not waiting:
         return 0
     overdue, more = await _overdue(session, calendar, today, escalate)
-    render = partial(render_escalation, overdue, escalate, more)
-    return await _escalate(session, now, today, calendar, waiting, bool(overdue), render)
+    if not overdue:
+        return 0
+    # One summary for all: rendered once, in every language.
+    messages = render_escalation(overdue, escalate, more)
+    return await _escalate(session, now, today, calendar, waiting, messages)
 
 
 async def _rules(session: AsyncSession) -> Sequence[Schedule]:
@@ -144,34 +148,48 @@ async def _open(
     earliest = datetime.combine(today - timedelta(days=max(offsets) + window_days), time(), zone)
     latest = datetime.combine(today + timedelta(days=1 - min(offsets)), time(), zone)
     rows = await session.execute(
-        select(Obligation, Indicator.name_de, Indicator.name_en, Organisation.name)
-        .join(Indicator, Indicator.id == Obligation.indicator_id)
-        .join(Organisation, Organisation.id == Obligation.organisation_id)
-        .where(Indicator.active, Organisation.active, missing())
+        _missing()
         # Extensions only move due times later, so the bounds on the original stay safe.
         .where(Obligation.due_at >= earliest - timedelta(days=60), Obligation.due_at <= latest)
     )
     items = []
-    for obligation, name_de, name_en, organisation in rows:
-        due = obligation.extended_until or obligation.due_at
-        # Due at the end of a day: that day is the due day.
-        due_day = due_date_of(due, zone)
-        oldest = today - timedelta(days=window_days)
+    oldest = today - timedelta(days=window_days)
+    for row in rows:
+        due_day = _due_day(row[0], zone)
         come = [o for o in offsets if oldest < due_day + timedelta(days=o) <= today]
         if come:
-            items.append(
-                Item(
-                    obligation.id,
-                    obligation.organisation_id,
-                    organisation,
-                    name_de,
-                    name_en,
-                    obligation.period,
-                    due_day,
-                    max(come),
-                )
-            )
+            items.append(_item(row, due_day, max(come)))
     return sorted(items, key=lambda i: (i.due_day, i.name_de))
+
+
+def _missing(*columns: ColumnElement[Any]) -> Select[Any]:
+    """Missing obligations of active indicators and organisations, with what an Item names."""
+    return (
+        select(Obligation, Indicator.name_de, Indicator.name_en, Organisation.name, *columns)
+        .join(Indicator, Indicator.id == Obligation.indicator_id)
+        .join(Organisation, Organisation.id == Obligation.organisation_id)
+        .where(Indicator.active, Organisation.active, missing())
+    )
+
+
+def _due_day(obligation: Obligation, zone: ZoneInfo) -> date:
+    # Due at the end of a day: that day is the due day.
+    return due_date_of(obligation.extended_until or obligation.due_at, zone)
+
+
+def _item(row: Sequence[Any], due_day: date, offset: int) -> Item:
+    """An Item of a `_missing()` row: (obligation, name_de, name_en, organisation name, ...)."""
+    obligation = row[0]
+    return Item(
+        obligation.id,
+        obligation.organisation_id,
+        row[3],
+        row[1],
+        row[2],
+        obligation.period,
+        due_day,
+        offset,
+    )
 
 
 async def _overdue(
@@ -185,41 +203,25 @@ async def _overdue(
     bound = datetime.combine(today - timedelta(days=days - 1), time(), zone)
     organisation = Obligation.organisation_id
     ranked = (
-        select(
-            Obligation.id.label("id"),
+        _missing(
             func.row_number()
             .over(partition_by=organisation, order_by=(due, Indicator.name_de))
             .label("rank"),
             func.count().over(partition_by=organisation).label("total"),
         )
-        .join(Indicator, Indicator.id == Obligation.indicator_id)
-        .join(Organisation, Organisation.id == Obligation.organisation_id)
-        .where(Indicator.active, Organisation.active, missing(), due <= bound)
+        .where(due <= bound)
         .subquery()
     )
+    # The same rows again, as entities: only the first SUMMARY_ITEMS of each organisation.
     rows = await session.execute(
-        select(Obligation, Indicator.name_de, Indicator.name_en, Organisation.name, ranked.c.total)
+        _missing(ranked.c.total)
         .join(ranked, ranked.c.id == Obligation.id)
-        .join(Indicator, Indicator.id == Obligation.indicator_id)
-        .join(Organisation, Organisation.id == Obligation.organisation_id)
         .where(ranked.c.rank <= SUMMARY_ITEMS)
     )
     items, more = [], {}
-    for obligation, name_de, name_en, organisation, total in rows:
-        due_day = due_date_of(obligation.extended_until or obligation.due_at, zone)
-        items.append(
-            Item(
-                obligation.id,
-                obligation.organisation_id,
-                organisation,
-                name_de,
-                name_en,
-                obligation.period,
-                due_day,
-                days,
-            )
-        )
-        more[obligation.organisation_id] = max(0, total - SUMMARY_ITEMS)
+    for row in rows:
+        items.append(_item(row, _due_day(row[0], zone), days))
+        more[row[0].organisation_id] = max(0, row[-1] - SUMMARY_ITEMS)
     return sorted(items, key=lambda i: (i.due_day, i.name_de)), more
 
 
@@ -333,11 +335,8 @@ async def _escalate(
     today: date,
     calendar: Calendar,
     waiting: list[Recipient],
-    anything: bool,
-    render: Callable[[], Mapping[str, OutgoingMessage]],
+    messages: Mapping[str, OutgoingMessage],
 ) -> int:
-    if not anything:
-        return 0
     queued = 0
     for person in waiting:
         claimed = await session.execute(
@@ -349,7 +348,7 @@ async def _escalate(
         rows = delivery_rows(
             [person],
             kind="escalation",
-            messages=render(),
+            messages=messages,
             placement=Placement.MEETING,
             wanted=now,
             reference=f"escalation:{today}",
