@@ -53,6 +53,7 @@ from tests.fake_telegram import (
     FakeTelegram,
     parse_html,
 )
+from tests.fake_telegram.in_process import InProcessRequest
 
 
 @pytest_asyncio.fixture
@@ -832,6 +833,29 @@ async def test_text_limits(server: FakeTelegram, bot: Bot) -> None:
         await bot.send_photo(user.id, TINY_PNG, caption="x" * 1025)
     trimmed = await bot.send_message(user.id, "\n<b> fett </b>\n", parse_mode=ParseMode.HTML)
     assert (trimmed.text, trimmed.entities[0].length) == ("fett", 4)
+
+
+async def test_in_process_calls_are_answered_and_recorded_as_over_http(
+    server: FakeTelegram,
+) -> None:
+    """The year's in-process transport: the same answers, limits, errors and records."""
+    user = server.user()
+    request = InProcessRequest(server)
+    async with Bot(server.token, base_url=server.base_url, request=request) as bot:
+        sent = await bot.send_message(
+            user.id, "<b>Hallo</b>", parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="j")]]),
+        )  # fmt: skip
+        with _raises(BadRequest, "message is too long"):
+            await bot.send_message(user.id, "x" * 4097)
+        photo = await bot.send_photo(user.id, TINY_PNG, caption="Bild")
+    assert (sent.text, sent.entities[0].type) == ("Hallo", "bold")
+    assert photo.photo and photo.caption == "Bild"
+    assert server.calls_to("sendMessage")[0].params["reply_markup"]["inline_keyboard"]
+    assert not server.calls_to("sendMessage")[1].response["ok"]
+    with pytest.raises(InvalidToken):
+        async with Bot("654321:OTHER", base_url=server.base_url, request=request):
+            pass
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
@@ -262,6 +262,32 @@ async def test_an_extension_moves_the_reminders(sessions: async_sessionmaker[Asy
         if any(n == "A1" and "Monatswert · Januar" in t for n, t in items)
     )
     assert reminded == [date(2026, 2, 9), date(2026, 2, 12), date(2026, 2, 15)]
+
+
+async def test_later_ticks_of_the_day_write_no_reminder_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The tick runs every 30 s all day: once everyone was reminded, it only reads."""
+    morning = datetime(2026, 2, 2, 10, tzinfo=UTC)
+    assert await run(sessions, morning) > 0
+    writes: list[str] = []
+
+    def watch(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement.split("(")[0])
+
+    engine = sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        for later in (timedelta(seconds=30), timedelta(hours=4)):
+            assert await run(sessions, morning + later) == 0
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    assert writes == []
+    # A report that comes due later that day is still reminded (B's weekly, due 3 February).
+    before = len(await sent(sessions, "reporting_reminder"))
+    assert await run(sessions, datetime(2026, 2, 3, 10, tzinfo=UTC)) > 0
+    assert len(await sent(sessions, "reporting_reminder")) > before
 
 
 async def test_escalation_once_a_day(sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -260,13 +260,17 @@ async def _remind(
     render: RenderItems,
 ) -> int:
     people = await _people(session, {i.organisation_id for i in items})
+    due = {
+        organisation: [p for p in persons if _time_has_come(p, now, today, calendar)]
+        for organisation, persons in people.items()
+    }
+    told = await _told(session, items, [p.member_id for ps in due.values() for p in ps])
     queued = 0
-    for organisation, persons in people.items():
+    for organisation, persons in due.items():
         owed = [i for i in items if i.organisation_id == organisation]
         for person in persons:
-            if not _time_has_come(person, now, today, calendar):
-                continue
-            fresh = await _claim(session, person.member_id, owed, today)
+            untold = [i for i in owed if (i.obligation_id, i.offset, person.member_id) not in told]
+            fresh = await _claim(session, person.member_id, untold, today)
             if not fresh:
                 continue
             rows = delivery_rows(
@@ -282,6 +286,26 @@ async def _remind(
             await write_deliveries(session, rows)
             queued += len(rows)
     return queued
+
+
+async def _told(
+    session: AsyncSession, items: Sequence[Item], member_ids: Sequence[int]
+) -> set[tuple[int, int, int]]:
+    """(obligation, offset, member) of `items` already reminded to these members: read once,
+    so a tick (every 30 s, all day) writes nothing for whoever has been reminded already."""
+    if not items or not member_ids:
+        return set()
+    rows = await session.execute(
+        select(
+            ReportingReminder.obligation_id,
+            ReportingReminder.offset_days,
+            ReportingReminder.member_id,
+        ).where(
+            ReportingReminder.obligation_id.in_({i.obligation_id for i in items}),
+            ReportingReminder.member_id.in_(set(member_ids)),
+        )
+    )
+    return {(obligation, offset, member) for obligation, offset, member in rows}
 
 
 async def _claim(

@@ -222,11 +222,17 @@ class FakeTelegram(MessageMethods, BotMethods, WebhookMethods):
         if match is None:
             return web.json_response(ApiError(404, "Not Found").to_json(), status=404)
         token, name = match.groups()
+        payload = await self.answer(token, name, read_params(request))
+        return web.json_response(payload, status=payload.get("error_code", 200))
+
+    async def answer(self, token: str, name: str, raw: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        """A Bot API call as Telegram answers it (`{"ok": ...}`), recorded in `calls`: the
+        HTTP route's core, also used without HTTP by `InProcessRequest`."""
         method, handler = self._methods.get(name.lower(), (name, None))
         call = ApiCall(method, {}, time.monotonic())
         try:
             try:
-                call.params = await read_params(request)
+                call.params = await raw
             finally:
                 self.calls.append(call)
                 self.changed.notify()
@@ -253,7 +259,7 @@ class FakeTelegram(MessageMethods, BotMethods, WebhookMethods):
             payload = ApiError(500, f"Internal Server Error: fake crashed: {error!r}").to_json()
         call.response = payload
         self.changed.notify()
-        return web.json_response(payload, status=payload.get("error_code", 200))
+        return payload
 
     def _download(self, tail: str) -> web.StreamResponse:
         token, _, path = tail.partition("/")
