@@ -63,17 +63,16 @@ from bot.services.members import MemberInfo, find_member
 from bot.services.obligations import (
     ensure_obligations,
     organisation_of,
-    overview,
     owing_organisations,
 )
 from bot.services.outbox import local_zone, visible_length
-from bot.services.periods import Period
 from bot.services.placement import Preferences
 from bot.services.reminder_withdrawal import drop_settled_reminders
 from bot.signal_texts import register_signals_hook
 from bot.worker import round_hooks
 from storage.engine import make_engine, make_sessionmaker
-from storage.models import Delivery, Member, Organisation
+from storage.models import ClosedPeriod, Delivery, Indicator, Member, Obligation, Organisation
+from storage.queries.obligations import missing
 from tests.clock import FakeClock
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.in_process import InProcessRequest
@@ -136,16 +135,27 @@ async def offered(
 
 
 async def current_periods(
-    session: AsyncSession, organisation_id: int, viewer: MemberInfo
+    session: AsyncSession, organisation_id: int
 ) -> dict[int, tuple[str, str]]:
-    """Per indicator with anything open: its latest open period (indicator name, period)."""
-    found = await overview(session, organisation_id, viewer)
-    latest: dict[int, tuple[str, str]] = {}
-    for item in found.open:
-        known = latest.get(item.indicator_id)
-        if known is None or Period.parse(item.period) > Period.parse(known[1]):
-            latest[item.indicator_id] = (item.indicator_code, item.period)
-    return latest
+    """Per indicator with anything open for a partner (owed, unreported, not in a closed
+    period): its latest open period, as (indicator code, period). Read straight from the
+    tables, apart from /melden's own queries."""
+    rows = await session.execute(
+        select(Obligation.indicator_id, Indicator.code, Obligation.period, Obligation.period_start)
+        .join(Indicator, Indicator.id == Obligation.indicator_id)
+        .where(
+            Obligation.organisation_id == organisation_id,
+            Indicator.active,
+            missing(),
+            Obligation.period.not_in(select(ClosedPeriod.period)),
+        )
+    )
+    latest: dict[int, tuple[str, str, date]] = {}
+    for indicator_id, code, period, start in rows:
+        known = latest.get(indicator_id)
+        if known is None or start > known[2]:
+            latest[indicator_id] = (code, period, start)
+    return {indicator: (code, period) for indicator, (code, period, _) in latest.items()}
 
 
 @contextmanager
@@ -326,7 +336,7 @@ class Year:
         now = self.clock()
         async with self.sessions() as session:
             for organisation, viewer in await self._viewers(session):
-                expected = await current_periods(session, organisation, viewer)
+                expected = await current_periods(session, organisation)
                 shown = await offered(session, organisation, viewer, now)
                 self.observed.melden_checks += 1
                 for indicator_id, (code, period) in sorted(expected.items()):
