@@ -125,7 +125,7 @@ async def startup(url: str, count: int) -> float:
 
 async def engine_pass(url: str, count: int) -> float:
     from bot.i18n import Translator
-    from bot.reminder_messages import register_hooks
+    from bot.reminder_messages import reminder_hooks
     from bot.services.schedules import run_due
     from storage.engine import make_engine, make_sessionmaker
     from storage.migrate import upgrade_database
@@ -136,11 +136,11 @@ async def engine_pass(url: str, count: int) -> float:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'gwbot.db'}"
         await upgrade_database(url, schema=schema)
         await fill(url, schema, count, due=True)
-        register_hooks(Translator("de"))
+        hooks = reminder_hooks(Translator("de"))
         engine = make_engine(url, schema=schema)
         started = time.perf_counter()
         async with make_sessionmaker(engine).begin() as session:
-            fired = await run_due(session, NOW)
+            fired = await run_due(session, NOW, hooks)
         elapsed = time.perf_counter() - started
         await engine.dispose()
         assert fired == count, fired

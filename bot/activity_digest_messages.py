@@ -83,6 +83,6 @@ def digest_messages(translator: Translator, week: Week) -> Messages:
     }
 
 
-def register_digest_hook(translator: Translator) -> None:
+def digest_hooks(translator: Translator) -> dict[str, schedules.Hook]:
     """`digest` schedules send the week's activities per goal to members who want them."""
-    schedules.register("digest", digest_hook(lambda week: digest_messages(translator, week)))
+    return {"digest": digest_hook(lambda week: digest_messages(translator, week))}

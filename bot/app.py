@@ -10,7 +10,6 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot.activity_digest_messages import register_digest_hook
 from bot.concern_buffer import ConcernBuffer
 from bot.concern_flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
 from bot.config import Settings
@@ -21,13 +20,11 @@ from bot.jobs import register_jobs
 from bot.menus import publish_menus
 from bot.persistence import Clock, DatabasePersistence
 from bot.pulse_flow import PulseBuffer, PulseDrafts
-from bot.pulse_texts import dropped_notices, register_pulse_hook
+from bot.pulse_texts import dropped_notices
 from bot.rate_limit import RetryingRateLimiter
 from bot.registry import register_handlers
-from bot.reminder_messages import register_hooks
 from bot.runtime import DEFAULT_TIMEZONE, RUNTIME_KEY, Runtime, utc_now
 from bot.services.privacy_crypto import DailyKey
-from bot.signal_texts import register_signals_hook
 from bot.update_processor import PerUserUpdateProcessor
 from storage.engine import make_sessionmaker
 
@@ -100,10 +97,6 @@ def build_application(settings: Settings, *, clock: Clock = utc_now) -> BotAppli
     )
     application.bot_data[RUNTIME_KEY] = runtime
     register_handlers(application, runtime)
-    register_hooks(runtime.translator)
-    register_pulse_hook(runtime.translator, settings.privacy)
-    register_signals_hook(runtime.translator, settings.signals)
-    register_digest_hook(runtime.translator)
     register_jobs(application, timedelta(seconds=settings.scheduler.interval_seconds))
     application.add_error_handler(on_error)
     return application

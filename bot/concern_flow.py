@@ -2,18 +2,17 @@
 
 Drafts live here, never in PTB's persistence or user_data, and are forgotten after the usual
 conversation timeout or a restart. Before an update is handled, `ConcernDrafts.claims` tells
-whether it belongs to the flow; the update processor then runs it with `QUIET` set, which
-drops every log record (bot.logs) and skips the per-update writes (the persistence flush, the
-"last active" day, the unblocking of a member who wrote again); its "processed" mark is
-written alone (bot.commit). Anonymous concerns themselves wait for the end of their batch
-(bot.concern_buffer).
+whether it belongs to the flow; the update processor then runs it with `QUIET` (bot.quiet)
+set, which drops every log record (bot.logs) and skips the per-update writes (the
+persistence flush, the "last active" day, the unblocking of a member who wrote again); its
+"processed" mark is written alone (bot.commit). Anonymous concerns themselves wait for the
+end of their batch (bot.concern_buffer).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,7 +21,6 @@ from telegram.ext import filters
 
 from bot.services.privacy_crypto import DailyKey
 
-QUIET: ContextVar[bool] = ContextVar("gwbot_quiet_update", default=False)
 PREFIX = "anl:"
 COMMANDS = frozenset({"concern", "anliegen"})
 CANCEL = frozenset({"cancel", "abbrechen"})

@@ -12,9 +12,9 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.commands import Command
-from bot.concern_flow import QUIET
 from bot.context import BotContext
 from bot.i18n import resolve_language
+from bot.quiet import QUIET
 from bot.services.members import find_member, was_active, wrote_again
 from bot.services.updates import already_processed
 from storage.models import Role

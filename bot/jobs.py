@@ -27,6 +27,7 @@ from bot.pulse_flow import PulseBuffer
 from bot.pulse_texts import closing_notices
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import RUNTIME_KEY, Runtime
+from bot.schedule_hooks import schedule_hooks
 from bot.services import step_health
 from bot.services.concern_jobs import (
     ConcernTexts,
@@ -39,7 +40,7 @@ from bot.services.obligations import ensure_obligations
 from bot.services.outbox import Messages, OutgoingMessage, local_zone
 from bot.services.pulse import Closed, close_due
 from bot.services.reporting_reminders import send_escalations, send_reminders
-from bot.services.schedules import run_due
+from bot.services.schedules import Hooks, run_due
 from bot.services.step_health import AlertMessages, StepOutcome, error_kind
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class TimedWork:
     concerns: ConcernWork
     pulses: PulseWork
     alert: AlertMessages
+    hooks: Hooks
     concern_buffer: ConcernBuffer | None = None
     pulse_buffer: PulseBuffer | None = None
 
@@ -112,6 +114,7 @@ class TimedWork:
         clock: Callable[[], datetime],
         translator: Translator,
         privacy: PrivacySettings,
+        hooks: Hooks,
         concern_buffer: ConcernBuffer | None = None,
         pulse_buffer: PulseBuffer | None = None,
     ) -> TimedWork:
@@ -123,6 +126,7 @@ class TimedWork:
             ConcernWork.of(translator, privacy),
             PulseWork.of(translator),
             step_alert(translator),
+            hooks,
             concern_buffer,
             pulse_buffer,
         )
@@ -166,7 +170,7 @@ async def _settle_pulse_answers(work: TimedWork) -> int:
 
 def _fire(*kinds: str) -> StepRun:
     async def fire(session: AsyncSession, work: TimedWork, now: datetime) -> int:
-        return await run_due(session, now, kinds)
+        return await run_due(session, now, work.hooks, kinds)
 
     return in_transaction(fire)
 
@@ -324,6 +328,7 @@ def register_jobs(application: BotApplication, every: timedelta) -> None:
             runtime.clock,
             runtime.translator,
             runtime.settings.privacy,
+            schedule_hooks(runtime.translator, runtime.settings.privacy, runtime.settings.signals),
             runtime.concern_buffer,
             runtime.pulse_buffer,
         )

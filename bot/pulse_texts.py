@@ -164,7 +164,7 @@ async def start_survey(
     return invited
 
 
-def register_pulse_hook(translator: Translator, privacy: PrivacySettings) -> None:
+def pulse_hooks(translator: Translator, privacy: PrivacySettings) -> dict[str, schedules.Hook]:
     """`pulse` schedules start a survey: the schedule's own questions, else the standard set."""
 
     async def fire(session: AsyncSession, firing: Firing, now: datetime) -> int:
@@ -180,4 +180,4 @@ def register_pulse_hook(translator: Translator, privacy: PrivacySettings) -> Non
             schedule_id=schedule.id,
         )
 
-    schedules.register("pulse", fire)
+    return {"pulse": fire}

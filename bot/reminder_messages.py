@@ -7,7 +7,7 @@ from datetime import date
 from bot.i18n import LANGUAGES, Translator
 from bot.services import schedules
 from bot.services.outbox import Button, OutgoingMessage
-from bot.services.schedules import DueSchedule, Render
+from bot.services.schedules import DueSchedule, Hook, Render
 
 
 def rsvp_data(schedule_id: int, day: date, answer: str) -> str:
@@ -42,8 +42,7 @@ def render(translator: Translator) -> Render:
     return messages
 
 
-def register_hooks(translator: Translator) -> None:
-    """Meeting and custom reminders; later features register `pulse`, `digest`, ..."""
+def reminder_hooks(translator: Translator) -> dict[str, Hook]:
+    """Meeting and custom reminders."""
     hook = schedules.reminder_hook(render(translator))
-    schedules.register("meeting", hook)
-    schedules.register("custom", hook)
+    return {"meeting": hook, "custom": hook}

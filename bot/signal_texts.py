@@ -100,7 +100,7 @@ def check_in_messages(translator: Translator) -> Callable[[str], dict[str, Outgo
     return render
 
 
-def register_signals_hook(translator: Translator, config: SignalSettings) -> None:
+def signals_hooks(translator: Translator, config: SignalSettings) -> dict[str, schedules.Hook]:
     """`signals` schedules: a summary of the open signals to coordinators and admins, when
     anything is open."""
 
@@ -121,4 +121,4 @@ def register_signals_hook(translator: Translator, config: SignalSettings) -> Non
             people, kind="signals", messages=messages, placement=Placement.REMINDER, now=now
         )
 
-    schedules.register("signals", fire)
+    return {"signals": fire}

@@ -16,19 +16,16 @@ from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
-from bot.activity_digest_messages import register_digest_hook
 from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook, Sleep
 from bot.i18n import Translator
 from bot.jobs import WORKER, TimedSteps, TimedWork
-from bot.pulse_texts import register_pulse_hook
-from bot.reminder_messages import register_hooks
 from bot.runtime import utc_now
+from bot.schedule_hooks import schedule_hooks
 from bot.services import step_health
 from bot.services.reminder_withdrawal import drop_settled_reminders
 from bot.services.step_health import DISPATCHER, StepOutcome, error_kind
-from bot.signal_texts import register_signals_hook
 from storage.engine import make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -227,12 +224,9 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     engine = settings.database.engine()
     translator = Translator(settings.bot.default_language)
-    register_hooks(translator)
-    register_pulse_hook(translator, settings.privacy)
-    register_signals_hook(translator, settings.signals)
-    register_digest_hook(translator)
     sessions = make_sessionmaker(engine)
-    work = TimedWork.of(WORKER, sessions, utc_now, translator, settings.privacy)
+    hooks = schedule_hooks(translator, settings.privacy, settings.signals)
+    work = TimedWork.of(WORKER, sessions, utc_now, translator, settings.privacy, hooks)
     tasks = [
         asyncio.create_task(
             dispatch_until(

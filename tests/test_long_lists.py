@@ -155,6 +155,7 @@ async def test_long_lists_are_shortened_and_the_rest_of_the_tick_still_runs(
         ConcernWork(concern_texts(translator), JobSettings(escalate_hours=48, retention_days=180)),
         PulseWork.of(translator),
         step_alert(translator),
+        {},
     )
     await TimedSteps(work).tick()
 

@@ -17,14 +17,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.activity_digest_messages import register_digest_hook
 from bot.concern_texts import concern_texts
 from bot.config_sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
 from bot.missing_texts import nudge_messages
-from bot.pulse_texts import register_pulse_hook
-from bot.reminder_messages import register_hooks
 from bot.reporting_reminder_messages import ReportingTexts
+from bot.schedule_hooks import schedule_hooks
 from bot.services import broadcasts, completeness, concern_desk, concern_jobs, signal_actions
 from bot.services.concern_desk import ReporterNotice
 from bot.services.initiative import apply_initiative
@@ -35,7 +33,7 @@ from bot.services.outbox import OutgoingMessage
 from bot.services.placement import Preferences
 from bot.services.reporting_reminders import run_reporting_reminders
 from bot.services.schedules import run_due
-from bot.signal_texts import check_in_messages, register_signals_hook
+from bot.signal_texts import check_in_messages
 from storage.models import (
     Broadcast,
     Concern,
@@ -85,10 +83,6 @@ moments = st.datetimes(
 async def world(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
     """The example initiative with a partner (the AWO's reporting contact) and a coordinator,
     a named concern nobody acknowledged, a broadcast waiting for its report and a signal."""
-    register_hooks(TRANSLATOR)
-    register_pulse_hook(TRANSLATOR, PrivacySettings())
-    register_signals_hook(TRANSLATOR, SignalSettings())
-    register_digest_hook(TRANSLATOR)
     async with sessions.begin() as session:
         await apply_initiative(session, load_initiative_file(EXAMPLE))
         await ensure_obligations(session, datetime(2026, 12, 31, tzinfo=UTC))
@@ -177,7 +171,7 @@ async def trigger(session: AsyncSession, now: datetime) -> None:
     """Everything that queues a message the bot sends on its own, as production calls it."""
     reporting = ReportingTexts(TRANSLATOR)
     await run_reporting_reminders(session, now, reporting.items, reporting.escalation)
-    await run_due(session, now)
+    await run_due(session, now, schedule_hooks(TRANSLATOR, PrivacySettings(), SignalSettings()))
     texts = concern_texts(TRANSLATOR)
     await concern_jobs.notify_batches(session, now, texts)
     await concern_jobs.escalate(session, now, texts, 24)

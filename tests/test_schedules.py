@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config_sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
-from bot.reminder_messages import register_hooks
+from bot.reminder_messages import reminder_hooks
+from bot.schedule_hooks import schedule_hooks
 from bot.services import schedules
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
@@ -63,7 +65,6 @@ async def sessions(
                     language="de",
                 )
             )
-    register_hooks(Translator("de"))
     return sessions
 
 
@@ -77,7 +78,7 @@ async def without_reporting_reminders(bot: RunningBot) -> None:
 
 async def tick(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
     async with sessions.begin() as session:
-        return await schedules.run_due(session, now)
+        return await schedules.run_due(session, now, reminder_hooks(Translator("de")))
 
 
 async def runs(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[datetime, int]]:
@@ -86,6 +87,13 @@ async def runs(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[datetim
             select(ScheduleRun.occurrence, ScheduleRun.recipients).order_by(ScheduleRun.id)
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_every_recurring_kind_has_its_hook_in_the_one_list() -> None:
+    """`gwbot run`, `gwbot worker` and the tests take their hooks from schedule_hooks: a kind
+    without one would be skipped with a warning, every time it falls due."""
+    hooks = schedule_hooks(Translator("de"), PrivacySettings(), SignalSettings())
+    assert set(hooks) == set(schedules.RECURRING)
 
 
 async def test_meeting_reminders_keep_local_time_and_catch_up_once(

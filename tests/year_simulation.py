@@ -44,7 +44,6 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.activity_digest_messages import register_digest_hook
 from bot.concern_buffer import ConcernBuffer
 from bot.config import DatabaseSettings
 from bot.config_sections import PrivacySettings, SignalSettings
@@ -53,8 +52,8 @@ from bot.dispatcher import Dispatcher
 from bot.i18n import Translator
 from bot.jobs import RUN, TimedSteps, TimedWork
 from bot.pulse_flow import PulseBuffer
-from bot.pulse_texts import dropped_notices, register_pulse_hook
-from bot.reminder_messages import register_hooks
+from bot.pulse_texts import dropped_notices
+from bot.schedule_hooks import schedule_hooks
 from bot.services import broadcasts, completeness, report_menu
 from bot.services.agenda import load_agenda
 from bot.services.initiative import apply_initiative
@@ -68,7 +67,6 @@ from bot.services.obligations import (
 from bot.services.outbox import local_zone, visible_length
 from bot.services.placement import Preferences
 from bot.services.reminder_withdrawal import drop_settled_reminders
-from bot.signal_texts import register_signals_hook
 from bot.worker import round_hooks
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import ClosedPeriod, Delivery, Indicator, Member, Obligation, Organisation
@@ -259,16 +257,13 @@ class Year:
             fake.user(user_id=member.telegram_id, first_name=first, last_name=last,
                       language_code=member.language)  # fmt: skip
         # What `gwbot run` registers at start-up (bot.app, bot.worker).
-        register_hooks(self.translator)
-        register_pulse_hook(self.translator, self.privacy)
-        register_signals_hook(self.translator, SignalSettings())
-        register_digest_hook(self.translator)
         concern_buffer = ConcernBuffer(sessions)
         pulse_buffer = PulseBuffer(
             sessions, self.privacy.privacy_key(), dropped_notices(self.translator), self.clock
         )
         steps = TimedSteps(
             TimedWork.of(RUN, sessions, self.clock, self.translator, self.privacy,
+                         schedule_hooks(self.translator, self.privacy, SignalSettings()),
                          concern_buffer, pulse_buffer)
         )  # fmt: skip
         world = year.World(

@@ -143,11 +143,8 @@ class Firing:
 # A kind's hook enqueues what the firing sends and returns how many it reached.
 Hook = Callable[[AsyncSession, Firing, datetime], Awaitable[int]]
 Render = Callable[[DueSchedule, date], Mapping[str, OutgoingMessage]]
-HOOKS: dict[str, Hook] = {}
-
-
-def register(kind: str, hook: Hook) -> None:
-    HOOKS[kind] = hook
+# Per schedule kind its hook: each feature returns its own, bot.schedule_hooks collects them.
+Hooks = Mapping[str, Hook]
 
 
 def schedule_audience(schedule: DueSchedule) -> Audience:
@@ -180,7 +177,9 @@ def reminder_hook(render: Render) -> Hook:
     return fire
 
 
-async def run_due(session: AsyncSession, now: datetime, kinds: Collection[str] = RECURRING) -> int:
+async def run_due(
+    session: AsyncSession, now: datetime, hooks: Hooks, kinds: Collection[str] = RECURRING
+) -> int:
     """Fire every due schedule of `kinds` once; returns how many fired. Call in one
     transaction. The timed job fires some kinds apart from the others, so a fault in one
     kind's hook holds up no other kind."""
@@ -208,7 +207,7 @@ async def run_due(session: AsyncSession, now: datetime, kinds: Collection[str] =
         if not due:
             continue
         occurrence = schedule.next_fire_at
-        hook = HOOKS.get(schedule.kind)
+        hook = hooks.get(schedule.kind)
         reached = 0
         if hook is None:
             log.warning(
