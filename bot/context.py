@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.runtime import RUNTIME_KEY, Runtime
+from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
 
 
@@ -26,6 +27,14 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], di
         runtime = self.bot_data[RUNTIME_KEY]
         assert isinstance(runtime, Runtime)
         return runtime
+
+    @property
+    def known_member(self) -> MemberInfo:
+        """The member behind this update, where the registration table admits members only
+        (their roles are checked there). Someone who left in the meantime is told so."""
+        if self.member is None:
+            raise DomainError("error.not_a_member")
+        return self.member
 
     def t(self, key: str, /, **values: Any) -> str:
         return self.runtime.translator.t(self.language, key, **values)

@@ -53,14 +53,25 @@ def command_handler(name: str, callback: Callback) -> CommandHandler[BotContext,
     return CommandHandler(list(entry.names), role_guard(entry, callback), filters=PRIVATE)
 
 
-def button(
-    pattern: str, callback: Callback, roles: frozenset[Role] | None = None
-) -> CallbackQueryHandler[BotContext, Any]:
-    """`roles`: who may press it, checked before the callback runs (a stateless button; a
-    conversation's buttons are checked by its AccessGuard, from its command's roles)."""
-    if roles is not None:
-        callback = roles_guard(Roles(roles), callback)
+def button(pattern: str, callback: Callback) -> CallbackQueryHandler[BotContext, Any]:
+    """A button of a conversation's state: its AccessGuard checks who presses it, from the
+    roles of the conversation's command."""
     return CallbackQueryHandler(numbers_checked(callback), pattern=pattern)
+
+
+# A stateless button anyone may press, members or not: its flow decides (a draft in memory,
+# a survey's invitation, a receipt) and refuses anything else itself.
+ANYONE = None
+
+
+def stateless(
+    pattern: str, callback: Callback, roles: Roles | None
+) -> CallbackQueryHandler[BotContext, Any]:
+    """A button outside conversations. `roles`: who may press it, declared for every one and
+    read fresh for every press; anyone else is told why and the callback does not run."""
+    if roles is not None:
+        callback = roles_guard(roles, callback)
+    return button(pattern, callback)
 
 
 def conversation_fallbacks() -> list[Handler]:

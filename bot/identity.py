@@ -58,6 +58,9 @@ class Roles:
     the registration table (bot/registry.py) as commands declare theirs in bot/commands.py."""
 
     roles: frozenset[Role]
+    # What members of other roles are told (a translation key); else that it is not meant
+    # for their role.
+    refusal: str | None = None
 
     def allows(self, role: Role | None) -> bool:
         return role is not None and role in self.roles
@@ -72,6 +75,8 @@ def refusal(context: BotContext, entry: Command | Roles, *, pressed: bool = Fals
         return None
     if member is None:
         return context.t("error.not_a_member" if pressed else "start.stranger")
+    if isinstance(entry, Roles) and entry.refusal is not None:
+        return context.t(entry.refusal)
     return context.t("error.wrong_role", role=context.t(f"role.{member.role}"))
 
 

@@ -13,17 +13,17 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.activity_conversation import activity_conversation
-from bot.commands import COORDINATOR_PLUS, all_names, command
+from bot.commands import COORDINATOR_PLUS, MEMBERS, all_names, command
 from bot.commit import commit_update
 from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from bot.context import BotApplication
 from bot.conversation_table import (
+    ANYONE,
     NEW_MESSAGE,
     PRIVATE,
     ROLES,
     Handler,
     broadcast_conversation,
-    button,
     command_handler,
     concern_reply_conversation,
     export_range_conversation,
@@ -32,6 +32,7 @@ from bot.conversation_table import (
     reminder_conversation,
     report_conversation,
     settings_conversation,
+    stateless,
 )
 from bot.conversations import ending_other_conversations
 from bot.identity import Roles, load_identity, roles_guard
@@ -71,6 +72,19 @@ SPREADSHEET = functools.reduce(
     ],
 )
 
+# Who may press the stateless buttons below, and what anyone else is told: declared for every
+# button, as bot/commands.py declares it for every command (ANYONE: the flow decides itself).
+MEMBER = Roles(MEMBERS)
+COORDINATOR = Roles(COORDINATOR_PLUS)
+COMPLETENESS_DESK = Roles(COORDINATOR_PLUS, "missing.not_allowed")
+BROADCAST_DESK = Roles(COORDINATOR_PLUS, "broadcast.not_allowed")
+REMINDER_DESK = Roles(COORDINATOR_PLUS, "reminders.not_allowed")
+MEMBERS_DESK = Roles(COORDINATOR_PLUS, "members.not_allowed")
+CONCERN_DESK = Roles(COORDINATOR_PLUS, "concerns.not_for_you")
+SIGNAL_DESK = Roles(COORDINATOR_PLUS, "signals.not_for_you")
+PULSE_DESK = Roles(COORDINATOR_PLUS, "pulse.not_for_you")
+GAPS = Roles(COORDINATOR_PLUS, "activities.not_allowed")
+
 
 def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
     drafts, answers = runtime.concern_drafts, runtime.pulse_drafts
@@ -92,14 +106,14 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
                 list(command("cancel").names), concern.cancel, filters=PRIVATE & HasDraft(drafts)
             ),
         ),
-        (0, button(r"^anl:k:(anon|named)$", concern.choose_kind)),
-        (0, button(r"^anl:c:(\w+)$", concern.choose_category)),
-        (0, button(r"^anl:s:(\w+)$", concern.choose_severity)),
-        (0, button(r"^anl:ok$", concern.send)),
-        (0, button(r"^anl:nf:(yes|no)$", concern.choose_notify)),
-        (0, button(r"^anl:x$", concern.cancel)),
-        (0, button(r"^anl:code$", concern_answer.ask_code)),
-        (0, button(r"^anl:r:([0-9A-Z]{8}):([\w-]+)$", concern_answer.ask_answer)),
+        (0, stateless(r"^anl:k:(anon|named)$", concern.choose_kind, ANYONE)),
+        (0, stateless(r"^anl:c:(\w+)$", concern.choose_category, ANYONE)),
+        (0, stateless(r"^anl:s:(\w+)$", concern.choose_severity, ANYONE)),
+        (0, stateless(r"^anl:ok$", concern.send, ANYONE)),
+        (0, stateless(r"^anl:nf:(yes|no)$", concern.choose_notify, ANYONE)),
+        (0, stateless(r"^anl:x$", concern.cancel, ANYONE)),
+        (0, stateless(r"^anl:code$", concern_answer.ask_code, ANYONE)),
+        (0, stateless(r"^anl:r:([0-9A-Z]{8}):([\w-]+)$", concern_answer.ask_answer, ANYONE)),
         (
             0,
             MessageHandler(
@@ -121,10 +135,10 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
             ),
         ),
         # Answering a pulse survey: quiet too, drafts in memory (bot.pulse_flow).
-        (0, button(r"^pls:(\d+):go$", pulse.start)),
-        (0, button(r"^pls:(\d+):(\d+):(\d+)$", pulse.score)),
-        (0, button(r"^pls:(\d+):done$", pulse.no_comment)),
-        (0, button(r"^pls:x$", pulse.cancel)),
+        (0, stateless(r"^pls:(\d+):go$", pulse.start, ANYONE)),
+        (0, stateless(r"^pls:(\d+):(\d+):(\d+)$", pulse.score, ANYONE)),
+        (0, stateless(r"^pls:(\d+):done$", pulse.no_comment, ANYONE)),
+        (0, stateless(r"^pls:x$", pulse.cancel, ANYONE)),
         (
             0,
             CommandHandler(
@@ -142,64 +156,77 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         ),
         # Stateless buttons that act on whoever pressed them come before the conversations,
         # whose fallbacks answer any other button as stale.
-        (0, button(r"^plr:(\d+)$", pulse_results.results)),
-        (0, button(r"^pln:ask$", pulse_results.ask_start)),
-        (0, button(r"^pln:go$", pulse_results.start_survey)),
-        (0, button(r"^pln:no$", pulse_results.cancel_start)),
-        (0, button(r"^mydata:leave$", mydata.ask_leave)),
-        (0, button(r"^mydata:leave:confirm$", mydata.confirm_leave)),
-        (0, button(r"^mydata:leave:cancel$", mydata.cancel_leave)),
-        (0, button(r"^mem:(\d+)$", members.detail)),
-        (0, button(r"^mem:(\d+):contact$", members.toggle_contact)),
-        (0, button(r"^mem:(\d+):role$", members.ask_role)),
-        (0, button(rf"^mem:(\d+):role:({ROLES})$", members.set_role)),
-        (0, button(r"^mem:(\d+):off$", members.ask_deactivate)),
-        (0, button(r"^mem:(\d+):off:yes$", members.confirm_deactivate)),
-        (0, button(r"^ack:(\d+)$", news.acknowledge)),
-        (0, button(r"^bcs:(\d+)$", news.show_status)),
-        (0, button(r"^bcu:(\d+)$", news.show_unconfirmed)),
-        (0, button(r"^news:(\d+)$", news.older)),
-        (0, button(r"^prg:(all|\d+)$", progress.chart)),
-        (0, button(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp)),
-        (0, button(r"^rem:(pause|resume):(\d+)$", reminders.pause)),
-        (0, button(r"^rem:rsvp:(\d+)$", reminders.show_answers)),
-        (0, button(r"^exp:(values|concerns|pulse|activities)$", export.chose_what)),
-        (0, button(r"^exp:(values|concerns|pulse|activities):(csv|xlsx)$", export.chose_format)),
+        (0, stateless(r"^plr:(\d+)$", pulse_results.results, MEMBER)),
+        (0, stateless(r"^pln:ask$", pulse_results.ask_start, PULSE_DESK)),
+        (0, stateless(r"^pln:go$", pulse_results.start_survey, PULSE_DESK)),
+        (0, stateless(r"^pln:no$", pulse_results.cancel_start, PULSE_DESK)),
+        (0, stateless(r"^mydata:leave$", mydata.ask_leave, MEMBER)),
+        (0, stateless(r"^mydata:leave:confirm$", mydata.confirm_leave, MEMBER)),
+        (0, stateless(r"^mydata:leave:cancel$", mydata.cancel_leave, MEMBER)),
+        (0, stateless(r"^mem:(\d+)$", members.detail, MEMBERS_DESK)),
+        (0, stateless(r"^mem:(\d+):contact$", members.toggle_contact, MEMBERS_DESK)),
+        (0, stateless(r"^mem:(\d+):role$", members.ask_role, MEMBERS_DESK)),
+        (0, stateless(rf"^mem:(\d+):role:({ROLES})$", members.set_role, MEMBERS_DESK)),
+        (0, stateless(r"^mem:(\d+):off$", members.ask_deactivate, MEMBERS_DESK)),
+        (0, stateless(r"^mem:(\d+):off:yes$", members.confirm_deactivate, MEMBERS_DESK)),
+        (0, stateless(r"^ack:(\d+)$", news.acknowledge, MEMBER)),
+        (0, stateless(r"^bcs:(\d+)$", news.show_status, BROADCAST_DESK)),
+        (0, stateless(r"^bcu:(\d+)$", news.show_unconfirmed, BROADCAST_DESK)),
+        (0, stateless(r"^news:(\d+)$", news.older, MEMBER)),
+        (0, stateless(r"^prg:(all|\d+)$", progress.chart, MEMBER)),
+        (0, stateless(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp, MEMBER)),
+        (0, stateless(r"^rem:(pause|resume):(\d+)$", reminders.pause, REMINDER_DESK)),
+        (0, stateless(r"^rem:rsvp:(\d+)$", reminders.show_answers, REMINDER_DESK)),
         (
             0,
-            button(
-                r"^exp:(values|concerns|pulse|activities):(csv|xlsx):(this|last|all)$",
-                export.send_file,
+            stateless(
+                r"^exp:(values|concerns|pulse|activities)$", export.chose_what, COMPLETENESS_DESK
             ),
         ),
-        (0, button(r"^sig:a:(\d+)$", signals.acknowledge)),
-        (0, button(r"^sig:s:(\d+)$", signals.snooze)),
-        (0, button(r"^sig:o:(\d+)$", signals.organisation)),
-        (0, button(r"^sig:m:(\d+)$", signals.ask)),
-        (0, button(r"^cdk:list$", concern_desk.back_to_list)),
-        (0, button(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail)),
-        (0, button(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge)),
-        (0, button(r"^cdk:st:([0-9A-Z]{8})$", concern_desk.ask_status)),
-        (0, button(r"^cdk:s:([0-9A-Z]{8}):(\w+)$", concern_desk.set_status)),
-        (0, button(r"^mis:p:([\w-]+)$", missing.show_period)),
-        (0, button(r"^mis:periods$", missing.choose_period)),
-        (0, button(r"^mis:nudge:([\w-]+)$", missing.nudge)),
-        (0, button(r"^mis:file:([\w-]+)$", missing.send_file)),
-        (0, button(r"^mis:ext:([\w-]+)$", missing.ask_extension)),
-        (0, button(r"^mis:exo:([\w-]+):(\d+)$", missing.ask_days)),
-        (0, button(r"^mis:exd:([\w-]+):(\d+):(\d+)$", missing.extend)),
-        (0, button(r"^mis:close:([\w-]+)$", missing.ask_close)),
-        (0, button(r"^mis:closey:([\w-]+)$", missing.close)),
-        (0, button(r"^mis:wv$", missing.ask_waiver)),
-        (0, button(r"^mis:wvd:(\d{4}-\d{2}-\d{2})$", missing.confirm_waiver)),
-        (0, button(r"^mis:wvy:(\d{4}-\d{2}-\d{2})$", missing.waive)),
-        (0, button(r"^mis:wvn$", missing.cancel_waiver)),
-        (0, button(r"^acf:(a|g|o):(\d+):(\d+)$", activities.page)),
-        (0, button(r"^acf:goals$", activities.choose_goal)),
-        (0, button(r"^acf:orgs$", activities.choose_organisation)),
-        (0, button(r"^acf:gaps$", activities.gaps)),
-        (0, button(r"^vf:ok:(\d+)$", value_file.save, roles=COORDINATOR_PLUS)),
-        (0, button(r"^vf:no:(\d+)$", value_file.cancel, roles=COORDINATOR_PLUS)),
+        (
+            0,
+            stateless(
+                r"^exp:(values|concerns|pulse|activities):(csv|xlsx)$",
+                export.chose_format,
+                COMPLETENESS_DESK,
+            ),
+        ),
+        (
+            0,
+            stateless(
+                r"^exp:(values|concerns|pulse|activities):(csv|xlsx):(this|last|all)$",
+                export.send_file,
+                COMPLETENESS_DESK,
+            ),
+        ),
+        (0, stateless(r"^sig:a:(\d+)$", signals.acknowledge, SIGNAL_DESK)),
+        (0, stateless(r"^sig:s:(\d+)$", signals.snooze, SIGNAL_DESK)),
+        (0, stateless(r"^sig:o:(\d+)$", signals.organisation, SIGNAL_DESK)),
+        (0, stateless(r"^sig:m:(\d+)$", signals.ask, SIGNAL_DESK)),
+        (0, stateless(r"^cdk:list$", concern_desk.back_to_list, CONCERN_DESK)),
+        (0, stateless(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail, CONCERN_DESK)),
+        (0, stateless(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge, CONCERN_DESK)),
+        (0, stateless(r"^cdk:st:([0-9A-Z]{8})$", concern_desk.ask_status, CONCERN_DESK)),
+        (0, stateless(r"^cdk:s:([0-9A-Z]{8}):(\w+)$", concern_desk.set_status, CONCERN_DESK)),
+        (0, stateless(r"^mis:p:([\w-]+)$", missing.show_period, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:periods$", missing.choose_period, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:nudge:([\w-]+)$", missing.nudge, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:file:([\w-]+)$", missing.send_file, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:ext:([\w-]+)$", missing.ask_extension, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:exo:([\w-]+):(\d+)$", missing.ask_days, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:exd:([\w-]+):(\d+):(\d+)$", missing.extend, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:close:([\w-]+)$", missing.ask_close, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:closey:([\w-]+)$", missing.close, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:wv$", missing.ask_waiver, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:wvd:(\d{4}-\d{2}-\d{2})$", missing.confirm_waiver, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:wvy:(\d{4}-\d{2}-\d{2})$", missing.waive, COMPLETENESS_DESK)),
+        (0, stateless(r"^mis:wvn$", missing.cancel_waiver, COMPLETENESS_DESK)),
+        (0, stateless(r"^acf:(a|g|o):(\d+):(\d+)$", activities.page, MEMBER)),
+        (0, stateless(r"^acf:goals$", activities.choose_goal, MEMBER)),
+        (0, stateless(r"^acf:orgs$", activities.choose_organisation, MEMBER)),
+        (0, stateless(r"^acf:gaps$", activities.gaps, GAPS)),
+        (0, stateless(r"^vf:ok:(\d+)$", value_file.save, COORDINATOR)),
+        (0, stateless(r"^vf:no:(\d+)$", value_file.cancel, COORDINATOR)),
         # A spreadsheet file (CSV/XLSX, or one to be saved as such), here in group 0 before the
         # conversations: a spreadsheet answers no question of theirs (each would only say "use
         # the buttons"), so it is read as a file of values whatever conversation waits, and that
@@ -212,9 +239,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
             0,
             MessageHandler(
                 PRIVATE & NEW_MESSAGE & SPREADSHEET,
-                roles_guard(
-                    Roles(COORDINATOR_PLUS), value_file.received, value_file.not_for_this_role
-                ),
+                roles_guard(COORDINATOR, value_file.received, value_file.not_for_this_role),
             ),
         ),
         (0, joining_conversation(runtime)),

@@ -18,7 +18,7 @@ from bot.message_fit import and_more, fit_keyboard, split_message
 from bot.services import activity_feed as service
 from bot.services.activity_feed import FeedItem, Filters
 from bot.services.errors import DomainError
-from bot.services.members import is_coordinator, require_coordinator
+from bot.services.members import is_coordinator
 
 ALL, GOAL, ORGANISATION = "a", "g", "o"
 
@@ -50,7 +50,6 @@ async def choose_organisation(update: Update, context: BotContext) -> None:
 async def gaps(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and update.effective_message
-    require_coordinator(context.member, "activities.not_allowed")
     async with context.runtime.reads() as session:
         today = await service.local_today(session, context.runtime.clock())
         found = await service.gaps(session, today)
@@ -82,7 +81,6 @@ async def gaps(update: Update, context: BotContext) -> None:
 async def _choose(update: Update, context: BotContext, kind: str) -> None:
     query = update.callback_query
     assert query and update.effective_message
-    _require_member(context)
     async with context.runtime.reads() as session:
         offered = await service.filters(session)
     if kind == GOAL:
@@ -110,14 +108,8 @@ async def _choose(update: Update, context: BotContext, kind: str) -> None:
     await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
 
 
-def _require_member(context: BotContext) -> None:
-    if context.member is None:
-        raise DomainError("error.not_a_member")
-
-
 async def _page(update: Update, context: BotContext, kind: str, chosen: int, offset: int) -> None:
     assert update.effective_message
-    _require_member(context)
     async with context.runtime.reads() as session:
         offered = await service.filters(session)
         title = _title(context, offered, kind, chosen)

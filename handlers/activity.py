@@ -42,9 +42,8 @@ def _draft(context: BotContext) -> dict[str, Any]:
 
 
 async def _choices(context: BotContext) -> Choices:
-    assert context.member
     async with context.runtime.reads() as session:
-        return await activities.choices(session, context.member)
+        return await activities.choices(session, context.known_member)
 
 
 async def _say(update: Update, text: str, **kwargs: Any) -> None:
@@ -65,10 +64,10 @@ def _with_more(context: BotContext, key: str, left_out: int) -> str:
 
 
 async def start(update: Update, context: BotContext) -> int:
-    assert update.effective_message and context.user_data is not None and context.member
+    assert update.effective_message and context.user_data is not None
     context.user_data[NAME] = {}
     async with context.runtime.reads() as session:
-        own = await activities.own_recent(session, context.member, context.runtime.clock())
+        own = await activities.own_recent(session, context.known_member, context.runtime.clock())
     await update.effective_message.reply_text(
         context.t("activity.asks_title", limit=activities.TITLE_LIMIT),
         reply_markup=keyboards.start(context.t, bool(own)),
@@ -258,11 +257,11 @@ def _new(context: BotContext) -> NewActivity:
 
 
 async def save(update: Update, context: BotContext) -> int:
-    assert context.member and context.user_data is not None
+    assert context.user_data is not None
     new = _new(context)
     async with context.runtime.sessions.begin() as session:
         logged = await activities.log_activity(
-            session, context.member, new, context.runtime.clock()
+            session, context.known_member, new, context.runtime.clock()
         )
     context.user_data.pop(NAME, None)
     text = context.t("activity.saved", title=new.title)

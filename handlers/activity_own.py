@@ -16,9 +16,8 @@ from handlers.activity import EDIT, NAME, TITLE, _say
 
 
 async def mine(update: Update, context: BotContext) -> int:
-    assert context.member
     async with context.runtime.reads() as session:
-        own = await activities.own_recent(session, context.member, context.runtime.clock())
+        own = await activities.own_recent(session, context.known_member, context.runtime.clock())
     entries = [
         (e.activity_id, f"{format_date(e.activity_date, context.language)} · {e.title}")
         for e in own
@@ -33,10 +32,9 @@ def _id(context: BotContext) -> int:
 
 
 async def show(update: Update, context: BotContext) -> int:
-    assert context.member
     async with context.runtime.reads() as session:
         found = await activities.editable(
-            session, context.member, _id(context), context.runtime.clock()
+            session, context.known_member, _id(context), context.runtime.clock()
         )
     await _say(
         update,
@@ -51,9 +49,10 @@ async def show(update: Update, context: BotContext) -> int:
 
 
 async def ask_delete(update: Update, context: BotContext) -> int:
-    assert context.member
     async with context.runtime.reads() as session:
-        await activities.editable(session, context.member, _id(context), context.runtime.clock())
+        await activities.editable(
+            session, context.known_member, _id(context), context.runtime.clock()
+        )
     await _say(
         update,
         context.t("activity.asks_delete"),
@@ -63,29 +62,30 @@ async def ask_delete(update: Update, context: BotContext) -> int:
 
 
 async def delete(update: Update, context: BotContext) -> int:
-    assert context.member
     async with context.runtime.sessions.begin() as session:
         title = await activities.delete_activity(
-            session, context.member, _id(context), context.runtime.clock()
+            session, context.known_member, _id(context), context.runtime.clock()
         )
     await _say(update, context.t("activity.deleted", title=title))
     return ConversationHandler.END
 
 
 async def ask_change(update: Update, context: BotContext) -> int:
-    assert context.matches and context.member and context.user_data is not None
+    assert context.matches and context.user_data is not None
     activity_id, field = int(context.matches[0].group(1)), context.matches[0].group(2)
     if field not in activities.EDITABLE:
         raise DomainError("error.stale_button")
     async with context.runtime.reads() as session:
-        await activities.editable(session, context.member, activity_id, context.runtime.clock())
+        await activities.editable(
+            session, context.known_member, activity_id, context.runtime.clock()
+        )
     context.user_data[NAME] = {"edit": activity_id, "field": field}
     await _say(update, context.t(f"activity.asks_new_{field}"))
     return EDIT
 
 
 async def got_change(update: Update, context: BotContext) -> int:
-    assert update.effective_message and context.member and context.user_data is not None
+    assert update.effective_message and context.user_data is not None
     draft: dict[str, Any] = context.user_data.get(NAME) or {}
     field, text = draft.get("field"), update.effective_message.text or ""
     value: object
@@ -101,7 +101,7 @@ async def got_change(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     async with context.runtime.sessions.begin() as session:
         await activities.change_activity(
-            session, context.member, int(draft["edit"]), field, value, context.runtime.clock()
+            session, context.known_member, int(draft["edit"]), field, value, context.runtime.clock()
         )
     context.user_data.pop(NAME, None)
     await update.effective_message.reply_text(context.t("activity.changed"))

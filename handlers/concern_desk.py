@@ -12,11 +12,9 @@ from bot.concern_texts import desk_thread, reporter_notice
 from bot.context import BotContext
 from bot.services import concern_desk
 from bot.services.concerns import checked_text
-from bot.services.members import require_coordinator
 
 NAME = "concern_reply"
 TEXT, CONFIRM = range(2)
-REFUSAL = "concerns.not_for_you"
 # Buttons in one message; the most urgent and oldest come first.
 LIST_LIMIT = 30
 
@@ -28,7 +26,6 @@ async def show(update: Update, context: BotContext) -> None:
 
 
 async def back_to_list(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     assert update.callback_query
     text, markup = await _list(context)
     await update.callback_query.answer()
@@ -48,7 +45,6 @@ async def _list(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
 
 
 async def detail(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     assert update.callback_query and context.matches
     await update.callback_query.answer()
     await _show_detail(update, context, context.matches[0].group(1))
@@ -75,7 +71,6 @@ async def _show_detail(
 
 
 async def acknowledge(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     assert update.callback_query and context.matches
     ticket, runtime = context.matches[0].group(1), context.runtime
     notice = reporter_notice(runtime.translator, "concern.notice.acknowledged", ticket)
@@ -90,7 +85,6 @@ async def acknowledge(update: Update, context: BotContext) -> None:
 
 
 async def ask_status(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     assert update.callback_query and context.matches
     ticket = context.matches[0].group(1)
     async with context.runtime.reads() as session:
@@ -103,7 +97,6 @@ async def ask_status(update: Update, context: BotContext) -> None:
 
 
 async def set_status(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     assert update.callback_query and context.matches
     ticket, status = context.matches[0].group(1), context.matches[0].group(2)
     runtime = context.runtime
@@ -124,7 +117,6 @@ async def set_status(update: Update, context: BotContext) -> None:
 
 
 async def ask_reply(update: Update, context: BotContext) -> int:
-    require_coordinator(context.member, REFUSAL)
     assert update.callback_query and context.matches and context.user_data is not None
     ticket = context.matches[0].group(1)
     async with context.runtime.reads() as session:
@@ -139,7 +131,6 @@ async def ask_reply(update: Update, context: BotContext) -> int:
 async def got_reply(update: Update, context: BotContext) -> int:
     """The typed reply is shown back with Send / Change / Cancel: text that landed here by
     mistake (meant for something else, or typed before a restart) is never sent unseen."""
-    require_coordinator(context.member, REFUSAL)
     message = update.effective_message
     assert message
     draft = _reply_draft(context)
@@ -157,7 +148,6 @@ async def got_reply(update: Update, context: BotContext) -> int:
 
 
 async def change_reply(update: Update, context: BotContext) -> int:
-    require_coordinator(context.member, REFUSAL)
     query = update.callback_query
     assert query
     draft = _reply_draft(context)
@@ -178,7 +168,7 @@ async def cancel_reply(update: Update, context: BotContext) -> int:
 
 
 async def send_reply(update: Update, context: BotContext) -> int:
-    coordinator = require_coordinator(context.member, REFUSAL)
+    coordinator = context.known_member
     query = update.callback_query
     assert query
     draft = _reply_draft(context)

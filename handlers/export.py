@@ -11,7 +11,6 @@ from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.formatting import format_date
-from bot.services.completeness import require_coordinator
 from bot.services.date_ranges import parse_range
 from bot.services.export_kinds import export_table
 
@@ -86,7 +85,6 @@ async def start(update: Update, context: BotContext) -> None:
 async def chose_what(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches
-    require_coordinator(context.member)
     choices = [("xlsx", "export.button.xlsx"), ("csv", "export.button.csv")]
     await query.answer()
     await query.edit_message_text(
@@ -98,7 +96,6 @@ async def chose_what(update: Update, context: BotContext) -> None:
 async def chose_format(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches
-    require_coordinator(context.member)
     what, file_format = context.matches[0].group(1), context.matches[0].group(2)
     choices = [(r, f"export.button.{r}") for r in RANGES]
     await query.answer()
@@ -111,7 +108,6 @@ async def chose_format(update: Update, context: BotContext) -> None:
 async def send_file(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches
-    require_coordinator(context.member)
     what, file_format, chosen = context.matches[0].groups()
     year = context.runtime.today().year
     since, until = {
@@ -126,7 +122,6 @@ async def ask_range(update: Update, context: BotContext) -> int:
     """The button "📅 Anderer Zeitraum": the period is typed next (TYPED_RANGE)."""
     query = update.callback_query
     assert query and context.matches and context.user_data is not None
-    require_coordinator(context.member)
     what, file_format = context.matches[0].group(1), context.matches[0].group(2)
     context.user_data[NAME] = {"what": what, "format": file_format}
     await query.answer()
@@ -136,7 +131,6 @@ async def ask_range(update: Update, context: BotContext) -> int:
 
 async def got_range(update: Update, context: BotContext) -> int:
     assert update.effective_message and context.user_data is not None
-    require_coordinator(context.member)
     since, until = parse_range(
         update.effective_message.text or "", context.language, context.runtime.today()
     )

@@ -16,8 +16,6 @@ from bot.i18n import Html
 from bot.menus import publish_member_menu
 from bot.message_fit import fit_list, split_list
 from bot.reach_texts import reason
-from bot.services.errors import DomainError
-from bot.services.members import MemberInfo
 from bot.services.roster import (
     Gap,
     RosterEntry,
@@ -76,7 +74,7 @@ async def detail(update: Update, context: BotContext) -> None:
 
 async def toggle_contact(update: Update, context: BotContext) -> None:
     async with context.runtime.sessions.begin() as session:
-        entry = await toggle_reporting_contact(session, _actor(context), _target(context))
+        entry = await toggle_reporting_contact(session, context.known_member, _target(context))
     await _show_detail(update, context, entry)
 
 
@@ -93,7 +91,7 @@ async def set_role(update: Update, context: BotContext) -> None:
     assert context.matches
     role = Role(context.matches[0].group(2))
     async with context.runtime.sessions.begin() as session:
-        entry = await change_role(session, _actor(context), _target(context), role)
+        entry = await change_role(session, context.known_member, _target(context), role)
     if entry.telegram_id is not None:
         # What they started under the old role ends; this update's commit stores that.
         end_conversations(context.application, entry.telegram_id)
@@ -116,7 +114,7 @@ async def confirm_deactivate(update: Update, context: BotContext) -> None:
     assert query
     async with context.runtime.sessions.begin() as session:
         entry = await deactivate(
-            session, _actor(context), _target(context), context.runtime.clock()
+            session, context.known_member, _target(context), context.runtime.clock()
         )
     if entry.telegram_id is not None:
         end_conversations(context.application, entry.telegram_id)
@@ -128,7 +126,7 @@ async def confirm_deactivate(update: Update, context: BotContext) -> None:
 async def _show_detail(update: Update, context: BotContext, entry: RosterEntry) -> None:
     query = update.callback_query
     assert query
-    actor = _actor(context)
+    actor = context.known_member
     await query.answer()
     await query.edit_message_text(
         context.t(
@@ -147,13 +145,6 @@ def _line(context: BotContext, entry: RosterEntry) -> str:
     return context.t(key, name=entry.name, role=context.t(f"role.{entry.role}"))
 
 
-def _actor(context: BotContext) -> MemberInfo:
-    if context.member is None or context.member.role not in (Role.COORDINATOR, Role.ADMIN):
-        raise DomainError("members.not_allowed")
-    return context.member
-
-
 def _target(context: BotContext) -> int:
     assert context.matches
-    _actor(context)
     return int(context.matches[0].group(1))

@@ -25,7 +25,6 @@ from bot.waiver_texts import CONFIRM, DONE, waiver_lines
 
 
 async def show_latest(update: Update, context: BotContext) -> None:
-    service.require_coordinator(context.member)
     async with context.runtime.sessions.begin() as session:
         await ensure_obligations(session, context.runtime.clock())
         periods = await service.recent_periods(session, context.runtime.clock())
@@ -38,7 +37,6 @@ async def show_latest(update: Update, context: BotContext) -> None:
 
 async def show_period(update: Update, context: BotContext) -> None:
     assert context.matches and update.callback_query
-    service.require_coordinator(context.member)
     await update.callback_query.answer()
     await _show(update, context, context.matches[0].group(1))
 
@@ -55,7 +53,6 @@ async def _show(update: Update, context: BotContext, period: str) -> None:
 
 async def choose_period(update: Update, context: BotContext) -> None:
     assert update.callback_query
-    service.require_coordinator(context.member)
     async with context.runtime.reads() as session:
         periods = await service.recent_periods(session, context.runtime.clock(), limit=8)
     labels = [(p, period_label(p, context.language)) for p in periods]
@@ -88,7 +85,6 @@ async def nudge(update: Update, context: BotContext) -> None:
 async def ask_extension(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches
-    service.require_coordinator(context.member)
     period = context.matches[0].group(1)
     async with context.runtime.reads() as session:
         found = await service.known_period(session, period)
@@ -101,7 +97,6 @@ async def ask_extension(update: Update, context: BotContext) -> None:
 async def ask_days(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches
-    service.require_coordinator(context.member)
     period, organisation = context.matches[0].group(1), int(context.matches[0].group(2))
     await query.answer()
     await query.edit_message_reply_markup(
@@ -137,7 +132,6 @@ async def extend(update: Update, context: BotContext) -> None:
 async def ask_close(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches and update.effective_message
-    service.require_coordinator(context.member)
     period = context.matches[0].group(1)
     async with context.runtime.reads() as session:
         await service.known_period(session, period)
@@ -163,7 +157,6 @@ async def close(update: Update, context: BotContext) -> None:
 async def send_file(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches and update.effective_message
-    service.require_coordinator(context.member)
     period, language = context.matches[0].group(1), context.language
     async with context.runtime.reads() as session:
         status = await completeness_table(session, period, language)
@@ -234,7 +227,6 @@ async def waive(update: Update, context: BotContext) -> None:
 async def cancel_waiver(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query
-    service.require_coordinator(context.member)
     await query.answer()
     await query.edit_message_text(context.t("missing.waive.cancelled"))
 

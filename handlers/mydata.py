@@ -11,7 +11,6 @@ import logging
 
 from telegram import (
     BotCommandScopeChat,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -28,15 +27,15 @@ log = logging.getLogger(__name__)
 
 
 async def mydata(update: Update, context: BotContext) -> None:
-    assert update.effective_message and context.member
+    assert update.effective_message
     async with context.runtime.reads() as session:
-        data = await export_member_data(session, context.member.id)
+        data = await export_member_data(session, context.known_member.id)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     message = update.effective_message
     await message.reply_document(
         content, filename=context.t("mydata.file_name"), caption=context.t("mydata.caption")
     )
-    organisation = context.member.organisation_name
+    organisation = context.known_member.organisation_name
     await message.reply_text(
         context.t("mydata.offer", organisation=organisation),
         reply_markup=_buttons(context, ("leave", "mydata:leave")),
@@ -44,12 +43,11 @@ async def mydata(update: Update, context: BotContext) -> None:
 
 
 async def ask_leave(update: Update, context: BotContext) -> None:
-    if (query := await _member_press(update, context)) is None:
-        return
-    assert context.member
+    query = update.callback_query
+    assert query
     await query.answer()
     await query.edit_message_text(
-        context.t("mydata.confirm", organisation=context.member.organisation_name),
+        context.t("mydata.confirm", organisation=context.known_member.organisation_name),
         reply_markup=_buttons(
             context, ("confirm", "mydata:leave:confirm"), ("cancel", "mydata:leave:cancel")
         ),
@@ -57,12 +55,12 @@ async def ask_leave(update: Update, context: BotContext) -> None:
 
 
 async def confirm_leave(update: Update, context: BotContext) -> None:
-    if (query := await _member_press(update, context)) is None:
-        return
-    assert context.member and update.effective_user
-    organisation, user_id = context.member.organisation_name, update.effective_user.id
+    query = update.callback_query
+    assert query
+    assert update.effective_user
+    organisation, user_id = context.known_member.organisation_name, update.effective_user.id
     async with context.runtime.sessions.begin() as session:
-        await leave(session, context.member.id, context.runtime.clock())
+        await leave(session, context.known_member.id, context.runtime.clock())
     if not await checkpoint(context.runtime.engine):
         log.warning("the database was busy; the erasure reaches the file at the next checkpoint")
     context.member = None
@@ -73,20 +71,10 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
 
 
 async def cancel_leave(update: Update, context: BotContext) -> None:
-    if (query := await _member_press(update, context)) is None:
-        return
-    await query.answer()
-    await query.edit_message_text(context.t("mydata.kept"))
-
-
-async def _member_press(update: Update, context: BotContext) -> CallbackQuery | None:
-    """The press, if a member pressed; anyone else is told and nothing changes."""
     query = update.callback_query
     assert query
-    if context.member is None:
-        await query.answer(context.t("error.not_a_member"), show_alert=True)
-        return None
-    return query
+    await query.answer()
+    await query.edit_message_text(context.t("mydata.kept"))
 
 
 def _buttons(context: BotContext, *choices: tuple[str, str]) -> InlineKeyboardMarkup:

@@ -13,7 +13,6 @@ from bot.i18n import Html
 from bot.message_fit import split_list, split_message
 from bot.services import broadcasts
 from bot.services.broadcasts import Acknowledgement
-from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 
 PAGE = 5
@@ -31,10 +30,8 @@ async def older(update: Update, context: BotContext) -> None:
 
 async def _page(update: Update, context: BotContext, offset: int) -> None:
     assert update.effective_message
-    if context.member is None:
-        raise DomainError("error.not_a_member")
     async with context.runtime.reads() as session:
-        items, more = await broadcasts.news(session, context.member, offset, PAGE)
+        items, more = await broadcasts.news(session, context.known_member, offset, PAGE)
     if not items:
         await update.effective_message.reply_text(context.t("news.none"))
         return
@@ -78,7 +75,6 @@ async def acknowledge(update: Update, context: BotContext) -> None:
 async def show_status(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches and update.effective_message
-    broadcasts.require_coordinator(context.member)
     async with context.runtime.reads() as session:
         status = await broadcasts.status(session, int(context.matches[0].group(1)))
     text = status_text(context.runtime.translator, context.language, status, "broadcast.status")
@@ -90,7 +86,6 @@ async def show_status(update: Update, context: BotContext) -> None:
 async def show_unconfirmed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches and update.effective_message
-    broadcasts.require_coordinator(context.member)
     async with context.runtime.reads() as session:
         groups = await broadcasts.unconfirmed(session, int(context.matches[0].group(1)))
     lines = [context.t("broadcast.unconfirmed.title" if groups else "broadcast.unconfirmed.none")]

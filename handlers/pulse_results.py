@@ -16,11 +16,9 @@ from bot.pulse_chart import pulse_chart
 from bot.pulse_texts import standard_questions
 from bot.services import pulse, pulse_results
 from bot.services.errors import DomainError
-from bot.services.members import is_coordinator, require_coordinator
+from bot.services.members import is_coordinator
 from bot.services.outbox import local_zone
 from bot.services.pulse_results import SurveyResults, SurveySummary
-
-REFUSAL = "pulse.not_for_you"
 
 
 def _until(context: BotContext, survey: SurveySummary) -> str:
@@ -104,8 +102,6 @@ def results_text(context: BotContext, results: SurveyResults) -> str:
 async def results(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches and update.effective_chat
-    if context.member is None:
-        raise DomainError("start.stranger")
     async with context.runtime.reads() as session:
         found = await pulse_results.survey_results(session, int(context.matches[0].group(1)))
     if not found.closed:
@@ -124,7 +120,6 @@ async def results(update: Update, context: BotContext) -> None:
 
 
 async def ask_start(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     query = update.callback_query
     assert query
     settings = context.runtime.settings.privacy
@@ -145,7 +140,7 @@ async def ask_start(update: Update, context: BotContext) -> None:
 
 
 async def start_survey(update: Update, context: BotContext) -> None:
-    coordinator = require_coordinator(context.member, REFUSAL)
+    coordinator = context.known_member
     query = update.callback_query
     assert query
     runtime, settings = context.runtime, context.runtime.settings.privacy

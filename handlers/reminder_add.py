@@ -49,7 +49,6 @@ async def _ask(
 
 
 async def start(update: Update, context: BotContext) -> int:
-    service.require_coordinator(context.member)
     _draft(context).clear()
     t = context.t
     rows = [

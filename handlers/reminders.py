@@ -34,7 +34,6 @@ def _keyboard(context: BotContext, items: list[service.Reminder]) -> InlineKeybo
 
 async def show(update: Update, context: BotContext) -> None:
     assert update.effective_message
-    service.require_coordinator(context.member)
     text, markup = await _listing(context)
     await update.effective_message.reply_text(text, reply_markup=markup)
 
@@ -104,7 +103,6 @@ async def pause(update: Update, context: BotContext) -> None:
 async def show_answers(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches and update.effective_message
-    service.require_coordinator(context.member)
     async with context.runtime.reads() as session:
         days = await service.answers(session, int(context.matches[0].group(1)))
     lines = [context.t("reminders.answers_none")] if not days else []

@@ -30,10 +30,9 @@ def _draft(context: BotContext) -> dict[str, Any]:
 
 
 async def _question(context: BotContext) -> Question:
-    assert context.member
     async with context.runtime.reads() as session:
         return await reporting.question(
-            session, int(_draft(context).get("obligation", -1)), context.member
+            session, int(_draft(context).get("obligation", -1)), context.known_member
         )
 
 
@@ -164,7 +163,7 @@ async def _summary(update: Update, context: BotContext) -> int:
 
 async def save(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    assert query and context.member
+    assert query
     draft = _draft(context)
     entry = Entry(
         obligation_id=draft.get("obligation", -1),
@@ -172,10 +171,10 @@ async def save(update: Update, context: BotContext) -> int:
         note=draft.get("note", ""),
         seen_revision=draft.get("seen_revision", -1),
     )
-    coordinator = is_coordinator(context.member)
+    coordinator = is_coordinator(context.known_member)
     async with context.runtime.sessions.begin() as session:
-        await reporting.save(session, context.member, entry, context.runtime.clock())
-        asked = await reporting.question(session, entry.obligation_id, context.member)
+        await reporting.save(session, context.known_member, entry, context.runtime.clock())
+        asked = await reporting.question(session, entry.obligation_id, context.known_member)
         where = await standing(
             session,
             asked.indicator_id,
@@ -195,10 +194,10 @@ async def _after_saving(
 ) -> None:
     """What is still open for the same organisation (coordinators stay with it), and its next
     item in the menu's order."""
-    assert update.callback_query and context.member
+    assert update.callback_query
     async with context.runtime.reads() as session:
         following, left = await report_menu.next_item(
-            session, organisation_id, context.member, context.runtime.clock()
+            session, organisation_id, context.known_member, context.runtime.clock()
         )
     more = context.t("report.still_open", count=left) if left else context.t("report.all_done")
     markup = keyboards.after_saving(context.t, following.obligation_id if following else None)
@@ -211,13 +210,13 @@ async def backlog(
     """Read a backlog of the indicator and show what was understood; None if the text names
     no period with a value (then it is read as it would be otherwise)."""
     message = update.effective_message
-    assert message and message.text and context.member
+    assert message and message.text
     async with context.runtime.reads() as session:
         understood = await report_backlog.understand(
             session,
             organisation_id,
             indicator_id,
-            context.member,
+            context.known_member,
             message.text,
             context.language,
             context.runtime.clock(),
@@ -242,7 +241,7 @@ async def backlog(
 async def save_backlog(update: Update, context: BotContext) -> int:
     """[Alle speichern]: every value understood, in one transaction."""
     query = update.callback_query
-    assert query and context.member
+    assert query
     draft = _draft(context)
     taken = [
         report_backlog.Taken(obligation_id=int(o), period=str(p), value=v)
@@ -253,7 +252,7 @@ async def save_backlog(update: Update, context: BotContext) -> int:
     organisation_id = int(draft.get("organisation", -1))
     async with context.runtime.sessions.begin() as session:
         count = await report_backlog.save_all(
-            session, context.member, taken, context.runtime.clock()
+            session, context.known_member, taken, context.runtime.clock()
         )
     draft.clear()
     await query.answer()

@@ -27,9 +27,9 @@ QUIET_TO_HOURS = range(4, 11)
 
 
 async def start(update: Update, context: BotContext) -> int:
-    assert update.effective_message and context.member
+    assert update.effective_message
     async with context.runtime.reads() as session:
-        settings = await get_settings(session, context.member.id)
+        settings = await get_settings(session, context.known_member.id)
     await update.effective_message.reply_text(
         summary(context, settings),
         reply_markup=keyboards.settings_menu(context.t, settings.activity_digest),
@@ -93,12 +93,12 @@ async def save_language(update: Update, context: BotContext) -> int:
     language = _choice(context)
     settings = await _save(update, context, language=language)
     context.language = language
-    assert context.member and update.effective_chat
+    assert update.effective_chat
     menu_args = (
         context.runtime.translator,
         update.effective_chat.id,
         language,
-        context.member.role,
+        context.known_member.role,
     )
     await publish_member_menu(context.bot, *menu_args)
     await _show_menu(update.callback_query, context, settings, saved=True)
@@ -209,5 +209,4 @@ def _choice(context: BotContext) -> str:
 
 
 def _member_id(context: BotContext) -> int:
-    assert context.member
-    return context.member.id
+    return context.known_member.id

@@ -13,11 +13,9 @@ from bot.formatting import format_date
 from bot.i18n import Html
 from bot.message_fit import fit_list
 from bot.services import signal_actions, signals
-from bot.services.members import require_coordinator
 from bot.services.signals import OpenSignal
 from bot.signal_texts import check_in_messages, reason_text, thresholds
 
-REFUSAL = "signals.not_for_you"
 SHOWN = 10
 # What the reporting contacts' names may fill of an organisation's details.
 CONTACTS_LIMIT = 2000
@@ -55,7 +53,6 @@ async def show(update: Update, context: BotContext) -> None:
 
 
 async def acknowledge(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     query = update.callback_query
     assert query and context.matches
     async with context.runtime.sessions.begin() as session:
@@ -65,7 +62,6 @@ async def acknowledge(update: Update, context: BotContext) -> None:
 
 
 async def snooze(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     query = update.callback_query
     assert query and context.matches
     runtime = context.runtime
@@ -83,7 +79,6 @@ async def snooze(update: Update, context: BotContext) -> None:
 
 
 async def organisation(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     query = update.callback_query
     assert query and context.matches and update.effective_message
     async with context.runtime.reads() as session:
@@ -118,7 +113,6 @@ def _contacts(context: BotContext, names: list[str]) -> str:
 
 
 async def ask(update: Update, context: BotContext) -> None:
-    require_coordinator(context.member, REFUSAL)
     query = update.callback_query
     assert query and context.matches
     runtime = context.runtime
