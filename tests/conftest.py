@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -34,6 +35,11 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from tests.clock import FakeClock
 from tests.fake_telegram import FakeTelegram
+
+# Hypothesis's default 200 ms deadline is a timed assertion: on a loaded machine (CI's two
+# cores running four workers) it fails tests that are right. Speed is measured in benchmarks/.
+hypothesis.settings.register_profile("gwbot", deadline=None)
+hypothesis.settings.load_profile("gwbot")
 
 PG_URL_VARIABLE = "GWBOT_TEST_DATABASE_URL"
 TEST_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"

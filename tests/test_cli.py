@@ -144,7 +144,8 @@ async def test_gwbot_run_answers_start_and_stops_on_sigterm(
     env = child_env(GWBOT_BOT__TOKEN=fake.token, GWBOT_BOT__API_BASE_URL=fake.base_url)
     process = await gwbot("run", env=env, cwd=tmp_path)
     try:
-        await asyncio.wait_for(fake.wait_for_call("getUpdates"), timeout=60)
+        # A fresh process imports and migrates first: slow on a loaded machine.
+        await fake.wait_for_call("getUpdates", timeout=60)
         user = fake.user(language_code="de")
         await user.send("/start")
         assert "Einladungslink" in (await user.next_message(timeout=30)).text
