@@ -41,7 +41,7 @@ async def listed(session: AsyncSession, organisation_id: int) -> list[tuple[str,
         .where(Obligation.organisation_id == organisation_id, Indicator.active, counted())
         .order_by(Obligation.period.desc())
     )
-    return [(code, period) for code, period in rows.tuples()]
+    return [(code, period) for code, period in rows]
 
 
 # Monday 6 April 2026, 10:00 in Berlin: March and Q1 are over, week 14 is not due yet.
