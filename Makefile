@@ -4,14 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test coverage lint format lock bench clean
 
-$(INSTALLED): pyproject.toml
+# The exact versions (with hashes) of requirements.lock, then the project itself.
+$(INSTALLED): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 run: $(INSTALLED)
@@ -20,6 +21,11 @@ run: $(INSTALLED)
 
 test: $(INSTALLED) lint
 	$(BIN)/python -m pytest -n 4 --durations=15
+
+# The suite with coverage of bot/, handlers/ and storage/; fails below the floor
+# (`fail_under` in pyproject.toml).
+coverage: $(INSTALLED)
+	$(BIN)/python -m pytest -n 4 --durations=15 --cov --cov-report=term
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -30,6 +36,14 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# requirements.lock anew from pyproject.toml's dependencies and dev extra, keeping the pinned
+# versions that still fit; `make lock LOCK_FLAGS=--upgrade` takes the newest allowed.
+LOCK_FLAGS ?=
+lock: $(INSTALLED)
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet $(LOCK_FLAGS) --extra dev \
+		--generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks.help_roundtrip

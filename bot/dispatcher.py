@@ -106,6 +106,34 @@ class Pacing:
         return 2 * self.flush_every
 
 
+class IdleWatch:
+    """Lets others wait until the dispatcher is idle: `wait()` returns once a round that began
+    after the call found nothing due - so everything due by then was sent and recorded, and
+    the round hooks (and what they queued) ran too. The tests wait for it instead of a fixed
+    time; setting the dispatcher's `wake` makes that round come at once."""
+
+    def __init__(self) -> None:
+        self._waiting: list[asyncio.Future[None]] = []
+        self._this_round: list[asyncio.Future[None]] = []
+
+    def round_starts(self) -> None:
+        self._this_round, self._waiting = self._waiting, []
+
+    def round_ended(self, idle: bool) -> None:
+        if idle:
+            for future in self._this_round:
+                if not future.done():
+                    future.set_result(None)
+        else:  # they wait for a round that finds nothing
+            self._waiting[:0] = [f for f in self._this_round if not f.done()]
+        self._this_round = []
+
+    async def wait(self) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        await future
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -226,14 +254,18 @@ class Dispatcher:
         poll_seconds: float = 1.0,
         wake: asyncio.Event | None = None,
         watch: Watch | None = None,
+        idle: IdleWatch | None = None,
     ) -> None:
         """Send until `stop`; when idle, look again after `poll_seconds` or once `wake` is set
         (a handler in this process just enqueued something). Gives the turn back at the end.
-        `watch` hears how each round went (None: it succeeded), for `gwbot status`."""
+        `watch` hears how each round went (None: it succeeded), for `gwbot status`; `idle`
+        lets others wait for a round that finds nothing due."""
         self._stop = stop
         wake = wake or asyncio.Event()
         while not stop.is_set():
             wake.clear()
+            if idle is not None:
+                idle.round_starts()
             failure: Exception | None = None
             try:
                 claimed = await self.run_once()
@@ -242,6 +274,8 @@ class Dispatcher:
                 claimed, failure = 0, error
             if watch is not None:
                 await watch(failure)
+            if idle is not None:
+                idle.round_ended(not claimed and failure is None)
             if claimed:
                 continue
             waiters = [asyncio.ensure_future(e.wait()) for e in (stop, wake)]

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from storage.queries import persistence as rows
 
 Clock = Callable[[], datetime]
 Data = dict[Any, Any]
+# PTB's own names for these live in a private module (telegram.ext._utils.types).
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
 # Telegram redelivers only the latest updates after a crash; older ids need not be kept.
 KEEP_PROCESSED = 10_000
 PRUNE_EVERY = 500

@@ -17,11 +17,12 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram._utils.types import JSONDict
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
+# A Bot API result as PTB passes it on (its own alias lives in a private module).
+JSONDict = dict[str, Any]
 
 
 class RetryingRateLimiter(AIORateLimiter):

@@ -11,9 +11,6 @@ from bot.message_fit import fit_keyboard
 from bot.services.number_reader import Kind
 from bot.services.roster import OrganisationChoice
 
-# Telegram shows long keyboards badly on phones; the rest is named in the text.
-MAX_ITEMS = 12
-
 
 def _b(t: Translate, key: str, data: str, **values: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(t(key, **values), callback_data=data)

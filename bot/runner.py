@@ -59,6 +59,7 @@ async def serve(application: BotApplication, stop: asyncio.Event) -> None:
                 round_hooks(runtime.translator),
                 runtime.outbox_wake,
                 process=RUN,
+                idle=runtime.outbox_idle,
             )
         )
         stopping = asyncio.create_task(stop.wait())

@@ -14,6 +14,7 @@ from bot.attempts import AttemptLimiter
 from bot.concern_buffer import ConcernBuffer
 from bot.concern_flow import ConcernDrafts, DailyCap
 from bot.config import Settings
+from bot.dispatcher import IdleWatch
 from bot.i18n import Translator
 from bot.persistence import DatabasePersistence
 from bot.pulse_flow import PulseBuffer, PulseDrafts
@@ -74,6 +75,9 @@ class Runtime:
     # Set after enqueueing so this process's dispatcher sends at once instead of at its next
     # look (a `gwbot worker` elsewhere still finds the rows within its poll interval).
     outbox_wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # Waits for a round of this process's dispatcher that finds nothing due (the tests'
+    # barrier: after it, whatever was due has been sent).
+    outbox_idle: IdleWatch = field(default_factory=IdleWatch)
     # Members whose last active day was written today (member id -> day): one write a day.
     active_today: dict[int, date] = field(default_factory=dict)
 

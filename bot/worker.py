@@ -18,7 +18,7 @@ from telegram.request import HTTPXRequest
 
 from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
-from bot.dispatcher import Clock, Dispatcher, Pacing, RoundHook, Sleep
+from bot.dispatcher import Clock, Dispatcher, IdleWatch, Pacing, RoundHook, Sleep
 from bot.i18n import Translator
 from bot.jobs import WORKER, TimedSteps, TimedWork
 from bot.runtime import utc_now
@@ -137,6 +137,7 @@ async def dispatch_until(
     process: str,
     sleep: Sleep = asyncio.sleep,
     supervision: Supervision = Supervision(),
+    idle: IdleWatch | None = None,
 ) -> None:
     """Run the outbox dispatcher until `stop`, starting it again with backoff when it fails
     (Telegram answering its getMe with a 502 at start-up, say). When it cannot go on it raises,
@@ -148,7 +149,9 @@ async def dispatch_until(
         successes = heartbeat.successes
         try:
             async with dispatcher_bot(settings) as bot:
-                await _dispatch(settings, sessions, clock, stop, bot, after_round, wake, heartbeat)
+                await _dispatch(
+                    settings, sessions, clock, stop, bot, after_round, wake, heartbeat, idle
+                )
             return
         except InvalidToken as error:
             # Trying again would not help: the process ends, and `gwbot` says what to check.
@@ -190,6 +193,7 @@ async def _dispatch(
     after_round: Sequence[RoundHook],
     wake: asyncio.Event | None,
     heartbeat: Heartbeat,
+    idle: IdleWatch | None = None,
 ) -> None:
     key = settings.privacy.privacy_key()
     dispatcher = Dispatcher(
@@ -204,7 +208,7 @@ async def _dispatch(
         open_contact=None if key is None else (lambda token: key.open_contact(token)[0]),
     )
     log.info("outbox dispatcher %s is running", dispatcher.owner)
-    await dispatcher.run_forever(stop, wake=wake, watch=heartbeat)
+    await dispatcher.run_forever(stop, wake=wake, watch=heartbeat, idle=idle)
 
 
 async def _pause(sleep: Sleep, seconds: float, stop: asyncio.Event) -> None:

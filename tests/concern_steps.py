@@ -3,7 +3,6 @@ Each step reads what the user would read."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 
@@ -102,17 +101,14 @@ async def desk_reply(clara: FakeUser, detail: BotMessage, text: str) -> str:
 
 
 async def sealed_deliveries_gone(bot: RunningBot) -> None:
-    """The dispatcher records outcomes on its own; wait (bounded) until no delivery with a
-    sealed chat is left."""
-    for _ in range(400):
-        async with bot.sessions() as session:
-            left = await session.scalar(
-                select(func.count()).select_from(Delivery).where(Delivery.contact.is_not(None))
-            )
-        if not left:
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError("a delivery to an anonymous reporter outlived its sending")
+    """The dispatcher records outcomes on its own: once it is idle, no delivery with a sealed
+    chat is left."""
+    await bot.settle()
+    async with bot.sessions() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.contact.is_not(None))
+        )
+    assert not left, "a delivery to an anonymous reporter outlived its sending"
 
 
 async def concern_row(bot: RunningBot, ticket: str) -> Concern | None:

@@ -252,6 +252,23 @@ class RunningBot:
     def sessions(self) -> async_sessionmaker[AsyncSession]:
         return runtime_of(self.application).sessions
 
+    async def settle(self, timeout: float = 10) -> None:
+        """A barrier instead of a quiet spell: every update the fake server holds was received
+        and handled to its end (PTB marks an update done once its handlers returned), and then
+        the outbox dispatcher ran a round that found nothing due - so whatever the bot was
+        going to send by now has been sent. `timeout` bounds each wait; past it, this fails."""
+        await self.fake.wait_idle(timeout)
+        try:
+            await asyncio.wait_for(self.application.update_queue.join(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"updates still being handled after {timeout}s") from None
+        runtime = runtime_of(self.application)
+        runtime.outbox_wake.set()
+        try:
+            await asyncio.wait_for(runtime.outbox_idle.wait(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"the outbox dispatcher was not idle within {timeout}s") from None
+
     async def stop(self) -> None:
         """Stop the bot cleanly, as SIGTERM would (the fixture's own stop then does nothing)."""
         self.stopping.set()
@@ -285,7 +302,10 @@ async def start_bot(
         ready.cancel()
         task.result()
         raise AssertionError("the bot stopped before it polled for updates")
-    return RunningBot(application, fake, clock, stop, task, settings, transport)
+    running = RunningBot(application, fake, clock, stop, task, settings, transport)
+    # What a driver's expect_no_message waits for before it looks.
+    fake.settle = running.settle
+    return running
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE, create_invite
 from bot.services.members import find_member
-from bot.services.obligations import overview
+from bot.services.report_menu import menu
 from storage.models import (
     AuditEntry,
     ConversationState,
@@ -28,6 +28,9 @@ from tests.factories import add_member
 from tests.fake_telegram import BotMessage, FakeUser
 from tests.steps import member
 from tests.test_reporting import KITA_JANUARY, example, partner, report
+
+# When the report menu is shown: the items it offers do not depend on it.
+NOW = datetime(2026, 2, 2, 9, tzinfo=UTC)
 
 REFUSED_ROLE = "Zu dieser Rolle können Sie nicht einladen."
 NOT_A_MEMBER = "Sie sind hier nicht mehr als Mitglied eingetragen."
@@ -218,13 +221,13 @@ async def test_only_coordinators_see_what_another_organisation_reported(
         awo = await session.scalar(select(Organisation.id).where(Organisation.code == "awo"))
         assert clara is not None and paul is not None and awo is not None
         assert (
-            await overview(session, awo, clara)
+            await menu(session, awo, clara, NOW)
         ).organisation_name == "AWO Kreisverband Neustadt"
         with pytest.raises(DomainError) as refused:
-            await overview(session, awo, paul)
+            await menu(session, awo, paul, NOW)
         assert refused.value.key == "report.not_yours"
         demoted = clara.model_copy(
             update={"role": Role.PARTNER, "organisation_code": "koordination"}
         )
         with pytest.raises(DomainError):
-            await overview(session, awo, demoted)
+            await menu(session, awo, demoted, NOW)

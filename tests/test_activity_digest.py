@@ -179,7 +179,7 @@ async def test_the_digest_arrives_per_goal_and_not_for_those_who_switched_it_off
     sent = await digests(bot)
     assert len(sent) == 2
     assert {d.member_id for d in sent} == {await member_id(bot, anna), await member_id(bot, ben)}
-    assert carla.messages == []
+    await carla.expect_no_message()
     async with bot.sessions() as session:
         (run,) = await session.scalars(select(ScheduleRun))
         assert run.recipients == 2

@@ -25,11 +25,9 @@ from bot.services.concern_desk import ReporterNotice, Summary
 from bot.services.concern_jobs import (
     Batch,
     ConcernTexts,
-    JobSettings,
     delete_expired,
     escalate,
     notify_batches,
-    run_concern_jobs,
 )
 from bot.services.concerns import (
     TEXT_LIMIT,
@@ -635,9 +633,10 @@ async def test_one_pass_of_the_jobs_sends_the_batch_and_the_escalation(
     sessions: async_sessionmaker[AsyncSession], people: People
 ) -> None:
     await open_concern(sessions)
-    settings = JobSettings(escalate_hours=4, retention_days=180)
-    async with sessions.begin() as session:
-        queued = await run_concern_jobs(session, BATCH_END + timedelta(hours=4), TEXTS, settings)
+    now = BATCH_END + timedelta(hours=4)
+    async with sessions.begin() as session:  # in the tick's order
+        queued = await notify_batches(session, now, TEXTS)
+        queued += await escalate(session, now, TEXTS, 4)
     assert queued == 2 + 3
     kinds = sorted(d.kind for d in await deliveries(sessions))
     assert kinds == ["concern_batch"] * 2 + ["concern_escalation"] * 3

@@ -17,7 +17,7 @@ from telegram import Bot, Message
 from telegram.request import HTTPXRequest
 
 from bot.config import DatabaseSettings
-from bot.dispatcher import Dispatcher, Pacing
+from bot.dispatcher import Dispatcher, IdleWatch, Pacing
 from bot.services.outbox import Button, OutgoingMessage, enqueue
 from bot.services.placement import Placement
 from storage.engine import make_engine, make_sessionmaker
@@ -401,3 +401,18 @@ async def test_the_turn_to_send_passes_on_when_its_holder_stops_or_dies(outbox: 
         assert first_bot.delivered == 6
         assert outbox.clock() - stopped <= timedelta(seconds=1.5)
     assert rejected(outbox.fake, 429) == 0
+
+
+async def test_idle_watch_waits_for_a_round_that_began_later_and_found_nothing() -> None:
+    idle = IdleWatch()
+    idle.round_starts()
+    waiting = asyncio.ensure_future(idle.wait())
+    await asyncio.sleep(0)
+    idle.round_ended(True)  # began before the wait: it proves nothing
+    idle.round_starts()
+    idle.round_ended(False)  # sent something: what it queued may be due
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    idle.round_starts()
+    idle.round_ended(True)
+    await asyncio.wait_for(waiting, 1)

@@ -1019,12 +1019,27 @@ async def test_next_message_timeout_shows_the_chat_history(server: FakeTelegram)
         await user.next_message(timeout=0.01)
 
 
-async def test_expect_no_message_fails_when_the_bot_sends(server: FakeTelegram, bot: Bot) -> None:
+async def test_expect_no_message_fails_on_a_message_not_read(
+    server: FakeTelegram, bot: Bot
+) -> None:
     user = server.user()
-    watcher = asyncio.create_task(user.expect_no_message(timeout=10))
+    await bot.send_message(user.id, "gelesen")
+    assert (await user.next_message()).text == "gelesen"
+    await user.expect_no_message()
     await bot.send_message(user.id, "doch")
     with pytest.raises(AssertionError, match="doch"):
-        await watcher
+        await user.expect_no_message()
+
+
+async def test_expect_no_message_looks_after_the_barrier(server: FakeTelegram, bot: Bot) -> None:
+    user = server.user()
+
+    async def settle(timeout: float) -> None:
+        await bot.send_message(user.id, "noch unterwegs")  # what the bot still had to do
+
+    server.settle = settle
+    with pytest.raises(AssertionError, match="noch unterwegs"):
+        await user.expect_no_message()
 
 
 async def test_chat_actions_are_events_on_request(server: FakeTelegram, bot: Bot) -> None:

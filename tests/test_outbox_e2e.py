@@ -3,8 +3,6 @@ skipped until they write again."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from bot.services.outbox import OutgoingMessage, enqueue
@@ -27,13 +25,10 @@ async def send_to(bot: RunningBot, member_ids: list[int], text: str) -> None:
 
 
 async def until_blocked(bot: RunningBot, member_id: int) -> None:
-    """The dispatcher runs on its own; wait (bounded) until it recorded the refusal."""
-    for _ in range(400):
-        async with bot.sessions() as session:
-            if await session.scalar(select(Member.blocked).where(Member.id == member_id)):
-                return
-        await asyncio.sleep(0.025)
-    raise AssertionError("the member was never marked as blocked")
+    """The dispatcher runs on its own: once it is idle, it has recorded the refusal."""
+    await bot.settle()
+    async with bot.sessions() as session:
+        assert await session.scalar(select(Member.blocked).where(Member.id == member_id))
 
 
 async def test_enqueued_messages_reach_members_through_the_running_bot(bot: RunningBot) -> None:

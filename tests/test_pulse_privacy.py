@@ -58,6 +58,7 @@ async def test_pulse_answers_leave_no_trace_and_no_link(
         if n < 4:
             assert await counts(bot) == (0, 0), "written before k people answered"
     assert await counts(bot) == (5, 20)
+    await bot.settle()
     await every_update_marked(bot, ids)
     await close(bot)
     assert await counts(bot) == (5, 20), "the sixth answer was written alone at closing"

@@ -31,7 +31,7 @@ from bot.services.members import MemberInfo
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import OutgoingMessage
 from bot.services.placement import Preferences
-from bot.services.reporting_reminders import run_reporting_reminders
+from bot.services.reporting_reminders import send_escalations, send_reminders
 from bot.services.schedules import run_due
 from bot.signal_texts import check_in_messages
 from storage.models import (
@@ -170,7 +170,8 @@ async def arrange(
 async def trigger(session: AsyncSession, now: datetime) -> None:
     """Everything that queues a message the bot sends on its own, as production calls it."""
     reporting = ReportingTexts(TRANSLATOR)
-    await run_reporting_reminders(session, now, reporting.items, reporting.escalation)
+    await send_reminders(session, now, reporting.items)
+    await send_escalations(session, now, reporting.escalation)
     await run_due(session, now, schedule_hooks(TRANSLATOR, PrivacySettings(), SignalSettings()))
     texts = concern_texts(TRANSLATOR)
     await concern_jobs.notify_batches(session, now, texts)

@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.services.obligations import ensure_obligations
 from bot.services.reminder_withdrawal import drop_settled_reminders
-from bot.services.reporting_reminders import run_reporting_reminders
+from bot.services.reporting_reminders import send_escalations, send_reminders
 from storage.models import (
     Delivery,
     Indicator,
@@ -127,7 +127,9 @@ async def sessions(
 async def run(sessions: async_sessionmaker[AsyncSession], moment: datetime) -> int:
     async with sessions.begin() as session:
         await ensure_obligations(session, moment)
-        return await run_reporting_reminders(session, moment, TEXTS.items, TEXTS.escalation)
+        # As the tick does: the reminders, then the escalations.
+        queued = await send_reminders(session, moment, TEXTS.items)
+        return queued + await send_escalations(session, moment, TEXTS.escalation)
 
 
 async def sent(sessions: async_sessionmaker[AsyncSession], kind: str) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.concern_desk import Summary
 from bot.services.concerns import retention_cutoff
-from bot.services.outbox import Messages, enqueue, local_zone
+from bot.services.outbox import Messages, enqueue
 from bot.services.placement import Placement
 from storage.models import Author, Concern, ConcernMessage, ConcernStatus, Member, Role
 
@@ -144,14 +144,3 @@ async def delete_expired(session: AsyncSession, today: date, retention_days: int
     await session.execute(delete(ConcernMessage).where(ConcernMessage.concern_id.in_(ids)))
     await session.execute(delete(Concern).where(Concern.id.in_(ids)))
     return len(ids)
-
-
-async def run_concern_jobs(
-    session: AsyncSession, now: datetime, texts: ConcernTexts, settings: JobSettings
-) -> int:
-    """One pass; returns how many deliveries were queued."""
-    today = now.astimezone(await local_zone(session)).date()
-    queued = await notify_batches(session, now, texts)
-    queued += await escalate(session, now, texts, settings.escalate_hours)
-    await delete_expired(session, today, settings.retention_days)
-    return queued

@@ -13,7 +13,6 @@ names the coordinator who confirmed it, as `reported_by` of every value it write
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,8 +26,6 @@ from bot.services.table_reader import CellValue, Table
 from storage.models import Indicator, IndicatorValue, Organisation, ValueSource
 
 REQUIRED = ("indicator", "organisation", "period")
-# (column, problem code, detail): how row checks report what is wrong.
-Report = Callable[..., None]
 # (indicator, organisation, period) -> revision -> (value or None, note)
 Stored = dict[tuple[int, int, str], dict[int, tuple[float | None, str]]]
 TRUE = {"ja", "yes", "true", "wahr", "1", "x"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -21,43 +21,18 @@ from bot.services.members import COORDINATORS, MemberInfo
 from bot.services.outbox import initiative_calendar
 from bot.services.periods import Period, due_at, periods_between
 from storage.models import (
-    ClosedPeriod,
     Indicator,
-    IndicatorValue,
     Initiative,
     Obligation,
     ObligationMark,
     Organisation,
     ReportingReminder,
 )
-from storage.queries import values as stored
 from storage.queries.inserts import insert_new
-from storage.queries.obligations import counted, reported
+from storage.queries.obligations import reported
 
 # Ids per DELETE statement: far below SQLite's and asyncpg's limits on bound parameters.
 DELETE_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class Owed:
-    """An obligation with what the chat needs to offer it."""
-
-    obligation_id: int
-    indicator_id: int
-    indicator_code: str
-    name_de: str
-    name_en: str
-    kind: str
-    unit: str
-    period: str
-    due_at: datetime
-    reported: bool
-
-    def name(self, language: str) -> str:
-        return self.name_de if language == "de" else self.name_en
-
-    def overdue(self, now: datetime) -> bool:
-        return not self.reported and self.due_at < now
 
 
 @dataclass(frozen=True)
@@ -226,57 +201,6 @@ async def remove_before_start(session: AsyncSession) -> dict[int, int]:
     return removed
 
 
-async def owed_by(
-    session: AsyncSession, organisation_id: int, *, since: date | None = None
-) -> list[Owed]:
-    """The organisation's obligations of active indicators (waived ones only if reported),
-    with whether each is reported: not reported first (earliest due first), then reported
-    (latest period first)."""
-    reported = (
-        select(func.count(IndicatorValue.id))
-        .where(
-            IndicatorValue.indicator_id == Obligation.indicator_id,
-            IndicatorValue.organisation_id == Obligation.organisation_id,
-            IndicatorValue.period == Obligation.period,
-        )
-        .scalar_subquery()
-    )
-    query = (
-        select(Obligation, Indicator, reported)
-        .join(Indicator, Indicator.id == Obligation.indicator_id)
-        .where(Obligation.organisation_id == organisation_id, Indicator.active, counted())
-    )
-    if since is not None:
-        query = query.where(Obligation.period_end >= since)
-    items = [
-        Owed(
-            obligation_id=obligation.id,
-            indicator_id=indicator.id,
-            indicator_code=indicator.code,
-            name_de=indicator.name_de,
-            name_en=indicator.name_en,
-            kind=indicator.type,
-            unit=indicator.unit,
-            period=obligation.period,
-            due_at=obligation.extended_until or obligation.due_at,
-            reported=count > 0,
-        )
-        for obligation, indicator, count in await session.execute(query)
-    ]
-    open_items = sorted((i for i in items if not i.reported), key=lambda i: (i.due_at, i.name_de))
-    done = sorted((i for i in items if i.reported), key=lambda i: i.due_at, reverse=True)
-    return open_items + done
-
-
-@dataclass(frozen=True)
-class Overview:
-    organisation_id: int
-    organisation_name: str
-    open: list[Owed]
-    # Reported obligations, latest period first, with the latest value (None: not applicable).
-    reported: list[tuple[Owed, float | None]]
-
-
 async def reachable_organisation(
     session: AsyncSession, organisation_id: int, viewer: MemberInfo
 ) -> tuple[Organisation, bool]:
@@ -289,27 +213,6 @@ async def reachable_organisation(
     if not coordinator and organisation.code != viewer.organisation_code:
         raise DomainError("report.not_yours")
     return organisation, coordinator
-
-
-async def overview(session: AsyncSession, organisation_id: int, viewer: MemberInfo) -> Overview:
-    """What the organisation owes and reported. Another organisation's only for coordinators
-    (as they are now: the button of someone demoted since is refused); closed periods' open
-    items only for those who may still report there (coordinators)."""
-    organisation, coordinator = await reachable_organisation(session, organisation_id, viewer)
-    items = await owed_by(session, organisation_id)
-    if not coordinator:
-        closed = set((await session.scalars(select(ClosedPeriod.period))).all())
-        items = [i for i in items if i.reported or i.period not in closed]
-    latest = {
-        (row.indicator_id, row.period): row.value
-        for row in await stored.of_organisation(session, organisation_id)
-    }
-    return Overview(
-        organisation_id=organisation.id,
-        organisation_name=organisation.name,
-        open=[i for i in items if not i.reported],
-        reported=[(i, latest.get((i.indicator_id, i.period))) for i in items if i.reported],
-    )
 
 
 async def organisation_of(session: AsyncSession, code: str) -> int:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.placement import Placement, Preferences, place
@@ -153,16 +153,6 @@ def delivery_rows(
 async def write_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(Delivery), list(rows))
-
-
-async def drop_pending(session: AsyncSession, reference: str) -> int:
-    """Forget unsent deliveries about `reference` (e.g. a reminder whose report arrived)."""
-    result = await session.execute(
-        delete(Delivery).where(
-            Delivery.reference == reference, Delivery.state == DeliveryState.PENDING.value
-        )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def local_zone(session: AsyncSession) -> ZoneInfo:

@@ -4,9 +4,9 @@ one indicator's open periods, latest first, paged; what a typed search finds.
 
 The work does not grow with the history: per indicator the offered obligation and a COUNT of
 the older ones come from SQL, pages are LIMIT/OFFSET, and only a few reported values are read.
-Access as in bot.services.obligations.overview: another organisation only for coordinators as
-they are now; closed periods' open items only for coordinators; waived obligations are not
-offered (storage/queries/obligations.py).
+Access (bot.services.obligations.reachable_organisation): another organisation only for
+coordinators as they are now; closed periods' open items only for coordinators; waived
+obligations are not offered (storage/queries/obligations.py).
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.errors import DomainError, NotFound
 from bot.services.members import COORDINATORS, MemberInfo
 from bot.services.number_reader import Kind, Rejected, Spec, validate
-from bot.services.periods import Period
 from bot.services.plausibility import is_implausible
 from storage.models import (
     ClosedPeriod,
@@ -184,7 +183,3 @@ async def save(session: AsyncSession, actor: MemberInfo, entry: Entry, now: date
     )
     await session.flush()
     return Saved(revision=revision, value=entry.value, on_behalf=asked.on_behalf)
-
-
-def period_of(asked: Question) -> Period:
-    return Period.parse(asked.period)

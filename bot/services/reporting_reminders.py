@@ -79,17 +79,6 @@ RenderItems = Callable[[Sequence[Item]], Mapping[str, OutgoingMessage]]
 RenderEscalation = Callable[[Sequence[Item], int, Mapping[int, int]], Mapping[str, OutgoingMessage]]
 
 
-async def run_reporting_reminders(
-    session: AsyncSession,
-    now: datetime,
-    render_items: RenderItems,
-    render_escalation: RenderEscalation,
-) -> int:
-    """Send what is due now; returns how many messages were queued."""
-    queued = await send_reminders(session, now, render_items)
-    return queued + await send_escalations(session, now, render_escalation)
-
-
 async def send_reminders(session: AsyncSession, now: datetime, render_items: RenderItems) -> int:
     """The members' reminders of their open items due now; returns how many were queued."""
     calendar = await initiative_calendar(session)

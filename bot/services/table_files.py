@@ -25,7 +25,6 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -165,19 +164,20 @@ def write_xlsx(
         _check_width(row, columns)
     # Write-only mode streams rows to the file, but widths and filter must be set beforehand.
     workbook = Workbook(write_only=True)
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(title=sheet_name(sheet_title))
-    # Write-only sheets get these from Worksheet at runtime (`_setup`); the stubs lack them.
-    layout = cast(Worksheet, sheet)
+    # A WriteOnlyWorksheet (from a private module): at run time it has what is used here of
+    # Worksheet - column_dimensions and auto_filter it gets from it in `_setup`, freeze_panes
+    # and append of its own.
+    sheet = cast(Worksheet, workbook.create_sheet(title=sheet_name(sheet_title)))
     widths = [len(column) for column in columns]
     body = [[_xlsx_value(value, zone) for value in row] for row in table]
     for row in body:
         widths = [max(width, _width(value)) for width, value in zip(widths, row, strict=True)]
     for index, width in enumerate(widths, start=1):
         letter = get_column_letter(index)
-        layout.column_dimensions[letter].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+        sheet.column_dimensions[letter].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
     sheet.freeze_panes = "A2"
     if columns:
-        layout.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(body) + 1}"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(body) + 1}"
     bold = Font(bold=True)
     header = [_xlsx_cell(sheet, column) for column in columns]
     for cell in header:
@@ -206,7 +206,7 @@ def _xlsx_value(value: Value, zone: ZoneInfo) -> XlsxValue:
     raise TypeError(f"cannot write {type(value).__name__} to a table file")
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: XlsxValue) -> Cell:
+def _xlsx_cell(sheet: Worksheet, value: XlsxValue) -> Cell:
     cell = WriteOnlyCell(sheet)
     cell.value = value
     if isinstance(value, datetime):

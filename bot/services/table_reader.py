@@ -19,13 +19,12 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from openpyxl import load_workbook
 from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bot.services.table_files import unguard
 
@@ -177,18 +176,24 @@ def _read_xlsx(content: bytes) -> Table:
         workbook.close()
 
 
+class _ReadOnlySheet(Protocol):
+    """What is read of a sheet opened read-only: openpyxl's ReadOnlyWorksheet, whose module is
+    private (its cells have `value` and `number_format`)."""
+
+    def reset_dimensions(self) -> None: ...
+
+    def iter_rows(self, min_row: int, min_col: int, max_col: int) -> Iterator[tuple[Any, ...]]: ...
+
+
 def _xlsx_records(workbook: Workbook) -> Iterator[tuple[int, list[CellValue]]]:
     if not workbook.worksheets:
         return
     # A workbook opened read-only has read-only sheets.
-    sheet = cast(ReadOnlyWorksheet, workbook.worksheets[0])
+    sheet = cast(_ReadOnlySheet, workbook.worksheets[0])
     # The stored dimension may be wrong (some writers never update it): read what is there.
     sheet.reset_dimensions()
-    # Missing rows come as empty ones, so counting from 1 gives Excel's row numbers. (The stubs
-    # type iter_rows for Worksheet only; read-only cells also have `value` and `number_format`.)
-    rows: Iterator[tuple[Any, ...]] = cast(Any, sheet).iter_rows(
-        min_row=1, min_col=1, max_col=MAX_COLUMNS + 1
-    )
+    # Missing rows come as empty ones, so counting from 1 gives Excel's row numbers.
+    rows = sheet.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS + 1)
     number = 0
     try:
         for number, cells in enumerate(rows, start=1):

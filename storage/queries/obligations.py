@@ -22,10 +22,6 @@ def reported() -> Exists:
     )
 
 
-def waived() -> ColumnElement[bool]:
-    return Obligation.waived_at.is_not(None)
-
-
 def counted() -> ColumnElement[bool]:
     """Owed, or reported although waived: what completeness counts."""
     return or_(Obligation.waived_at.is_(None), reported())

@@ -81,10 +81,6 @@ async def of_indicator(session: AsyncSession, indicator_id: int) -> list[Latest]
     return await latest(session, IndicatorValue.indicator_id == indicator_id)
 
 
-async def of_organisation(session: AsyncSession, organisation_id: int) -> list[Latest]:
-    return await latest(session, IndicatorValue.organisation_id == organisation_id)
-
-
 async def revision_count(
     session: AsyncSession, indicator_id: int, organisation_id: int, period: str
 ) -> int:

@@ -18,11 +18,12 @@ Things to know:
   that handles updates one at a time therefore produces a deterministic order.
 - next_message and next_event keep separate cursors per driver; BotMessage objects are live
   (edits change them), Event.text keeps the text as of that event.
-- "No reply" has no natural end. Prefer a barrier: send a second update whose reply you
-  await (a sequential bot has then finished the first), then check `user.messages`.
-  expect_no_message(timeout) is the time-based fallback.
-- server.wait_idle() only means the bot fetched and confirmed every update; PTB confirms
-  before its handlers finish.
+- "No reply" has no natural end, so expect_no_message() asks after a barrier: it awaits
+  `server.settle`, then fails on any message here the driver has not returned yet. By
+  default `settle` is server.wait_idle(), which only means the bot fetched and confirmed
+  every update (PTB confirms before its handlers finish); set a barrier that knows the bot
+  (tests/conftest.py: every update handled, the outbox idle), or send a second update whose
+  reply you await (a sequential bot has then finished the first).
 - Webhook mode: once the bot calls setWebhook (e.g. PTB's updater.start_webhook), the server
   POSTs each pending update to that URL, one at a time in update_id order, and retries
   after webhook_retry_delay until the receiver answers 2xx. server.webhook_deliveries

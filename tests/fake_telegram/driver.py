@@ -235,17 +235,19 @@ class _ChatDriver:
         """
         return await self._next("event", lambda e: e.kind in kinds, timeout, "bot event")
 
-    async def expect_no_message(self, timeout: float = 0.3) -> None:
-        """Fail if the bot sends a new message here within `timeout` (does not move cursors)."""
-        start = len(self._server.events)
+    async def expect_no_message(self, timeout: float = 10) -> None:
+        """Fail if the bot sent a message here that this driver has not returned yet.
 
-        def sent() -> Event | None:
-            events = self._server.events[start:]
-            return next((e for e in events if self._sees(e) and e.kind == "message"), None)
-
-        event = await self._server.changed.wait_for(sent, timeout)
-        if event is not None:
-            raise AssertionError(f"Unexpected bot message in chat {self.chat_id}: {event.text!r}")
+        Asked once the bot has settled - the server's `settle` barrier, by default that every
+        update was confirmed; tests/conftest.py makes it "every update handled and the outbox
+        idle" - so nothing is left that could still send. `timeout` only bounds the wait for
+        the barrier (reaching it is the success path, not a quiet spell). Moves no cursor.
+        """
+        await self._server.settle(timeout)
+        events = self._server.events[self._cursors["message"] :]
+        unread = [e.text for e in events if self._sees(e) and e.kind == "message"]
+        if unread:
+            raise AssertionError(f"Unexpected bot message in chat {self.chat_id}: {unread!r}")
 
 
 class FakeUser(_ChatDriver):

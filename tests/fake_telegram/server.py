@@ -62,6 +62,11 @@ class FakeTelegram(MessageMethods, BotMethods, WebhookMethods):
         self._methods: dict[str, tuple[str, Handler]] = {}
         self._user_ids = itertools.count(1001)
         self._group_ids = itertools.count(1)
+        # The barrier `expect_no_message` waits for: what proves the bot has done all it is
+        # going to do for now. Here, that it received every update; whoever runs a bot against
+        # this server may set a stronger one (tests/conftest.py: every update handled, the
+        # outbox idle). Called with the timeout that bounds the wait; raises past it.
+        self.settle: Callable[[float], Awaitable[None]] = self.wait_idle
         handlers: dict[str, Handler] = {
             "getMe": self._get_me,
             "logOut": lambda params: True,
