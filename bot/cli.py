@@ -87,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     playground.add_argument(
         "--fresh", action="store_true", help="build the demo data anew, forgetting what happened"
     )
+    playground.add_argument(
+        "--today",
+        type=_demo_day,
+        metavar="YYYY-MM-DD",
+        help="when the demo data are built: the day of the demo year 2026 the history reaches"
+        " and the clock starts at (default 2026-06-15; earlier days build faster)",
+    )
     commands.add_parser(
         "worker",
         parents=[common],
@@ -237,6 +244,13 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+def _demo_day(value: str) -> date:
+    day = date.fromisoformat(value)
+    if not date(2026, 1, 5) <= day <= date(2026, 12, 31):
+        raise argparse.ArgumentTypeError("a day from 2026-01-05 to 2026-12-31")
+    return day
+
+
 def _role_name(value: str) -> str:
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
         raise argparse.ArgumentTypeError(
@@ -260,7 +274,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         no_token = settings.bot.token_value is None
         if args.command == "run" and no_token and args.playground_without_token:
-            args.command, args.port, args.file, args.fresh = "playground", 8080, None, False
+            args.command, args.port, args.file = "playground", 8080, None
+            args.fresh, args.today = False, None
             args.because_no_token = True
         if args.command in ("run", "worker") and no_token:
             print(NO_TOKEN_HELP, file=sys.stderr)
@@ -375,6 +390,8 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         await run_worker(settings)
 
     async def playground() -> None:
+        from bot.demo.year import _local
+        from bot.playground.history import TODAY
         from bot.playground.main import DEFAULT_FILE, run_playground
 
         await run_playground(
@@ -382,6 +399,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
             port=args.port,
             path=(args.file or DEFAULT_FILE).resolve(),
             fresh=args.fresh,
+            today=_local(args.today, 10, 30) if args.today else TODAY,
             because_no_token=getattr(args, "because_no_token", False),
         )
 

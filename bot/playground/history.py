@@ -73,14 +73,14 @@ REPLIES = (
 REPORTER_REPLY = "Danke für die schnelle Rückmeldung, das hilft uns schon sehr."
 
 
-def tick_times() -> list[datetime]:
+def tick_times(today: datetime) -> list[datetime]:
     """When the timed steps run in the history: the first two Mondays of each month (a pulse
     survey opens on a first Monday and closes a week later) and every Monday of the last
     weeks, always at 10:05, after every demo member's reminder hour and quiet hours."""
     times = []
     day = year.START
-    while (at := year._local(day, *TICK_AT)) < TODAY:
-        recent = TODAY - at < timedelta(weeks=RECENT_WEEKS)
+    while (at := year._local(day, *TICK_AT)) < today:
+        recent = today - at < timedelta(weeks=RECENT_WEEKS)
         if day.weekday() == 0 and (day.day <= 14 or recent):
             times.append(at)
         day += timedelta(days=1)
@@ -112,14 +112,14 @@ def register_all_hooks(translator: Translator, settings: Settings) -> None:
     register_digest_hook(translator)
 
 
-async def build_history(settings: Settings, key: PrivacyKey) -> Built:
-    """Apply the demo initiative and its history up to TODAY to the (migrated, empty)
+async def build_history(settings: Settings, key: PrivacyKey, today: datetime = TODAY) -> Built:
+    """Apply the demo initiative and its history up to `today` to the (migrated, empty)
     database of `settings`."""
     started = datetime.now(UTC)
     engine = settings.database.engine()
     try:
         sessions = make_sessionmaker(engine)
-        counts = await _History(settings, sessions, key).run()
+        counts = await _History(settings, sessions, key, today).run()
     finally:
         await engine.dispose()
     seconds = (datetime.now(UTC) - started).total_seconds()
@@ -129,9 +129,13 @@ async def build_history(settings: Settings, key: PrivacyKey) -> Built:
 
 class _History:
     def __init__(
-        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], key: PrivacyKey
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        key: PrivacyKey,
+        today: datetime,
     ) -> None:
-        self.settings, self.sessions, self.key = settings, sessions, key
+        self.settings, self.sessions, self.key, self.today = settings, sessions, key, today
         self.clock = VirtualClock(year.APPLIED_AT)
         self.translator = Translator(settings.bot.default_language)
         self.rng = random.Random(SEED)
@@ -166,9 +170,9 @@ class _History:
         order = itertools.count()
         moments: list[tuple[datetime, int, str, Any]] = []
         for event in year.plan(SEED):
-            if event.at < TODAY:
+            if event.at < self.today:
                 heapq.heappush(moments, (event.at, next(order), "event", event))
-        for at in tick_times():
+        for at in tick_times(self.today):
             heapq.heappush(moments, (at, next(order), "tick", None))
         events = ticks = 0
         while moments:
@@ -183,10 +187,10 @@ class _History:
             else:
                 await self._tick(steps)
                 ticks += 1
-        self.clock.now = TODAY
+        self.clock.now = self.today
         await self._tick(steps)
         await self._threads()
-        await self._settle(TODAY - timedelta(days=LIVE_DAYS))
+        await self._settle(self.today - timedelta(days=LIVE_DAYS))
         return events, ticks + 1
 
     async def _obligations(self, at: datetime) -> None:
@@ -233,9 +237,9 @@ class _History:
         """The coordination office answers the last two concerns raised more than a week ago;
         a named reporter answers back."""
         coordinator = year.initiative(SEED).members[1]
-        week_ago = TODAY - timedelta(days=7)
+        week_ago = self.today - timedelta(days=7)
         chosen = [o for o in self.opened if o[0].batch_at < week_ago][-2:]
-        today = TODAY.astimezone(year.ZONE).date()
+        today = self.today.astimezone(year.ZONE).date()
         batch = self.settings.privacy.concern_batch_minutes
         async with self.sessions.begin() as session:
             coordinator_id = await session.scalar(
@@ -248,7 +252,7 @@ class _History:
                     text,
                     author=Author.COORDINATION,
                     today=today,
-                    now=TODAY,
+                    now=self.today,
                     batch_minutes=batch,
                     coordinator_id=coordinator_id,
                 )
@@ -261,7 +265,7 @@ class _History:
                         REPORTER_REPLY,
                         author=Author.REPORTER,
                         today=today,
-                        now=TODAY,
+                        now=self.today,
                         batch_minutes=batch,
                     )
 

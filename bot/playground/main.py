@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings
 from bot.playground import PortBusy
+from bot.playground.history import TODAY
 from bot.playground.server import Playground
 from bot.playground.web import Site
 
@@ -23,6 +25,7 @@ async def run_playground(
     port: int = DEFAULT_PORT,
     path: Path = DEFAULT_FILE,
     fresh: bool = False,
+    today: datetime = TODAY,
     because_no_token: bool = False,
 ) -> None:
     if settings.logging.level == "INFO":  # the default: the page's line is not buried
@@ -31,7 +34,7 @@ async def run_playground(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    playground = Playground(path, settings, fresh=fresh)
+    playground = Playground(path, settings, fresh=fresh, today=today)
     await playground.start()
     site = Site(playground, port)
     try:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from bot.app import build_application, runtime_of
 from bot.config import Settings
 from bot.context import BotApplication
@@ -34,7 +36,7 @@ from bot.runner import prepare_database, serve
 from bot.services.invites import COMMAND_LINE, create_invite
 from bot.services.members import find_member
 from bot.services.privacy_crypto import PrivacyKey, generate_key
-from storage.models import Role
+from storage.models import Delivery, DeliveryState, Role
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,8 @@ class Playground:
     path: Path
     base: Settings
     fresh: bool = False
+    # The demo's "today" when the data are built: history up to it, the clock from it.
+    today: datetime = TODAY
     people: list[Person] = field(default_factory=demo_people)
     users: dict[str, FakeUser] = field(default_factory=dict)
     invite_link: str | None = None
@@ -137,7 +141,14 @@ class Playground:
             database={"url": self.url, "sqlite_synchronous": "OFF"},
             logging=self.base.logging.model_dump(),
             privacy={**self.base.privacy.model_dump(), "key": key},
-            outbox={"rate": 500, "per_chat_seconds": 0, "in_flight": 32},
+            # As fast as the fake allows; a claimed batch is the dispatcher's for a virtual day,
+            # so moving the clock on never takes it away in the middle.
+            outbox={
+                "rate": 500,
+                "per_chat_seconds": 0,
+                "in_flight": 32,
+                "lease_seconds": 86_400,
+            },
             signals=self.base.signals.model_dump(),
             progress=self.base.progress.model_dump(),
         )
@@ -164,10 +175,10 @@ class Playground:
             database={"url": self.url, "sqlite_synchronous": "OFF"}, privacy={"key": key}
         )
         await prepare_database(settings)
-        built = await build_history(settings, PrivacyKey.from_text(key))
+        built = await build_history(settings, PrivacyKey.from_text(key), self.today)
         self.built_seconds = built.seconds
-        _write_state(self.state_path, key, TODAY)
-        return key, TODAY
+        _write_state(self.state_path, key, self.today)
+        return key, self.today
 
     async def _invite(self) -> None:
         """A fresh invite link for the outsider, as long as they have not joined."""
@@ -206,6 +217,9 @@ class Playground:
             steps = self._app.bot_data[STEPS_KEY]
             assert isinstance(steps, TimedSteps)
             while moved < total:
+                # The outbox first sends what fell due: a batch it holds must not see its
+                # lease run out by the jump.
+                await self._outbox_idle()
                 self.clock.advance(stride)
                 moved += stride
                 await steps.hourly()
@@ -213,6 +227,30 @@ class Playground:
                 runtime_of(self._app).outbox_wake.set()
             self._save()
         self.fake.changed.notify()
+
+    async def _outbox_idle(self, patience: float = 30.0) -> None:
+        """Wait (at most `patience` seconds) until the outbox has sent what is due."""
+        runtime = runtime_of(self._app)
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            now = self.clock()
+            async with runtime.reads() as session:
+                busy = await session.scalar(
+                    select(func.count())
+                    .select_from(Delivery)
+                    .where(
+                        (
+                            (Delivery.state == DeliveryState.PENDING.value)
+                            & (Delivery.not_before <= now)
+                        )
+                        | (Delivery.state == DeliveryState.SENDING.value)
+                    )
+                )
+            if not busy:
+                return
+            runtime.outbox_wake.set()
+            # Each message the fake receives wakes this; else look again in a moment.
+            await self.fake.changed.wait_for(lambda: None, 0.1)
 
     def _save(self) -> None:
         key = self._app.bot_data["runtime"].settings.privacy.key
