@@ -4,7 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean browser
+
+# Browser tests of the playground need Debian's chromium and its driver (and an emoji font for
+# the guide's screenshots): installed quietly where apt is there and we are root, only if
+# missing; elsewhere those tests skip and say why.
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-color-emoji
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -14,12 +19,21 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# With a bot token: the bot (it upgrades the database first). Without one: the playground.
 run: $(INSTALLED)
-	$(BIN)/gwbot db upgrade
-	$(BIN)/gwbot run
+	$(BIN)/gwbot run --playground-without-token
 
-test: $(INSTALLED) lint
+test: $(INSTALLED) lint browser
 	$(BIN)/python -m pytest -n 4 --durations=15
+
+browser:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
+		echo "Installing $(BROWSER_PACKAGES) for the browser tests (apt) ..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(BROWSER_PACKAGES)) >/dev/null 2>&1 || \
+			echo "apt could not install them: the browser tests will be skipped"; \
+	fi
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
