@@ -1,7 +1,8 @@
 """The playground's months of history: the demo year (bot.demo.year) up to the playground's
 "today", written through the real services and timed steps into the playground's own database.
 
-Quick by design (start-up of a fresh playground is measured in tests/test_playground_cli.py):
+Quick by design (the default five and a half months took 15-20 s on 2 cores while this was
+written; tests/test_playground.py builds three weeks, the browser test two and a half months):
 - the plan's events up to TODAY go through the services as in the year test, but the timed
   steps run once a week (Mondays, 10:05) instead of every 30 seconds: each step catches up what
   came due since its last run, so history is coarser, never missing;
