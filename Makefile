@@ -4,7 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test coverage lint format lock bench clean
+.PHONY: run test coverage lint format lock bench clean browser
+
+# Browser tests of the playground need Debian's chromium and its driver (and an emoji font for
+# the guide's screenshots): installed quietly where apt is there and we are root, only if
+# missing; elsewhere those tests skip and say why.
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-color-emoji
 
 # The exact versions (with hashes) of requirements.lock, then the project itself.
 $(INSTALLED): pyproject.toml requirements.lock
@@ -15,17 +20,26 @@ $(INSTALLED): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
+# With a bot token: the bot (it upgrades the database first). Without one: the playground.
 run: $(INSTALLED)
-	$(BIN)/gwbot db upgrade
-	$(BIN)/gwbot run
+	$(BIN)/gwbot run --playground-without-token
 
-test: $(INSTALLED) lint
+test: $(INSTALLED) lint browser
 	$(BIN)/python -m pytest -n 4 --durations=15
 
 # The suite with coverage of bot/, handlers/ and storage/; fails below the floor
 # (`fail_under` in pyproject.toml).
 coverage: $(INSTALLED)
 	$(BIN)/python -m pytest -n 4 --durations=15 --cov --cov-report=term
+
+browser:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
+		echo "Installing $(BROWSER_PACKAGES) for the browser tests (apt) ..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(BROWSER_PACKAGES)) >/dev/null 2>&1 || \
+			echo "apt could not install them: the browser tests will be skipped"; \
+	fi
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         parents=[common],
         help="upgrade the database schema, then receive and answer updates",
@@ -59,6 +59,40 @@ def _parser() -> argparse.ArgumentParser:
             "Upgrade the database schema, then receive and answer updates: by long polling,"
             " or by webhook when [bot] webhook_url is set."
         ),
+    )
+    run.add_argument(
+        "--playground-without-token",
+        action="store_true",
+        help="without a bot token, start the playground instead of stopping (`make run`)",
+    )
+    playground = commands.add_parser(
+        "playground",
+        parents=[common],
+        help="try the bot in the browser, without Telegram: the real bot on demo data",
+        description="Start the real bot against a built-in fake Telegram, with a demo"
+        " initiative and months of its history in a database of its own (never the configured"
+        " one), and a web page on 127.0.0.1 where one plays demo people: partners, a"
+        " coordinator, an admin, an observer and someone holding an invite link.",
+    )
+    playground.add_argument(
+        "--port", type=int, default=8080, help="the page's port on 127.0.0.1 (8080; 0: any free)"
+    )
+    playground.add_argument(
+        "--file",
+        type=Path,
+        default=Path("playground.db"),
+        metavar="FILE",
+        help="the playground's SQLite file (playground.db), built when missing",
+    )
+    playground.add_argument(
+        "--fresh", action="store_true", help="build the demo data anew, forgetting what happened"
+    )
+    playground.add_argument(
+        "--today",
+        type=_demo_day,
+        metavar="YYYY-MM-DD",
+        help="when the demo data are built: the day of the demo year 2026 the history reaches"
+        " and the clock starts at (default 2026-06-15; earlier days build faster)",
     )
     commands.add_parser(
         "worker",
@@ -210,6 +244,13 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+def _demo_day(value: str) -> date:
+    day = date.fromisoformat(value)
+    if not date(2026, 1, 5) <= day <= date(2026, 12, 31):
+        raise argparse.ArgumentTypeError("a day from 2026-01-05 to 2026-12-31")
+    return day
+
+
 def _role_name(value: str) -> str:
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
         raise argparse.ArgumentTypeError(
@@ -231,7 +272,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         configure_logging(
             settings.logging.level, _secrets(settings), log_format=settings.logging.format
         )
-        if args.command in ("run", "worker") and settings.bot.token_value is None:
+        no_token = settings.bot.token_value is None
+        if args.command == "run" and no_token and args.playground_without_token:
+            args.command, args.port, args.file = "playground", 8080, None
+            args.fresh, args.today = False, None
+            args.because_no_token = True
+        if args.command in ("run", "worker") and no_token:
             print(NO_TOKEN_HELP, file=sys.stderr)
             sys.exit(EXIT_CONFIG)
         try:
@@ -343,6 +389,20 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         await prepare_database(settings)
         await run_worker(settings)
 
+    async def playground() -> None:
+        from bot.demo.year import _local
+        from bot.playground.history import TODAY
+        from bot.playground.main import DEFAULT_FILE, run_playground
+
+        await run_playground(
+            settings,
+            port=args.port,
+            path=(args.file or DEFAULT_FILE).resolve(),
+            fresh=args.fresh,
+            today=_local(args.today, 10, 30) if args.today else TODAY,
+            because_no_token=getattr(args, "because_no_token", False),
+        )
+
     async def status() -> int:
         from bot.status_cli import status_command
 
@@ -350,6 +410,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
     commands = {
         "run": run,
+        "playground": playground,
         "worker": worker,
         "status": status,
         "db": db,
@@ -361,8 +422,12 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         "export": export,
         "import": import_,
     }
+    from bot.playground import PortBusy
+
     try:
         code = asyncio.run(commands[args.command]())
+    except PortBusy as exc:
+        return _fail(f"the playground's page: {exc}; choose another with --port", EXIT_CONFIG)
     except DispatcherStopped as exc:
         return _fail(f"the outbox dispatcher stopped for good: {exc}; the log above says why")
     except InvalidToken:

@@ -45,7 +45,7 @@ def watch(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     fake_time = types.SimpleNamespace(
         time=lambda: bot.clock().timestamp(), monotonic=time.monotonic
     )
-    monkeypatch.setattr("tests.fake_telegram.state.time", fake_time)
+    monkeypatch.setattr("bot.fake_telegram.state.time", fake_time)
     log = io.StringIO()
     configure_logging("DEBUG", stream=log)
     return log

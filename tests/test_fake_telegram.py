@@ -51,9 +51,9 @@ from tests.fake_telegram import (
     TINY_PNG,
     EntityParseError,
     FakeTelegram,
+    InProcessRequest,
     parse_html,
 )
-from tests.fake_telegram.in_process import InProcessRequest
 
 
 @pytest_asyncio.fixture

@@ -49,7 +49,7 @@ from bot.services.roster import OrganisationChoice, RosterEntry
 from bot.services.signals import OpenSignal
 from bot.services.value_files import OrganisationCount, Preview
 from bot.signal_texts import SUMMARY_LINES, summary_text
-from tests.fake_telegram.html_entities import parse_html
+from tests.fake_telegram import parse_html
 from tests.test_signals import SAMPLES
 
 TRANSLATOR = Translator("de")

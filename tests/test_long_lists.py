@@ -24,7 +24,7 @@ from bot.services.concerns import NewConcern, open_concern
 from bot.services.outbox import visible_length
 from storage.models import Delivery, Member, Obligation, Organisation, Role
 from tests.conftest import RunningBot, apply_initiative_text
-from tests.fake_telegram.html_entities import parse_html
+from tests.fake_telegram import parse_html
 from tests.steps import coordinator
 
 ORGANISATIONS = 6

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.i18n import Html
 from bot.message_fit import fit_keyboard, fit_list, split_list, split_message
 from bot.services.outbox import OutgoingMessage, visible_length
-from tests.fake_telegram.html_entities import parse_html
+from tests.fake_telegram import parse_html
 
 LIMIT = 4096
 MORE = re.compile(r"… und (\d+) weitere – alle unter /melden$")

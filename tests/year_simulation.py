@@ -72,8 +72,7 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.models import ClosedPeriod, Delivery, Indicator, Member, Obligation, Organisation
 from storage.queries.obligations import missing
 from tests.clock import FakeClock
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.in_process import InProcessRequest
+from tests.fake_telegram import FakeTelegram, InProcessRequest
 
 T = TypeVar("T")
 SEED = 1

@@ -542,6 +542,10 @@ class World:
     waiting: Waiting = field(default_factory=Waiting)
     batch_minutes: int = 60
     seed: int = 1
+    # Reporting writes what is owed first, as /melden does; a caller that writes the day's
+    # obligations itself before the day's reports (the playground's history) saves that
+    # look per report.
+    obligations_written: bool = False
     _initiative: Initiative | None = None
 
     @property
@@ -572,7 +576,7 @@ async def apply(world: World, event: Event) -> Applied:
             today = event.at.astimezone(ZONE).date()
             await pause(session, actor.id, int(event.data["days"]), today)
         elif event.kind == "report":
-            await _report(session, actor, event)
+            await _report(session, actor, event, world.obligations_written)
         elif event.kind == "broadcast":
             render = recipient_messages(
                 world.translator,
@@ -649,9 +653,12 @@ async def _join(session: AsyncSession, member: DemoMember, now: datetime) -> Non
     )
 
 
-async def _report(session: AsyncSession, actor: MemberInfo, event: Event) -> None:
+async def _report(
+    session: AsyncSession, actor: MemberInfo, event: Event, obligations_written: bool
+) -> None:
     # /melden writes what is owed before it offers anything; so does reporting here.
-    await ensure_obligations(session, event.at)
+    if not obligations_written:
+        await ensure_obligations(session, event.at)
     obligation_id = await session.scalar(
         select(Obligation.id)
         .join(Indicator, Indicator.id == Obligation.indicator_id)

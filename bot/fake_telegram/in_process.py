@@ -2,7 +2,7 @@
 in the same event loop, without a socket or httpx.
 
 For runs whose subject is not the HTTP path but everything behind it, at a volume where the
-HTTP round trip is most of the cost: the year in tests/year_simulation.py sends ~14,000
+HTTP round trip is a large part of the cost: the year in tests/year_simulation.py sends ~14,000
 messages. The fake answers exactly as over HTTP (`FakeTelegram.answer`: the same parameter
 parsing, limits, faults and records); every other end-to-end test goes through real HTTP.
 """

@@ -89,6 +89,16 @@ class ServerState:
         """Live list of the messages the bot sent to that chat, oldest first."""
         return self._chat_messages.setdefault(chat_id, [])
 
+    def known_user(self, user_id: int) -> FakeUser | None:
+        """The user of that id, if one was created with user()."""
+        return self._users.get(user_id)
+
+    def user_messages_in(self, chat_id: int) -> list[dict[str, Any]]:
+        """What users wrote in that chat (Message objects as the bot got them), oldest
+        first; messages the bot deleted are gone."""
+        found = [m for (chat, _), m in self._user_messages.items() if chat == chat_id]
+        return sorted(found, key=lambda message: int(message["message_id"]))
+
     def inject_update(self, update: dict[str, Any]) -> int:
         """Queue an update (update_id is assigned) and wake long polls; returns update_id."""
         update_id = next(self._update_ids)
