@@ -44,6 +44,8 @@ STATE_VERSION = 1
 TOKEN = "424242:PLAYGROUND-not-a-real-token"
 BOT_USERNAME = "gemeinsam_wirken_demo_bot"
 BOT_NAME = "Gemeinsam-Wirken-Bot (Spielwiese)"
+# How long a clean stop may take before the bot is cancelled.
+STOP_SECONDS = 20
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 
 
@@ -259,7 +261,15 @@ class Playground:
     async def stop(self) -> None:
         self._stop.set()
         if self._serving is not None:
-            with contextlib.suppress(Exception):
+            done, _ = await asyncio.wait({self._serving}, timeout=STOP_SECONDS)
+            if not done:
+                # Defensive: a playground left on a laptop must end when asked, and demo
+                # data lose nothing by a harder stop.
+                log.warning(
+                    "the playground's bot did not stop in %d s; cancelling it", STOP_SECONDS
+                )
+                self._serving.cancel()
+            with contextlib.suppress(BaseException):
                 await self._serving
             self._save()
         await self.fake.stop()

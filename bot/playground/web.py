@@ -62,6 +62,7 @@ class Stamps:
         self.at: dict[tuple[int, int], datetime] = {}
         self._events = 0
         self._updates = 0
+        self.stopped = False
 
     def note(self) -> None:
         fake, now = self.playground.fake, self.playground.clock()
@@ -77,12 +78,14 @@ class Stamps:
 
     async def watch(self) -> None:
         fake = self.playground.fake
-        while True:
+        while not self.stopped:
             self.note()
             await fake.changed.wait_for(
                 lambda: (
                     True
-                    if len(fake.events) > self._events or len(fake.update_log) > self._updates
+                    if self.stopped
+                    or len(fake.events) > self._events
+                    or len(fake.update_log) > self._updates
                     else None
                 ),
                 3600,
@@ -409,7 +412,14 @@ class Site:
 
     async def stop(self) -> None:
         if self._watch is not None:
-            self._watch.cancel()
+            # Told to end, not only cancelled: Python 3.11's wait_for can swallow a
+            # cancellation that meets a wake-up, and the fake wakes it all the time while
+            # the outbox sends.
+            self.app[STAMPS_KEY].stopped = True
+            self.playground.fake.changed.notify()
+            while not self._watch.done():
+                self._watch.cancel()
+                await asyncio.wait({self._watch}, timeout=1)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
         if self._runner is not None:
