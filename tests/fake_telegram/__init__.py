@@ -2,46 +2,5 @@
 playground (`gwbot playground`) runs on it too. Re-exported here so tests keep importing it
 from tests.fake_telegram."""
 
-from bot.fake_telegram import (
-    SECRET_HEADER,
-    SENDING_METHODS,
-    TINY_PNG,
-    ApiCall,
-    ApiError,
-    BotMessage,
-    EntityParseError,
-    Event,
-    FakeGroup,
-    FakeTelegram,
-    FakeUser,
-    Faults,
-    InProcessRequest,
-    MessageVersion,
-    StoredFile,
-    UploadedFile,
-    WebhookDelivery,
-    parse_html,
-    utf16_len,
-)
-
-__all__ = [
-    "SECRET_HEADER",
-    "SENDING_METHODS",
-    "TINY_PNG",
-    "ApiCall",
-    "ApiError",
-    "BotMessage",
-    "EntityParseError",
-    "Event",
-    "FakeGroup",
-    "FakeTelegram",
-    "FakeUser",
-    "Faults",
-    "InProcessRequest",
-    "MessageVersion",
-    "StoredFile",
-    "UploadedFile",
-    "WebhookDelivery",
-    "parse_html",
-    "utf16_len",
-]
+from bot.fake_telegram import *  # noqa: F403
+from bot.fake_telegram import __all__ as __all__
