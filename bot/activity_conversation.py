@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
-from bot.context import BotContext
 from bot.conversation_table import (
     NEW_MESSAGE,
     PRIVATE,
@@ -14,8 +13,9 @@ from bot.conversation_table import (
     conversation_fallbacks,
     expiry_guard,
 )
-from bot.conversations import persistent_conversation
 from bot.runtime import Runtime
+from bot.telegram.context import BotContext
+from bot.telegram.conversations import persistent_conversation
 from handlers import activity, activity_own
 
 

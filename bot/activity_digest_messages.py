@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 
 from bot.activity_format import reach_text
-from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Html, Translator
-from bot.message_fit import fit_list, fits
+from bot.i18n.formatting import format_date
+from bot.presentation.message_fit import fit_list, fits
 from bot.services import schedules
 from bot.services.activity_digest import GoalWeek, Week, digest_hook
 from bot.services.outbox import Messages, OutgoingMessage

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.formatting import format_number
+from bot.i18n.formatting import format_number
 
 # Fewer people than this are shown as "< 5": a tiny group could be recognised.
 SMALL_REACH = 5

@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.formatting import shorten
-from bot.message_fit import fit_keyboard
+from bot.i18n.formatting import shorten
+from bot.presentation.message_fit import fit_keyboard
 
 Translate = Callable[..., str]
 

@@ -6,9 +6,9 @@ import html
 from collections.abc import Callable, Sequence
 
 from bot.activity_format import reach_text
-from bot.formatting import format_date
 from bot.i18n import Html
-from bot.message_fit import fit_list
+from bot.i18n.formatting import format_date
+from bot.presentation.message_fit import fit_list
 from bot.services.activities import Choices, Hint, NewActivity
 
 Translate = Callable[..., str]

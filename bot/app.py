@@ -13,19 +13,19 @@ from telegram.request import HTTPXRequest
 from bot.concern_buffer import ConcernBuffer
 from bot.concern_flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
 from bot.config import Settings
-from bot.context import BotApplication, BotContext
-from bot.errors import on_error
 from bot.i18n import Translator
-from bot.jobs import register_jobs
-from bot.menus import publish_menus
-from bot.persistence import Clock, DatabasePersistence
+from bot.presentation.menus import publish_menus
 from bot.pulse_flow import PulseBuffer, PulseDrafts
 from bot.pulse_texts import dropped_notices
-from bot.rate_limit import RetryingRateLimiter
 from bot.registry import register_handlers
 from bot.runtime import DEFAULT_TIMEZONE, RUNTIME_KEY, Runtime, utc_now
+from bot.scheduling.jobs import register_jobs
 from bot.services.privacy_crypto import DailyKey
-from bot.update_processor import PerUserUpdateProcessor
+from bot.telegram.context import BotApplication, BotContext
+from bot.telegram.errors import on_error
+from bot.telegram.persistence import Clock, DatabasePersistence
+from bot.telegram.rate_limit import RetryingRateLimiter
+from bot.telegram.update_processor import PerUserUpdateProcessor
 from storage.engine import make_sessionmaker
 
 

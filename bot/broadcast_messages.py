@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Html, Translator
+from bot.i18n.formatting import format_date
 from bot.services.broadcasts import Render, Status, queue_reports
 from bot.services.outbox import TAG, Button, OutgoingMessage
 

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging, masked_output
+from bot.config.logs import configure_logging, masked_output
 from storage.models import Role
 
 EXIT_CONFIG = 2
@@ -305,8 +305,8 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import DBAPIError
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.runner import prepare_database
-    from bot.worker import DispatcherStopped
+    from bot.outbox.worker import DispatcherStopped
+    from bot.telegram.runner import prepare_database
 
     async def db() -> int:
         if args.db_command == "grant-reader":
@@ -326,7 +326,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run() -> None:
         from bot.app import build_application
-        from bot.runner import serve_until_signalled
+        from bot.telegram.runner import serve_until_signalled
 
         await prepare_database(settings)
         await serve_until_signalled(build_application(settings))
@@ -384,7 +384,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         return init_key(settings)
 
     async def worker() -> None:
-        from bot.worker import run_worker
+        from bot.outbox.worker import run_worker
 
         await prepare_database(settings)
         await run_worker(settings)

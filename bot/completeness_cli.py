@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 
 from bot.config import Settings
-from bot.runner import prepare_database
 from bot.runtime import utc_now
 from bot.services.completeness import Completeness, completeness, recent_periods
 from bot.services.obligations import ensure_obligations
 from bot.services.periods import Period
+from bot.telegram.runner import prepare_database
 from storage.engine import make_sessionmaker
 
 

@@ -2,10 +2,10 @@
 
 Drafts live here, never in PTB's persistence or user_data, and are forgotten after the usual
 conversation timeout or a restart. Before an update is handled, `ConcernDrafts.claims` tells
-whether it belongs to the flow; the update processor then runs it with `QUIET` (bot.quiet)
-set, which drops every log record (bot.logs) and skips the per-update writes (the
+whether it belongs to the flow; the update processor then runs it with `QUIET` (bot.telegram.quiet)
+set, which drops every log record (bot.config.logs) and skips the per-update writes (the
 persistence flush, the "last active" day, the unblocking of a member who wrote again); its
-"processed" mark is written alone (bot.commit). Anonymous concerns themselves wait for the
+"processed" mark is written alone (bot.telegram.commit). Anonymous concerns themselves wait for the
 end of their batch (bot.concern_buffer).
 """
 

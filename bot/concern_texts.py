@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.formatting import format_date, shorten
 from bot.i18n import LANGUAGES, Html, Translator
-from bot.message_fit import fit_list, fits, split_list
+from bot.i18n.formatting import format_date, shorten
+from bot.presentation.message_fit import fit_list, fits, split_list
 from bot.services.concern_desk import DeskView, ReporterNotice, Summary
 from bot.services.concern_jobs import Batch, ConcernTexts
 from bot.services.concerns import Thread

@@ -21,12 +21,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callback_data import numbers_checked
 from bot.commands import command
-from bot.context import BotContext
-from bot.conversations import ExpiryGuard, persistent_conversation
-from bot.identity import Callback, Roles, role_guard, roles_guard
 from bot.runtime import Runtime
+from bot.telegram.callback_data import numbers_checked
+from bot.telegram.context import BotContext
+from bot.telegram.conversations import ExpiryGuard, persistent_conversation
+from bot.telegram.identity import Callback, Roles, role_guard, roles_guard
 from handlers import (
     broadcast,
     cancel,

@@ -7,7 +7,7 @@ import os
 import sys
 
 from bot.config import Settings
-from bot.runner import prepare_database
+from bot.telegram.runner import prepare_database
 from storage.engine import make_engine
 from storage.migrate import new_revision, schema_revisions
 from storage.reader_role import grant_reader

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.i18n import Html, Translator
-from bot.runner import prepare_database
 from bot.runtime import utc_now
 from bot.services.initiative import ApplyReport, Owing, apply_initiative, owing_after
 from bot.services.initiative_file import InitiativeFileError, load_initiative_file
 from bot.services.obligations import write_obligations
+from bot.telegram.runner import prepare_database
 from storage.engine import make_sessionmaker
 
 EXIT_INVALID = 2

@@ -8,10 +8,10 @@ from telegram import Bot
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.runner import prepare_database
 from bot.runtime import utc_now
 from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE, create_invite
+from bot.telegram.runner import prepare_database
 from storage.engine import make_sessionmaker
 from storage.models import Role
 

@@ -7,8 +7,8 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards import Translate
-from bot.message_fit import fit_keyboard
+from bot.presentation.keyboards import Translate
+from bot.presentation.message_fit import fit_keyboard
 from bot.services.completeness import Completeness
 
 

@@ -6,9 +6,9 @@ import html
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from bot.formatting import format_number
 from bot.i18n import LANGUAGES, Html, Translator
-from bot.message_fit import fit_list
+from bot.i18n.formatting import format_number
+from bot.presentation.message_fit import fit_list
 from bot.report_texts import open_report_button, period_label
 from bot.services.completeness import Completeness, Item
 from bot.services.outbox import OutgoingMessage

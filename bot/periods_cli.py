@@ -9,12 +9,12 @@ from datetime import date
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.runner import prepare_database
 from bot.runtime import utc_now
 from bot.services.errors import DomainError
 from bot.services.initiative import initiative_language
 from bot.services.invites import COMMAND_LINE
 from bot.services.waivers import waive
+from bot.telegram.runner import prepare_database
 from bot.waiver_texts import DONE, WOULD, plain_translate, waiver_lines
 from storage.engine import make_sessionmaker
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.config_sections import PrivacySettings
-from bot.formatting import format_date
+from bot.config.sections import PrivacySettings
 from bot.i18n import LANGUAGES, Translator
+from bot.i18n.formatting import format_date
 from bot.services import pulse, schedules
 from bot.services.outbox import Button, Messages, OutgoingMessage
 from bot.services.pulse import STANDARD_CODES, Closed, DroppedNotices, Question

@@ -14,9 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, T
 
 from bot.activity_conversation import activity_conversation
 from bot.commands import COORDINATOR_PLUS, MEMBERS, all_names, command
-from bot.commit import commit_update
 from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
-from bot.context import BotApplication
 from bot.conversation_table import (
     ANYONE,
     NEW_MESSAGE,
@@ -34,11 +32,13 @@ from bot.conversation_table import (
     settings_conversation,
     stateless,
 )
-from bot.conversations import ending_other_conversations
-from bot.identity import Roles, load_identity, roles_guard
 from bot.pulse_flow import HasPulseDraft
 from bot.runtime import Runtime
 from bot.services.value_files import OTHER_SPREADSHEETS, SUFFIXES
+from bot.telegram.commit import commit_update
+from bot.telegram.context import BotApplication
+from bot.telegram.conversations import ending_other_conversations
+from bot.telegram.identity import Roles, load_identity, roles_guard
 from handlers import (
     activities,
     agenda,

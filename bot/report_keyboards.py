@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards import Translate
-from bot.message_fit import fit_keyboard
+from bot.presentation.keyboards import Translate
+from bot.presentation.message_fit import fit_keyboard
 from bot.services.number_reader import Kind
 from bot.services.roster import OrganisationChoice
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_date
 from babel.numbers import format_decimal
 
-from bot.formatting import format_date, format_number, format_value, shorten
 from bot.i18n import Html
+from bot.i18n.formatting import format_date, format_number, format_value, shorten
 from bot.services.number_reader import Kind, Reason, Rejected, Spec
 from bot.services.outbox import Button
 from bot.services.periods import Frequency, Period, due_date_of, label, short_label

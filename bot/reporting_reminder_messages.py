@@ -6,9 +6,9 @@ import html
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
-from bot.formatting import format_date
 from bot.i18n import LANGUAGES, Html, Translator
-from bot.message_fit import fit_list
+from bot.i18n.formatting import format_date
+from bot.presentation.message_fit import fit_list
 from bot.report_texts import open_report_button, period_label
 from bot.services.outbox import OutgoingMessage
 from bot.services.reporting_reminders import Item

@@ -14,12 +14,12 @@ from bot.attempts import AttemptLimiter
 from bot.concern_buffer import ConcernBuffer
 from bot.concern_flow import ConcernDrafts, DailyCap
 from bot.config import Settings
-from bot.dispatcher import IdleWatch
 from bot.i18n import Translator
-from bot.persistence import DatabasePersistence
+from bot.outbox.dispatcher import IdleWatch
 from bot.pulse_flow import PulseBuffer, PulseDrafts
 from bot.services.initiative import initiative_language
 from bot.services.privacy_crypto import PrivacyKey
+from bot.telegram.persistence import DatabasePersistence
 
 RUNTIME_KEY = "runtime"
 # Until the initiative file names its own time zone.

@@ -9,10 +9,10 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config_sections import SignalSettings
-from bot.formatting import format_date, format_number
+from bot.config.sections import SignalSettings
 from bot.i18n import LANGUAGES, Translator
-from bot.message_fit import fit_list
+from bot.i18n.formatting import format_date, format_number
+from bot.presentation.message_fit import fit_list
 from bot.services import schedules, signals
 from bot.services.audiences import Audience
 from bot.services.outbox import OutgoingMessage

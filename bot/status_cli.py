@@ -3,7 +3,7 @@ or a systemd check): exit code 1 while something is failing, 0 otherwise.
 
 Reads only; it neither upgrades the schema nor writes anything. Errors are shown by their
 kind, never their message, so nothing here quotes a row or a secret (and `gwbot`'s output is
-masked anyway, bot.logs).
+masked anyway, bot.config.logs).
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.formatting import format_number
 from bot.i18n import Html
-from bot.message_fit import fit_list
+from bot.i18n.formatting import format_number
+from bot.presentation.message_fit import fit_list
 from bot.services.imports import Problem
 from bot.services.periods import Frequency, Period, label
 from bot.services.value_files import OrganisationCount, Preview

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.formatting import format_date, format_number
 from bot.i18n import Html, Translator
-from bot.message_fit import fit_list, fits
+from bot.i18n.formatting import format_date, format_number
+from bot.presentation.message_fit import fit_list, fits
 from bot.services.waivers import Waivable
 
 Translate = Callable[..., str]

@@ -11,11 +11,11 @@ from telegram.ext import ConversationHandler
 
 from bot import activity_keyboards as keyboards
 from bot.activity_texts import hints_text, summary_text
-from bot.context import BotContext
-from bot.message_fit import and_more
+from bot.presentation.message_fit import and_more
 from bot.services import activities, typed_dates
 from bot.services.activities import Choices, NewActivity
 from bot.services.errors import DomainError
+from bot.telegram.context import BotContext
 
 NAME = "activity"
 (

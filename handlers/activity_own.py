@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot import activity_keyboards as keyboards
-from bot.context import BotContext
-from bot.formatting import format_date
+from bot.i18n.formatting import format_date
 from bot.services import activities, typed_dates
 from bot.services.errors import DomainError
+from bot.telegram.context import BotContext
 from handlers.activity import EDIT, NAME, TITLE, _say
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.formatting import format_date, format_number, format_value
 from bot.i18n import Html
-from bot.message_fit import split_message
+from bot.i18n.formatting import format_date, format_number, format_value
+from bot.presentation.message_fit import split_message
 from bot.services.agenda import (
     LEVELS,
     AgendaView,
@@ -20,6 +19,7 @@ from bot.services.agenda import (
 )
 from bot.services.members import is_coordinator
 from bot.services.periods import Period, label
+from bot.telegram.context import BotContext
 
 
 async def agenda(update: Update, context: BotContext) -> None:

@@ -15,15 +15,15 @@ from telegram.ext import ConversationHandler
 from bot import broadcast_keyboards as keyboards
 from bot import reach_texts
 from bot.broadcast_messages import body, recipient_messages
-from bot.context import BotContext
 from bot.i18n import Html
-from bot.message_fit import and_more, fit_list
+from bot.presentation.message_fit import and_more, fit_list
 from bot.report_texts import period_label
 from bot.services import broadcasts, completeness
 from bot.services.audiences import Audience
 from bot.services.errors import DomainError
 from bot.services.obligations import ensure_obligations
 from bot.services.roster import Unreachable, organisations
+from bot.telegram.context import BotContext
 
 AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM, PERIOD = range(7)
 NAME = "broadcast"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.context import BotContext
+from bot.telegram.context import BotContext
 
 
 async def cancel(update: Update, context: BotContext) -> None:

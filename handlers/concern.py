@@ -15,12 +15,12 @@ from telegram.error import TelegramError
 
 from bot import concern_keyboards as keyboards
 from bot.concern_flow import Draft, Step
-from bot.context import BotContext
-from bot.logs import CONTENT_FREE
+from bot.config.logs import CONTENT_FREE
 from bot.runtime import DEFAULT_TIMEZONE
 from bot.services import concerns
 from bot.services.concerns import CATEGORIES, SEVERITIES, NewConcern
 from bot.services.errors import DomainError
+from bot.telegram.context import BotContext
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from telegram import Message, Update
 from bot import concern_keyboards as keyboards
 from bot.concern_flow import PREFIX, Draft, Step
 from bot.concern_texts import reporter_thread
-from bot.context import BotContext
 from bot.services import concerns
 from bot.services.concerns import NAMED_TAG
 from bot.services.errors import DomainError
 from bot.services.privacy_crypto import normalise_receipt
+from bot.telegram.context import BotContext
 from handlers import concern
 
 

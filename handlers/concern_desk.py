@@ -9,9 +9,9 @@ from telegram.ext import ConversationHandler
 
 from bot import concern_keyboards as keyboards
 from bot.concern_texts import desk_thread, reporter_notice
-from bot.context import BotContext
 from bot.services import concern_desk
 from bot.services.concerns import checked_text
+from bot.telegram.context import BotContext
 
 NAME = "concern_reply"
 TEXT, CONFIRM = range(2)

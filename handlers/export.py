@@ -9,10 +9,10 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import ConversationHandler
 
-from bot.context import BotContext
-from bot.formatting import format_date
+from bot.i18n.formatting import format_date
 from bot.services.date_ranges import parse_range
 from bot.services.export_kinds import export_table
+from bot.telegram.context import BotContext
 
 RANGES = ("this", "last", "all", "range")
 # The conversation state while a coordinator types a period of their own.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
+from bot.telegram.context import BotContext
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.keyboards import private_chat_link
+from bot.presentation.keyboards import private_chat_link
+from bot.telegram.context import BotContext
 
 
 async def point_to_private_chat(update: Update, context: BotContext) -> None:

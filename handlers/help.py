@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.commands import COORDINATOR_PLUS
-from bot.context import BotContext
-from bot.menus import command_lines
+from bot.presentation.menus import command_lines
+from bot.telegram.context import BotContext
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot import keyboards
-from bot.context import BotContext
-from bot.formatting import format_date
-from bot.message_fit import and_more
+from bot.i18n.formatting import format_date
+from bot.presentation import keyboards
+from bot.presentation.message_fit import and_more
 from bot.services.errors import DomainError
 from bot.services.invites import check_invitable, create_invite, invitable_roles
 from bot.services.roster import organisations
+from bot.telegram.context import BotContext
 from storage.models import Role
 
 ORGANISATION, ROLE, USES = range(3)

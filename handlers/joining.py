@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot import keyboards
-from bot.context import BotContext
-from bot.menus import command_lines, publish_member_menu
+from bot.presentation import keyboards
+from bot.presentation.menus import command_lines, publish_member_menu
 from bot.services.errors import DomainError
 from bot.services.invites import check_invite
 from bot.services.joining import join
+from bot.telegram.context import BotContext
 
 CONSENT, LANGUAGE, NAME = range(3)
 NAME_KEY = "join"

@@ -9,12 +9,10 @@ from collections.abc import Sequence
 
 from telegram import BotCommandScopeChat, Update
 
-from bot import keyboards
-from bot.context import BotContext
-from bot.conversations import end_conversations
 from bot.i18n import Html
-from bot.menus import publish_member_menu
-from bot.message_fit import fit_list, split_list
+from bot.presentation import keyboards
+from bot.presentation.menus import publish_member_menu
+from bot.presentation.message_fit import fit_list, split_list
 from bot.reach_texts import reason
 from bot.services.roster import (
     Gap,
@@ -26,6 +24,8 @@ from bot.services.roster import (
     roster,
     toggle_reporting_contact,
 )
+from bot.telegram.context import BotContext
+from bot.telegram.conversations import end_conversations
 from storage.models import Role
 
 

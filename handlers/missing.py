@@ -10,8 +10,7 @@ from telegram import InputFile, Update
 
 from bot import missing_keyboards as keyboards
 from bot import reach_texts
-from bot.context import BotContext
-from bot.formatting import format_date, format_number
+from bot.i18n.formatting import format_date, format_number
 from bot.missing_texts import nudge_messages, overview
 from bot.report_texts import period_label
 from bot.services import completeness as service
@@ -21,6 +20,7 @@ from bot.services.errors import DomainError
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import local_zone
 from bot.services.periods import Frequency, due_date_of, period_containing
+from bot.telegram.context import BotContext
 from bot.waiver_texts import CONFIRM, DONE, waiver_lines
 
 

@@ -17,10 +17,10 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.context import BotContext
-from bot.conversations import forget_user
 from bot.i18n import LANGUAGES
 from bot.services.own_data import export_member_data, leave
+from bot.telegram.context import BotContext
+from bot.telegram.conversations import forget_user
 from storage.engine import checkpoint
 
 log = logging.getLogger(__name__)

@@ -7,13 +7,13 @@ from telegram import Update
 
 from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import ack_data, status_text
-from bot.context import BotContext
-from bot.formatting import format_date
 from bot.i18n import Html
-from bot.message_fit import split_list, split_message
+from bot.i18n.formatting import format_date
+from bot.presentation.message_fit import split_list, split_message
 from bot.services import broadcasts
 from bot.services.broadcasts import Acknowledgement
 from bot.services.members import is_coordinator
+from bot.telegram.context import BotContext
 
 PAGE = 5
 

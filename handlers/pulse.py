@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
 from bot.pulse_flow import PulseDraft, Waiting
 from bot.pulse_texts import comment_buttons, question_text, score_buttons
 from bot.services import pulse
 from bot.services.errors import DomainError
 from bot.services.pulse import Completed, Respondent
+from bot.telegram.context import BotContext
 
 
 async def _survey(context: BotContext, survey_id: int) -> pulse.OpenSurvey:

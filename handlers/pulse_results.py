@@ -9,9 +9,8 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot import pulse_texts
-from bot.context import BotContext
-from bot.formatting import format_date, format_number
-from bot.message_fit import split_message
+from bot.i18n.formatting import format_date, format_number
+from bot.presentation.message_fit import split_message
 from bot.pulse_chart import pulse_chart
 from bot.pulse_texts import standard_questions
 from bot.services import pulse, pulse_results
@@ -19,6 +18,7 @@ from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.services.outbox import local_zone
 from bot.services.pulse_results import SurveyResults, SurveySummary
+from bot.telegram.context import BotContext
 
 
 def _until(context: BotContext, survey: SurveySummary) -> str:

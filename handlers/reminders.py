@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import BotContext
-from bot.formatting import format_date
-from bot.message_fit import fit_keyboard, fit_list, split_list
+from bot.i18n.formatting import format_date
+from bot.presentation.message_fit import fit_keyboard, fit_list, split_list
 from bot.services import reminders as service
 from bot.services.outbox import local_zone
 from bot.services.recurrence import describe
+from bot.telegram.context import BotContext
 
 
 def _keyboard(context: BotContext, items: list[service.Reminder]) -> InlineKeyboardMarkup:

@@ -10,15 +10,15 @@ from telegram.ext import ConversationHandler
 
 from bot import report_keyboards as keyboards
 from bot import report_texts as texts
-from bot.context import BotContext
-from bot.formatting import shorten
-from bot.message_fit import and_more, split_message
+from bot.i18n.formatting import shorten
+from bot.presentation.message_fit import and_more, split_message
 from bot.report_texts import period_label, value_text
 from bot.services import report_menu, reporting
 from bot.services.members import is_coordinator
 from bot.services.obligations import ensure_obligations, organisation_of, owing_organisations
 from bot.services.outbox import local_zone
 from bot.services.roster import OrganisationChoice
+from bot.telegram.context import BotContext
 from handlers import report_value
 from handlers.report_value import BACKLOG, CONFIRM, CORRECT, NAME, NOTE, NOTE_REQUIRED, PICK, VALUE
 

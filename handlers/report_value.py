@@ -10,14 +10,14 @@ from telegram.ext import ConversationHandler
 
 from bot import report_keyboards as keyboards
 from bot import report_texts as texts
-from bot.context import BotContext
-from bot.message_fit import split_message
+from bot.presentation.message_fit import split_message
 from bot.services import report_backlog, report_menu, reporting
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.services.number_reader import Ambiguous, Read, Reason, Rejected, read_value, validate
 from bot.services.progress import standing
 from bot.services.reporting import Entry, Question
+from bot.telegram.context import BotContext
 
 CORRECT, VALUE, PICK, NOTE, NOTE_REQUIRED, CONFIRM, BACKLOG = range(7)
 NAME = "report"

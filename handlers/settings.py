@@ -6,10 +6,9 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot import keyboards
-from bot.context import BotContext
-from bot.formatting import format_date
-from bot.menus import publish_member_menu
+from bot.i18n.formatting import format_date
+from bot.presentation import keyboards
+from bot.presentation.menus import publish_member_menu
 from bot.services.settings import (
     PAUSE_CHOICES_DAYS,
     MemberSettings,
@@ -18,6 +17,7 @@ from bot.services.settings import (
     pause,
     toggle_digest,
 )
+from bot.telegram.context import BotContext
 
 MENU, LANGUAGE, HOUR, QUIET_FROM, QUIET_TO, PAUSE = range(6)
 NAME = "settings"

@@ -8,13 +8,13 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import reach_texts
-from bot.context import BotContext
-from bot.formatting import format_date
 from bot.i18n import Html
-from bot.message_fit import fit_list
+from bot.i18n.formatting import format_date
+from bot.presentation.message_fit import fit_list
 from bot.services import signal_actions, signals
 from bot.services.signals import OpenSignal
 from bot.signal_texts import check_in_messages, reason_text, thresholds
+from bot.telegram.context import BotContext
 
 SHOWN = 10
 # What the reporting contacts' names may fill of an organisation's details.

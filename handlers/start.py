@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.menus import command_lines
+from bot.presentation.menus import command_lines
+from bot.telegram.context import BotContext
 
 
 async def start(update: Update, context: BotContext) -> None:

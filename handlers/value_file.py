@@ -15,10 +15,10 @@ from typing import Any
 from telegram import Update
 
 from bot import value_file_texts as texts
-from bot.context import BotContext
-from bot.formatting import format_number
+from bot.i18n.formatting import format_number
 from bot.services import value_files
 from bot.services.errors import DomainError
+from bot.telegram.context import BotContext
 from storage.models import Role
 
 DRAFT = "value_file"

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import charts
+from bot.presentation import charts
 from bot.services import chart_data
 from bot.services.chart_data import Bar, Series
 from storage.models import Indicator, Organisation

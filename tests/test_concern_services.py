@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden
 
-from bot.dispatcher import Dispatcher
+from bot.outbox.dispatcher import Dispatcher
 from bot.services import concern_desk as desk
 from bot.services.concern_batch import Waiting, write_batch
 from bot.services.concern_desk import ReporterNotice, Summary

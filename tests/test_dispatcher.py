@@ -17,7 +17,7 @@ from telegram import Bot, Message
 from telegram.request import HTTPXRequest
 
 from bot.config import DatabaseSettings
-from bot.dispatcher import Dispatcher, IdleWatch, Pacing
+from bot.outbox.dispatcher import Dispatcher, IdleWatch, Pacing
 from bot.services.outbox import Button, OutgoingMessage, enqueue
 from bot.services.placement import Placement
 from storage.engine import make_engine, make_sessionmaker

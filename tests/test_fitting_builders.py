@@ -19,7 +19,6 @@ from telegram import InlineKeyboardMarkup
 from bot import (
     activity_keyboards,
     broadcast_keyboards,
-    keyboards,
     missing_keyboards,
     report_keyboards,
     value_file_texts,
@@ -28,9 +27,10 @@ from bot.activity_digest_messages import digest_messages
 from bot.activity_texts import summary_text as activity_summary
 from bot.broadcast_messages import recipient_messages, report_messages
 from bot.concern_texts import concern_texts, desk_thread, reporter_notice, reporter_thread
-from bot.formatting import format_date
 from bot.i18n import Translator
+from bot.i18n.formatting import format_date
 from bot.missing_texts import nudge_messages, overview
+from bot.presentation import keyboards
 from bot.report_texts import period_label
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.services.activities import Choices, NewActivity

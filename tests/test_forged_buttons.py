@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
-from bot.conversations import AccessGuard
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
+from bot.telegram.conversations import AccessGuard
 from handlers import activity, broadcast, invite, reminder_add, report, report_value, settings
 from storage.models import Member, Role
 from tests.conftest import RunningBot

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.concern_texts import concern_texts
 from bot.i18n import Translator
-from bot.jobs import ConcernWork, PulseWork, TimedSteps, TimedWork, step_alert
 from bot.reporting_reminder_messages import ReportingTexts
+from bot.scheduling.jobs import ConcernWork, PulseWork, TimedSteps, TimedWork, step_alert
 from bot.services.concern_batch import Waiting
 from bot.services.concern_jobs import JobSettings
 from bot.services.concerns import NewConcern, open_concern

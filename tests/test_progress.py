@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import charts
+from bot.presentation import charts
 from bot.services import chart_data
 from bot.services.agenda import load_agenda
 from bot.services.initiative import apply_initiative

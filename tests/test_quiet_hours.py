@@ -18,11 +18,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.concern_texts import concern_texts
-from bot.config_sections import PrivacySettings, SignalSettings
+from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
 from bot.missing_texts import nudge_messages
 from bot.reporting_reminder_messages import ReportingTexts
-from bot.schedule_hooks import schedule_hooks
+from bot.scheduling.hooks import schedule_hooks
 from bot.services import broadcasts, completeness, concern_desk, concern_jobs, signal_actions
 from bot.services.concern_desk import ReporterNotice
 from bot.services.initiative import apply_initiative

@@ -41,7 +41,7 @@ async def tick(
     failed: dict[str, str],
     process: str = "run",
 ) -> int:
-    """One tick's record, as bot.jobs keeps it; returns how many alerts were queued."""
+    """One tick's record, as bot.scheduling.jobs keeps it; returns how many alerts were queued."""
     outcomes = [StepOutcome(step, failed.get(step)) for step in STEPS]
     async with sessions.begin() as session:
         failing = await step_health.record(session, process, outcomes, now)

@@ -15,9 +15,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
-from bot.formatting import format_number
 from bot.i18n import Translator
-from bot.message_fit import MESSAGE_LIMIT, visible_length
+from bot.i18n.formatting import format_number
+from bot.presentation.message_fit import MESSAGE_LIMIT, visible_length
 from bot.services import completeness, obligations, signals_reporting, waivers
 from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE

@@ -1,7 +1,7 @@
-"""A year in the life of the demo initiative (bot.demo.year), on a virtual clock: the plan's
-events through the services, the timed steps as production runs them (bot.jobs.TimedSteps),
-the outbox dispatcher delivering to the fake Bot API. What happened is kept in `Observations`
-for tests/test_year.py to check, one invariant per test.
+"""A year in the life of the demo initiative (bot.demo.year), on a virtual clock: the plan's events
+through the services, the timed steps as production runs them (bot.scheduling.jobs.TimedSteps), the
+outbox dispatcher delivering to the fake Bot API. What happened is kept in `Observations` for
+tests/test_year.py to check, one invariant per test.
 
 When the steps run. Production ticks every 30 s; a year of that is a million ticks. Here the
 tick runs once a day at 10:05 local time, plus a minute after each concern's batch ends:
@@ -46,14 +46,15 @@ from telegram import Bot
 
 from bot.concern_buffer import ConcernBuffer
 from bot.config import DatabaseSettings
-from bot.config_sections import PrivacySettings, SignalSettings
+from bot.config.sections import PrivacySettings, SignalSettings
 from bot.demo import year
-from bot.dispatcher import Dispatcher
 from bot.i18n import Translator
-from bot.jobs import RUN, TimedSteps, TimedWork
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.worker import round_hooks
 from bot.pulse_flow import PulseBuffer
 from bot.pulse_texts import dropped_notices
-from bot.schedule_hooks import schedule_hooks
+from bot.scheduling.hooks import schedule_hooks
+from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
 from bot.services import broadcasts, completeness, report_menu
 from bot.services.agenda import load_agenda
 from bot.services.initiative import apply_initiative
@@ -67,7 +68,6 @@ from bot.services.obligations import (
 from bot.services.outbox import local_zone, visible_length
 from bot.services.placement import Preferences
 from bot.services.reminder_withdrawal import drop_settled_reminders
-from bot.worker import round_hooks
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import ClosedPeriod, Delivery, Indicator, Member, Obligation, Organisation
 from storage.queries.obligations import missing
@@ -231,7 +231,7 @@ class Year:
         sessions = make_sessionmaker(engine)
         self.sessions = sessions
         handler = StepErrors(self.clock)
-        jobs_log = logging.getLogger("bot.jobs")
+        jobs_log = logging.getLogger("bot.scheduling.jobs")
         jobs_log.addHandler(handler)
         try:
             async with FakeTelegram(token=TOKEN) as fake:
@@ -255,7 +255,7 @@ class Year:
             first, _, last = member.name.partition(" ")
             fake.user(user_id=member.telegram_id, first_name=first, last_name=last,
                       language_code=member.language)  # fmt: skip
-        # What `gwbot run` registers at start-up (bot.app, bot.worker).
+        # What `gwbot run` registers at start-up (bot.app, bot.outbox.worker).
         concern_buffer = ConcernBuffer(sessions)
         pulse_buffer = PulseBuffer(
             sessions, self.privacy.privacy_key(), dropped_notices(self.translator), self.clock

@@ -15,7 +15,7 @@ Three steps, so benchmarks, the playground and the year test use the same data:
   reporting, broadcasts, concerns, activities), at the event's time.
 
 Timed work (reminders, escalations, surveys, concern batches) is not in the plan: it is what
-the bot does on its own when its timed steps run over the year (bot.jobs).
+the bot does on its own when its timed steps run over the year (bot.scheduling.jobs).
 """
 
 from __future__ import annotations

@@ -34,10 +34,10 @@ from bot.concern_buffer import ConcernBuffer
 from bot.config import Settings
 from bot.demo import year
 from bot.i18n import Translator
-from bot.jobs import RUN, TimedSteps, TimedWork
 from bot.pulse_flow import PulseBuffer
 from bot.pulse_texts import dropped_notices
-from bot.schedule_hooks import schedule_hooks
+from bot.scheduling.hooks import schedule_hooks
+from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
 from bot.services import pulse
 from bot.services.concerns import Opened, add_message
 from bot.services.initiative import apply_initiative

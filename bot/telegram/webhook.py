@@ -31,7 +31,7 @@ from tornado.http1connection import HTTP1Connection
 from tornado.httpserver import HTTPServer
 
 from bot.config import BotSettings
-from bot.context import BotApplication
+from bot.telegram.context import BotApplication
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 from urllib.parse import quote
 
-from bot.quiet import QUIET
+from bot.telegram.quiet import QUIET
 
 QUIET_LOGGERS = {
     "httpx": logging.WARNING,

@@ -12,11 +12,11 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.commands import Command
-from bot.context import BotContext
 from bot.i18n import resolve_language
-from bot.quiet import QUIET
 from bot.services.members import find_member, was_active, wrote_again
 from bot.services.updates import already_processed
+from bot.telegram.context import BotContext
+from bot.telegram.quiet import QUIET
 from storage.models import Role
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]

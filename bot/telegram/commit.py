@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.quiet import QUIET
+from bot.telegram.context import BotContext
+from bot.telegram.quiet import QUIET
 
 
 async def commit_update(update: Update, context: BotContext) -> None:

@@ -29,9 +29,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.commands import Command
 from bot.commands import command as command_entry
-from bot.context import BotContext
-from bot.identity import Callback, refusal
-from bot.persistence import DatabasePersistence
+from bot.telegram.context import BotContext
+from bot.telegram.identity import Callback, refusal
+from bot.telegram.persistence import DatabasePersistence
 
 Handler = BaseHandler[Any, BotContext, Any]
 Handlers = Sequence[Handler]
@@ -152,10 +152,10 @@ def end_conversations(application: AnyApplication, user_id: int) -> None:
     """End every open conversation of this user and drop their drafts (user_data holds
     nothing else), in memory; the next commit of any update deletes the rows too.
 
-    PTB has no public way to end a conversation from outside, so the user's keys are removed
-    from each ConversationHandler's state dict directly. That dict records the removal, and
-    `Application.update_persistence` (called by every commit, bot.commit) hands it on to the
-    persistence as an ended conversation."""
+    PTB has no public way to end a conversation from outside, so the user's keys are removed from
+    each ConversationHandler's state dict directly. That dict records the removal, and
+    `Application.update_persistence` (called by every commit, bot.telegram.commit) hands it on to
+    the persistence as an ended conversation."""
     application.drop_user_data(user_id)
     for handlers in application.handlers.values():
         for handler in handlers:
@@ -180,7 +180,7 @@ def ending_other_conversations(callback: Callback) -> Callback:
     text typed next would land there (as a reply to a reporter, a report note). Ending the
     others first leaves the text nowhere but the concern flow, or the help after a restart.
 
-    The concern's update is quiet and commits nothing (bot.commit), so the ended
+    The concern's update is quiet and commits nothing (bot.telegram.commit), so the ended
     conversations are only buffered; the next commit of whatever update comes next (anyone's)
     or the flush on stopping writes them. That reveals nothing about the concern: rows are
     deleted, so no time and no value of the flow is stored, and the write lands in another

@@ -1,5 +1,5 @@
-"""The configuration's sections for the features: logging, scheduler, signals, progress,
-outbox and privacy (bot/config.py holds bot and database and reads the file and environment)."""
+"""The configuration's sections for the features: logging, scheduler, signals, progress, outbox and
+privacy (bot/config/__init__.py holds bot and database and reads the file and environment)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.formatting import format_number, format_value, shorten
+from bot.i18n.formatting import format_number, format_value, shorten
 from bot.services.chart_data import Bar, Series
 from bot.services.periods import Period, short_label
 

@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.quiet import QUIET
+from bot.telegram.quiet import QUIET
 
 QUEUE_LIMIT = 100_000
 

@@ -1,13 +1,13 @@
 """PTB persistence in our database: conversation states, user_data and chat_data.
 
-PTB hands over changes in `update_*` calls and flushes only every `update_interval` and on a
-clean stop. Here changes are buffered and written by `commit(update_id)`, which the last
-handler group calls after every update: the changes and the mark that the update was
-processed land in one transaction, so a SIGKILL loses nothing that was answered and a
-redelivered update is recognised. The last-activity time of each conversation is kept with its
-state, to the minute (all the expiry needs), so conversations can expire across restarts
-(bot.conversations). user_data and chat_data are stored without any time, and data that holds
-nothing (`{}`, or only empty drafts like `{"report": {}}`) leaves no row.
+PTB hands over changes in `update_*` calls and flushes only every `update_interval` and on a clean
+stop. Here changes are buffered and written by `commit(update_id)`, which the last handler group
+calls after every update: the changes and the mark that the update was processed land in one
+transaction, so a SIGKILL loses nothing that was answered and a redelivered update is recognised.
+The last-activity time of each conversation is kept with its state, to the minute (all the expiry
+needs), so conversations can expire across restarts (bot.telegram.conversations). user_data and
+chat_data are stored without any time, and data that holds nothing (`{}`, or only empty drafts like
+`{"report": {}}`) leaves no row.
 """
 
 from __future__ import annotations

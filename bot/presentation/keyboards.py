@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.formatting import shorten
 from bot.i18n import Html
-from bot.message_fit import fit_keyboard
+from bot.i18n.formatting import shorten
+from bot.presentation.message_fit import fit_keyboard
 from bot.services.roster import Gap, OrganisationChoice, RosterEntry
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.identity import Callback
 from bot.services.errors import DomainError
+from bot.telegram.context import BotContext
+from bot.telegram.identity import Callback
 from storage.types import INTEGER_MAX
 
 

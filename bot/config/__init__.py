@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config_sections import (
+from bot.config.sections import (
     LoggingSettings,
     OutboxSettings,
     PrivacySettings,

@@ -1,13 +1,13 @@
 """The one list of schedule hooks: per schedule kind, the feature that sends its messages.
 
 `gwbot run`, `gwbot worker` and the tests collect them here and hand them to the timed steps
-(bot.jobs.TimedWork); nothing registers itself at import or start-up.
+(bot.scheduling.jobs.TimedWork); nothing registers itself at import or start-up.
 """
 
 from __future__ import annotations
 
 from bot.activity_digest_messages import digest_hooks
-from bot.config_sections import PrivacySettings, SignalSettings
+from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
 from bot.pulse_texts import pulse_hooks
 from bot.reminder_messages import reminder_hooks

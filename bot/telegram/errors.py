@@ -8,8 +8,8 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.context import BotContext
 from bot.services.errors import DomainError
+from bot.telegram.context import BotContext
 
 log = logging.getLogger(__name__)
 # Telegram refuses a longer text in answerCallbackQuery (and shows no HTML there).

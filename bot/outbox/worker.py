@@ -18,11 +18,11 @@ from telegram.request import HTTPXRequest
 
 from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
-from bot.dispatcher import Clock, Dispatcher, IdleWatch, Pacing, RoundHook, Sleep
 from bot.i18n import Translator
-from bot.jobs import WORKER, TimedSteps, TimedWork
+from bot.outbox.dispatcher import Clock, Dispatcher, IdleWatch, Pacing, RoundHook, Sleep
 from bot.runtime import utc_now
-from bot.schedule_hooks import schedule_hooks
+from bot.scheduling.hooks import schedule_hooks
+from bot.scheduling.jobs import WORKER, TimedSteps, TimedWork
 from bot.services import step_health
 from bot.services.reminder_withdrawal import drop_settled_reminders
 from bot.services.step_health import DISPATCHER, StepOutcome, error_kind

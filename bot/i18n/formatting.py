@@ -1,6 +1,6 @@
 """Numbers, dates and short labels the way the reader gets them: 1.234,5 and 27.11.2026 in
 German, 1,234.5 and 27 Nov 2026 in English (Babel). Messages under Telegram's limit:
-bot/message_fit.py."""
+bot/presentation/message_fit.py."""
 
 from __future__ import annotations
 

@@ -14,10 +14,10 @@ import signal
 from telegram import Update
 
 from bot.config import Settings
-from bot.context import BotApplication
-from bot.jobs import RUN
-from bot.webhook import WebhookReceiver
-from bot.worker import dispatch_until, round_hooks
+from bot.outbox.worker import dispatch_until, round_hooks
+from bot.scheduling.jobs import RUN
+from bot.telegram.context import BotApplication
+from bot.telegram.webhook import WebhookReceiver
 from storage.migrate import upgrade_database
 
 log = logging.getLogger(__name__)

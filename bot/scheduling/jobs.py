@@ -6,7 +6,7 @@ Each step runs on its own, in its own transaction, in the order of the tables be
 fails is logged with its traceback, and the others go on. How each run went is kept per process
 kind (`gwbot status`), and a step failing again and again is reported to the admins
 (bot.services.step_health). `gwbot run` runs the steps on PTB's JobQueue, `gwbot worker` in its
-own loop (bot.worker); both may run at once, the database decides who sends what.
+own loop (bot.outbox.worker); both may run at once, the database decides who sends what.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.concern_buffer import ConcernBuffer
 from bot.concern_texts import concern_texts
-from bot.config_sections import PrivacySettings
-from bot.context import BotApplication, BotContext
+from bot.config.sections import PrivacySettings
 from bot.i18n import LANGUAGES, Translator
 from bot.pulse_flow import PulseBuffer
 from bot.pulse_texts import closing_notices
 from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import RUNTIME_KEY, Runtime
-from bot.schedule_hooks import schedule_hooks
+from bot.scheduling.hooks import schedule_hooks
 from bot.services import step_health
 from bot.services.concern_jobs import (
     ConcernTexts,
@@ -42,6 +41,7 @@ from bot.services.pulse import Closed, close_due
 from bot.services.reporting_reminders import send_escalations, send_reminders
 from bot.services.schedules import Hooks, run_due
 from bot.services.step_health import AlertMessages, StepOutcome, error_kind
+from bot.telegram.context import BotApplication, BotContext
 
 log = logging.getLogger(__name__)
 
