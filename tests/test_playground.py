@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot import cli
+from bot.cli import main as cli
 
 pytestmark = pytest.mark.timeout(240)
 

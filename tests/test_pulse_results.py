@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import DatabaseSettings
 from bot.pulse_chart import pulse_chart, pulse_figure
 from bot.services import exports

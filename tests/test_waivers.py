@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.i18n import Translator
 from bot.i18n.formatting import format_number
 from bot.presentation.message_fit import MESSAGE_LIMIT, visible_length
@@ -243,7 +243,7 @@ def test_gwbot_periods_waive(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "i.toml").write_text(INITIATIVE, encoding="utf-8")
-    for module in ("bot.initiative_cli", "bot.periods_cli"):
+    for module in ("bot.cli.initiative", "bot.cli.periods"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: APRIL_6)
     main(["initiative", "apply", str(tmp_path / "i.toml")])
     capsys.readouterr()

@@ -310,16 +310,16 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
 
     async def db() -> int:
         if args.db_command == "grant-reader":
-            from bot.db_cli import grant_reader_command
+            from bot.cli.db import grant_reader_command
 
             return await grant_reader_command(settings, args.role, args.password_env)
         if args.db_command == "current":
-            from bot.db_cli import current_command
+            from bot.cli.db import current_command
 
             return await current_command(settings)
         await prepare_database(settings)
         if args.db_command == "revision":
-            from bot.db_cli import revision_command
+            from bot.cli.db import revision_command
 
             return await revision_command(settings, args.message, autogenerate=not args.empty)
         return 0
@@ -332,12 +332,12 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         await serve_until_signalled(build_application(settings))
 
     async def initiative_apply() -> int:
-        from bot.initiative_cli import apply_file
+        from bot.cli.initiative import apply_file
 
         return await apply_file(settings, args.file, args.dry_run)
 
     async def periods() -> int:
-        from bot.periods_cli import waive_command
+        from bot.cli.periods import waive_command
 
         return await waive_command(
             settings,
@@ -348,17 +348,17 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     async def invite() -> int:
-        from bot.invite_cli import invite_command
+        from bot.cli.invite import invite_command
 
         return await invite_command(settings, args.org, args.role, args.uses, args.expires)
 
     async def completeness() -> int:
-        from bot.completeness_cli import completeness_command
+        from bot.cli.completeness import completeness_command
 
         return await completeness_command(settings, args.period)
 
     async def export() -> int:
-        from bot.data_cli import export_command
+        from bot.cli.data import export_command
 
         return await export_command(
             settings,
@@ -372,14 +372,14 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     async def import_() -> int:
-        from bot.data_cli import import_command
+        from bot.cli.data import import_command
 
         return await import_command(
             settings, file=args.file, dry_run=args.dry_run, language=args.lang
         )
 
     async def privacy_init() -> int:
-        from bot.privacy_cli import init_key
+        from bot.cli.privacy import init_key
 
         return init_key(settings)
 
@@ -404,7 +404,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     async def status() -> int:
-        from bot.status_cli import status_command
+        from bot.cli.status import status_command
 
         return await status_command(settings)
 
