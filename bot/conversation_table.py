@@ -34,12 +34,12 @@ from handlers import (
     export,
     fallback,
     invite,
-    joining,
     reminder_add,
     report,
     report_value,
     settings,
 )
+from handlers.joining import flow as joining
 from storage.models import Role
 
 PRIVATE = filters.ChatType.PRIVATE

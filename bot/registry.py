@@ -59,9 +59,9 @@ from handlers import (
     pulse_results,
     reminders,
     signals,
-    start,
     value_file,
 )
+from handlers.joining import start
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).
 SPREADSHEET = functools.reduce(

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.attempts import AttemptLimiter
 from bot.concern_buffer import ConcernBuffer
 from bot.concern_flow import ConcernDrafts, DailyCap
 from bot.config import Settings
@@ -18,6 +17,7 @@ from bot.i18n import Translator
 from bot.outbox.dispatcher import IdleWatch
 from bot.pulse_flow import PulseBuffer, PulseDrafts
 from bot.services.initiative import initiative_language
+from bot.services.joining.attempts import AttemptLimiter
 from bot.services.privacy_crypto import PrivacyKey
 from bot.telegram.persistence import DatabasePersistence
 

@@ -37,7 +37,7 @@ from bot.services.activities import NewActivity, log_activity
 from bot.services.concern_batch import Waiting
 from bot.services.concerns import NewConcern, Opened, open_concern
 from bot.services.invites import COMMAND_LINE, create_invite
-from bot.services.joining import join
+from bot.services.joining.joining import join
 from bot.services.members import MemberInfo, find_member
 from bot.services.obligations import ensure_obligations
 from bot.services.periods import due_day, periods_between

@@ -9,7 +9,7 @@ from bot.presentation import keyboards
 from bot.presentation.menus import command_lines, publish_member_menu
 from bot.services.errors import DomainError
 from bot.services.invites import check_invite
-from bot.services.joining import join
+from bot.services.joining.joining import join
 from bot.telegram.context import BotContext
 
 CONSENT, LANGUAGE, NAME = range(3)
