@@ -33,13 +33,13 @@ from handlers import (
     concern_desk,
     export,
     fallback,
-    invite,
     reminder_add,
     report,
     report_value,
     settings,
 )
 from handlers.joining import flow as joining
+from handlers.members import invite
 from storage.models import Role
 
 PRIVATE = filters.ChatType.PRIVATE

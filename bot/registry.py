@@ -50,7 +50,6 @@ from handlers import (
     fallback,
     groups,
     help,
-    members,
     missing,
     mydata,
     news,
@@ -62,6 +61,7 @@ from handlers import (
     value_file,
 )
 from handlers.joining import start
+from handlers.members import members
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).
 SPREADSHEET = functools.reduce(

@@ -13,7 +13,6 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot import broadcast_keyboards as keyboards
-from bot import reach_texts
 from bot.broadcast_messages import body, recipient_messages
 from bot.i18n import Html
 from bot.presentation.message_fit import and_more, fit_list
@@ -24,6 +23,7 @@ from bot.services.errors import DomainError
 from bot.services.obligations import ensure_obligations
 from bot.services.roster import Unreachable, organisations
 from bot.telegram.context import BotContext
+from handlers.members import texts as reach_texts
 
 AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM, PERIOD = range(7)
 NAME = "broadcast"

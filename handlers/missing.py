@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from telegram import InputFile, Update
 
 from bot import missing_keyboards as keyboards
-from bot import reach_texts
 from bot.i18n.formatting import format_date, format_number
 from bot.missing_texts import nudge_messages, overview
 from bot.report_texts import period_label
@@ -22,6 +21,7 @@ from bot.services.outbox import local_zone
 from bot.services.periods import Frequency, due_date_of, period_containing
 from bot.telegram.context import BotContext
 from bot.waiver_texts import CONFIRM, DONE, waiver_lines
+from handlers.members import texts as reach_texts
 
 
 async def show_latest(update: Update, context: BotContext) -> None:

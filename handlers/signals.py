@@ -7,7 +7,6 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import reach_texts
 from bot.i18n import Html
 from bot.i18n.formatting import format_date
 from bot.presentation.message_fit import fit_list
@@ -15,6 +14,7 @@ from bot.services import signal_actions, signals
 from bot.services.signals import OpenSignal
 from bot.signal_texts import check_in_messages, reason_text, thresholds
 from bot.telegram.context import BotContext
+from handlers.members import texts as reach_texts
 
 SHOWN = 10
 # What the reporting contacts' names may fill of an organisation's details.

@@ -13,7 +13,6 @@ from bot.i18n import Html
 from bot.presentation import keyboards
 from bot.presentation.menus import publish_member_menu
 from bot.presentation.message_fit import fit_list, split_list
-from bot.reach_texts import reason
 from bot.services.roster import (
     Gap,
     RosterEntry,
@@ -26,6 +25,7 @@ from bot.services.roster import (
 )
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import end_conversations
+from handlers.members.texts import reason
 from storage.models import Role
 
 
