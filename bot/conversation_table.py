@@ -36,10 +36,10 @@ from handlers import (
     reminder_add,
     report,
     report_value,
-    settings,
 )
 from handlers.joining import flow as joining
 from handlers.members import invite
+from handlers.settings import settings
 from storage.models import Role
 
 PRIVATE = filters.ChatType.PRIVATE

@@ -51,7 +51,6 @@ from handlers import (
     groups,
     help,
     missing,
-    mydata,
     news,
     progress,
     pulse,
@@ -62,6 +61,7 @@ from handlers import (
 )
 from handlers.joining import start
 from handlers.members import members
+from handlers.settings import mydata
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).
 SPREADSHEET = functools.reduce(

@@ -21,8 +21,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.telegram.conversations import AccessGuard
-from handlers import activity, broadcast, reminder_add, report, report_value, settings
+from handlers import activity, broadcast, reminder_add, report, report_value
 from handlers.members import invite
+from handlers.settings import settings
 from storage.models import Member, Role
 from tests.conftest import RunningBot
 from tests.factories import add_activity

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import DatabaseSettings
-from handlers.settings import HOUR
+from handlers.settings.settings import HOUR
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from storage.models import ConversationState, Member

@@ -42,7 +42,7 @@ from bot.services.members import MemberInfo, find_member
 from bot.services.obligations import ensure_obligations
 from bot.services.periods import due_day, periods_between
 from bot.services.privacy_crypto import PrivacyKey
-from bot.services.settings import change_settings, pause
+from bot.services.settings.settings import change_settings, pause
 from storage.models import Indicator, Obligation, Organisation, Role
 
 ZONE = ZoneInfo("Europe/Berlin")

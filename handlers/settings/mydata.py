@@ -18,7 +18,7 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.i18n import LANGUAGES
-from bot.services.own_data import export_member_data, leave
+from bot.services.settings.own_data import export_member_data, leave
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import forget_user
 from storage.engine import checkpoint

@@ -9,7 +9,7 @@ from telegram.ext import ConversationHandler
 from bot.i18n.formatting import format_date
 from bot.presentation import keyboards
 from bot.presentation.menus import publish_member_menu
-from bot.services.settings import (
+from bot.services.settings.settings import (
     PAUSE_CHOICES_DAYS,
     MemberSettings,
     change_settings,
