@@ -42,14 +42,10 @@ from bot.telegram.identity import Roles, load_identity, roles_guard
 from handlers import (
     activities,
     agenda,
-    cancel,
     concern,
     concern_answer,
     concern_desk,
     export,
-    fallback,
-    groups,
-    help,
     missing,
     news,
     progress,
@@ -59,6 +55,7 @@ from handlers import (
     signals,
     value_file,
 )
+from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
 from handlers.members import members
 from handlers.settings import mydata
