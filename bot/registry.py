@@ -41,7 +41,6 @@ from bot.telegram.conversations import ending_other_conversations
 from bot.telegram.identity import Roles, load_identity, roles_guard
 from handlers import (
     activities,
-    agenda,
     concern,
     concern_answer,
     concern_desk,
@@ -55,6 +54,7 @@ from handlers import (
     signals,
     value_file,
 )
+from handlers.agenda import agenda
 from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
 from handlers.members import members

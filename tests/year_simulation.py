@@ -56,7 +56,7 @@ from bot.pulse_texts import dropped_notices
 from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
 from bot.services import broadcasts, completeness, report_menu
-from bot.services.agenda import load_agenda
+from bot.services.agenda.agenda import load_agenda
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.members import MemberInfo, find_member

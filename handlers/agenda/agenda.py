@@ -8,7 +8,7 @@ from telegram import Update
 from bot.i18n import Html
 from bot.i18n.formatting import format_date, format_number, format_value
 from bot.presentation.message_fit import split_message
-from bot.services.agenda import (
+from bot.services.agenda.agenda import (
     LEVELS,
     AgendaView,
     GoalView,
