@@ -47,7 +47,6 @@ from handlers import (
     export,
     missing,
     news,
-    progress,
     pulse,
     pulse_results,
     reminders,
@@ -58,6 +57,7 @@ from handlers.agenda import agenda
 from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
 from handlers.members import members
+from handlers.progress import progress
 from handlers.settings import mydata
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).

@@ -16,7 +16,7 @@ from bot.i18n.formatting import format_date, format_number, format_value, shorte
 from bot.services.number_reader import Kind, Reason, Rejected, Spec
 from bot.services.outbox import Button
 from bot.services.periods import Frequency, Period, due_date_of, label, short_label
-from bot.services.progress import Standing
+from bot.services.progress.progress import Standing
 from bot.services.report_backlog import Understood, Why
 from bot.services.report_menu import IndicatorPage, Menu, MenuItem
 from bot.services.reporting import Question

@@ -15,7 +15,7 @@ from bot.services import report_backlog, report_menu, reporting
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.services.number_reader import Ambiguous, Read, Reason, Rejected, read_value, validate
-from bot.services.progress import standing
+from bot.services.progress.progress import standing
 from bot.services.reporting import Entry, Question
 from bot.telegram.context import BotContext
 

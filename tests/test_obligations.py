@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import aggregation
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
+from bot.services.progress import aggregation
 from storage.models import Indicator, IndicatorValue, Obligation, Organisation
 from tests.conftest import apply_initiative_text
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.i18n.formatting import format_number, format_value, shorten
-from bot.services.chart_data import Bar, Series
 from bot.services.periods import Period, short_label
+from bot.services.progress.chart_data import Bar, Series
 
 if TYPE_CHECKING:  # matplotlib itself loads only when a chart is drawn
     from matplotlib.figure import Figure

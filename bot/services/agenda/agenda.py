@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.progress import MIN_REPORTED_SHARE, overall
+from bot.services.progress.progress import MIN_REPORTED_SHARE, overall
 from storage.models import GlossaryTerm, Goal, Indicator, Initiative
 
 LEVELS = ("output", "outcome", "impact")
@@ -33,7 +33,7 @@ class IndicatorView(_View):
     # The latest figure and progress; None while hidden by the small-number rule or unknown.
     current: float | None = None
     progress: float | None = None
-    # Where the figure stands (bot.services.progress): the period, how many of the expected
+    # Where the figure stands (bot.services.progress.progress): the period, how many of the expected
     # organisations reported then; `withheld`: reports exist, but too few to show a figure.
     as_of: str | None = None
     reported: int = 0

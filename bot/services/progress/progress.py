@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Subquery, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import aggregation
 from bot.services.errors import NotFound
+from bot.services.progress import aggregation
 from storage.models import Indicator, IndicatorValue, Obligation
 from storage.queries import values as stored
 from storage.queries.obligations import counted

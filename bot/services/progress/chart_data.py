@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import aggregation
 from bot.services.errors import NotFound
-from bot.services.progress import MIN_REPORTED_SHARE, overall
+from bot.services.progress import aggregation
+from bot.services.progress.progress import MIN_REPORTED_SHARE, overall
 from storage.models import Indicator
 from storage.queries import values as stored
 
@@ -45,7 +45,7 @@ class Bar(BaseModel):
     name: str
     level: str
     progress: float | None
-    # Where the figure stands (bot.services.progress): the period and how many of the
+    # Where the figure stands (bot.services.progress.progress): the period and how many of the
     # organisations expected then reported; `withheld`: too few reports to show a figure.
     as_of: str | None = None
     reported: int = 0

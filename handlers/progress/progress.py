@@ -12,12 +12,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.i18n.formatting import format_number
 from bot.presentation import charts
 from bot.presentation.charts import Texts
-from bot.services import chart_data
-from bot.services.chart_data import Bar
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.services.obligations import organisation_of
 from bot.services.periods import Period, short_label
+from bot.services.progress import chart_data
+from bot.services.progress.chart_data import Bar
 from bot.telegram.context import BotContext
 from storage.models import Role
 
