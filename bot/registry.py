@@ -44,7 +44,6 @@ from handlers import (
     concern,
     concern_answer,
     concern_desk,
-    export,
     missing,
     news,
     pulse,
@@ -54,6 +53,7 @@ from handlers import (
     value_file,
 )
 from handlers.agenda import agenda
+from handlers.export import export
 from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
 from handlers.members import members

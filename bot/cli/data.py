@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.runtime import utc_now
-from bot.services.export_kinds import export_table
+from bot.services.export.kinds import export_table
 from bot.services.imports import Problem, import_values
 from bot.services.initiative import initiative_language
 from bot.services.table_reader import TableError, read_table

@@ -10,8 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.ext import ConversationHandler
 
 from bot.i18n.formatting import format_date
-from bot.services.date_ranges import parse_range
-from bot.services.export_kinds import export_table
+from bot.services.export.date_ranges import parse_range
+from bot.services.export.kinds import export_table
 from bot.telegram.context import BotContext
 
 RANGES = ("this", "last", "all", "range")
