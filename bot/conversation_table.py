@@ -27,11 +27,13 @@ from bot.telegram.callback_data import numbers_checked
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import ExpiryGuard, persistent_conversation
 from bot.telegram.identity import Callback, Roles, role_guard, roles_guard
-from handlers import broadcast, concern_desk, reminder_add, report, report_value
+from handlers import broadcast, concern_desk, reminder_add
 from handlers.export import export
 from handlers.help import cancel, fallback
 from handlers.joining import flow as joining
 from handlers.members import invite
+from handlers.report import flow as report
+from handlers.report import value as report_value
 from handlers.settings import settings
 from storage.models import Role
 

@@ -9,9 +9,9 @@ from functools import partial
 from bot.i18n import LANGUAGES, Html, Translator
 from bot.i18n.formatting import format_number
 from bot.presentation.message_fit import fit_list
-from bot.report_texts import open_report_button, period_label
 from bot.services.completeness import Completeness, Item
 from bot.services.outbox import OutgoingMessage
+from handlers.report.texts import open_report_button, period_label
 
 Translate = Callable[..., str]
 # A nudge offers at most this many items as buttons; the rest are named in the text.

@@ -34,7 +34,7 @@ from bot.conversation_table import (
 )
 from bot.pulse_flow import HasPulseDraft
 from bot.runtime import Runtime
-from bot.services.value_files import OTHER_SPREADSHEETS, SUFFIXES
+from bot.services.report.value_files import OTHER_SPREADSHEETS, SUFFIXES
 from bot.telegram.commit import commit_update
 from bot.telegram.context import BotApplication
 from bot.telegram.conversations import ending_other_conversations
@@ -50,7 +50,6 @@ from handlers import (
     pulse_results,
     reminders,
     signals,
-    value_file,
 )
 from handlers.agenda import agenda
 from handlers.export import export
@@ -58,6 +57,7 @@ from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
 from handlers.members import members
 from handlers.progress import progress
+from handlers.report import value_file
 from handlers.settings import mydata
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).

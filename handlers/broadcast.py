@@ -16,7 +16,6 @@ from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import body, recipient_messages
 from bot.i18n import Html
 from bot.presentation.message_fit import and_more, fit_list
-from bot.report_texts import period_label
 from bot.services import broadcasts, completeness
 from bot.services.audiences import Audience
 from bot.services.errors import DomainError
@@ -24,6 +23,7 @@ from bot.services.obligations import ensure_obligations
 from bot.services.roster import Unreachable, organisations
 from bot.telegram.context import BotContext
 from handlers.members import texts as reach_texts
+from handlers.report.texts import period_label
 
 AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM, PERIOD = range(7)
 NAME = "broadcast"

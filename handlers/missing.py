@@ -11,7 +11,6 @@ from telegram import InputFile, Update
 from bot import missing_keyboards as keyboards
 from bot.i18n.formatting import format_date, format_number
 from bot.missing_texts import nudge_messages, overview
-from bot.report_texts import period_label
 from bot.services import completeness as service
 from bot.services import waivers
 from bot.services.completeness_export import completeness_table
@@ -22,6 +21,7 @@ from bot.services.periods import Frequency, due_date_of, period_containing
 from bot.telegram.context import BotContext
 from bot.waiver_texts import CONFIRM, DONE, waiver_lines
 from handlers.members import texts as reach_texts
+from handlers.report.texts import period_label
 
 
 async def show_latest(update: Update, context: BotContext) -> None:

@@ -16,13 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardMarkup
 
-from bot import (
-    activity_keyboards,
-    broadcast_keyboards,
-    missing_keyboards,
-    report_keyboards,
-    value_file_texts,
-)
+from bot import activity_keyboards, broadcast_keyboards, missing_keyboards
 from bot.activity_digest_messages import digest_messages
 from bot.activity_texts import summary_text as activity_summary
 from bot.broadcast_messages import recipient_messages, report_messages
@@ -31,8 +25,6 @@ from bot.i18n import Translator
 from bot.i18n.formatting import format_date
 from bot.missing_texts import nudge_messages, overview
 from bot.presentation import keyboards
-from bot.report_texts import period_label
-from bot.reporting_reminder_messages import ReportingTexts
 from bot.services.activities import Choices, NewActivity
 from bot.services.activity_digest import Entry, GoalWeek, Week
 from bot.services.broadcasts import MAX_TEXT_LENGTH, Status
@@ -44,11 +36,15 @@ from bot.services.concerns import TEXT_LIMIT, Thread, ThreadMessage
 from bot.services.imports import Problem
 from bot.services.initiative_file import CODE_LENGTH
 from bot.services.outbox import OutgoingMessage, visible_length
-from bot.services.reporting_reminders import Item
+from bot.services.report.reminders import Item
+from bot.services.report.value_files import OrganisationCount, Preview
 from bot.services.roster import OrganisationChoice, RosterEntry
 from bot.services.signals import OpenSignal
-from bot.services.value_files import OrganisationCount, Preview
 from bot.signal_texts import SUMMARY_LINES, summary_text
+from handlers.report import keyboards as report_keyboards
+from handlers.report import value_file_texts
+from handlers.report.reminder_texts import ReportingTexts
+from handlers.report.texts import period_label
 from tests.fake_telegram import parse_html
 from tests.test_signals import SAMPLES
 

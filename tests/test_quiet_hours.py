@@ -21,7 +21,6 @@ from bot.concern_texts import concern_texts
 from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
 from bot.missing_texts import nudge_messages
-from bot.reporting_reminder_messages import ReportingTexts
 from bot.scheduling.hooks import schedule_hooks
 from bot.services import broadcasts, completeness, concern_desk, concern_jobs, signal_actions
 from bot.services.concern_desk import ReporterNotice
@@ -31,9 +30,10 @@ from bot.services.members import MemberInfo
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import OutgoingMessage
 from bot.services.placement import Preferences
-from bot.services.reporting_reminders import send_escalations, send_reminders
+from bot.services.report.reminders import send_escalations, send_reminders
 from bot.services.schedules import run_due
 from bot.signal_texts import check_in_messages
+from handlers.report.reminder_texts import ReportingTexts
 from storage.models import (
     Broadcast,
     Concern,

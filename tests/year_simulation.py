@@ -55,7 +55,7 @@ from bot.pulse_flow import PulseBuffer
 from bot.pulse_texts import dropped_notices
 from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
-from bot.services import broadcasts, completeness, report_menu
+from bot.services import broadcasts, completeness
 from bot.services.agenda.agenda import load_agenda
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
@@ -68,6 +68,7 @@ from bot.services.obligations import (
 from bot.services.outbox import local_zone, visible_length
 from bot.services.placement import Preferences
 from bot.services.reminder_withdrawal import drop_settled_reminders
+from bot.services.report import menu as report_menu
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import ClosedPeriod, Delivery, Indicator, Member, Obligation, Organisation
 from storage.queries.obligations import missing
@@ -356,7 +357,7 @@ class Year:
         return sorted(viewers.items())
 
     async def _measure(self, month: int) -> None:
-        """The work of /melden (what handlers/report.py runs for a partner of an organisation
+        """The work of /melden (what handlers/report/flow.py runs for a partner of an organisation
         that never reports, whose open items grow all year) and of /agenda."""
         joined = {m.organisation for m in self.initiative.members}
         laggard = next(

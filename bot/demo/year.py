@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast_messages import recipient_messages
 from bot.i18n import Translator
-from bot.services import broadcasts, reporting
+from bot.services import broadcasts
 from bot.services.activities import NewActivity, log_activity
 from bot.services.concern_batch import Waiting
 from bot.services.concerns import NewConcern, Opened, open_concern
@@ -42,6 +42,7 @@ from bot.services.members import MemberInfo, find_member
 from bot.services.obligations import ensure_obligations
 from bot.services.periods import due_day, periods_between
 from bot.services.privacy_crypto import PrivacyKey
+from bot.services.report import reporting
 from bot.services.settings.settings import change_settings, pause
 from storage.models import Indicator, Obligation, Organisation, Role
 

@@ -24,7 +24,6 @@ from bot.config.sections import PrivacySettings
 from bot.i18n import LANGUAGES, Translator
 from bot.pulse_flow import PulseBuffer
 from bot.pulse_texts import closing_notices
-from bot.reporting_reminder_messages import ReportingTexts
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling.hooks import schedule_hooks
 from bot.services import step_health
@@ -38,10 +37,11 @@ from bot.services.concern_jobs import (
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import Messages, OutgoingMessage, local_zone
 from bot.services.pulse import Closed, close_due
-from bot.services.reporting_reminders import send_escalations, send_reminders
+from bot.services.report.reminders import send_escalations, send_reminders
 from bot.services.schedules import Hooks, run_due
 from bot.services.step_health import AlertMessages, StepOutcome, error_kind
 from bot.telegram.context import BotApplication, BotContext
+from handlers.report.reminder_texts import ReportingTexts
 
 log = logging.getLogger(__name__)
 

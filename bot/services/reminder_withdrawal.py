@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.completeness import NUDGE_KIND
-from bot.services.reporting_reminders import REMINDER_KIND, reminded_on
+from bot.services.report.reminders import REMINDER_KIND, reminded_on
 from storage.models import Member, Obligation, ReportingReminder
 from storage.queries.obligations import missing
 from storage.queries.outbox import drop, due_of_kind

@@ -9,9 +9,9 @@ from functools import partial
 from bot.i18n import LANGUAGES, Html, Translator
 from bot.i18n.formatting import format_date
 from bot.presentation.message_fit import fit_list
-from bot.report_texts import open_report_button, period_label
 from bot.services.outbox import OutgoingMessage
-from bot.services.reporting_reminders import Item
+from bot.services.report.reminders import Item
+from handlers.report.texts import open_report_button, period_label
 
 BUTTONS = 5
 # What one organisation's overdue items may fill of the coordinators' summary, so that one

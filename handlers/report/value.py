@@ -8,16 +8,24 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot import report_keyboards as keyboards
-from bot import report_texts as texts
 from bot.presentation.message_fit import split_message
-from bot.services import report_backlog, report_menu, reporting
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
-from bot.services.number_reader import Ambiguous, Read, Reason, Rejected, read_value, validate
 from bot.services.progress.progress import standing
-from bot.services.reporting import Entry, Question
+from bot.services.report import backlog as report_backlog
+from bot.services.report import menu as report_menu
+from bot.services.report import reporting
+from bot.services.report.number_reader import (
+    Ambiguous,
+    Read,
+    Reason,
+    Rejected,
+    read_value,
+    validate,
+)
+from bot.services.report.reporting import Entry, Question
 from bot.telegram.context import BotContext
+from handlers.report import keyboards, texts
 
 CORRECT, VALUE, PICK, NOTE, NOTE_REQUIRED, CONFIRM, BACKLOG = range(7)
 NAME = "report"

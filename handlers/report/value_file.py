@@ -1,5 +1,5 @@
 """Values from a CSV or XLSX file a coordinator sends in the private chat: a summary first,
-written only with [Speichern] (bot/services/value_files.py).
+written only with [Speichern] (bot/services/report/value_files.py).
 
 No conversation: the draft is the summary's token, the file's id, name and digest and the
 language its numbers were read in, kept in the persisted user_data, so a restart between the
@@ -14,11 +14,11 @@ from typing import Any
 
 from telegram import Update
 
-from bot import value_file_texts as texts
 from bot.i18n.formatting import format_number
-from bot.services import value_files
 from bot.services.errors import DomainError
+from bot.services.report import value_files
 from bot.telegram.context import BotContext
+from handlers.report import value_file_texts as texts
 from storage.models import Role
 
 DRAFT = "value_file"

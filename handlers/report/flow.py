@@ -1,5 +1,5 @@
 """/report (/melden), first half: which organisation (coordinators), what it owes, and
-whether to correct what was already reported. The value itself: handlers/report_value.py."""
+whether to correct what was already reported. The value itself: handlers/report/value.py."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot import report_keyboards as keyboards
-from bot import report_texts as texts
 from bot.i18n.formatting import shorten
 from bot.presentation.message_fit import and_more, split_message
-from bot.report_texts import period_label, value_text
-from bot.services import report_menu, reporting
 from bot.services.members import is_coordinator
 from bot.services.obligations import ensure_obligations, organisation_of, owing_organisations
 from bot.services.outbox import local_zone
+from bot.services.report import menu as report_menu
+from bot.services.report import reporting
 from bot.services.roster import OrganisationChoice
 from bot.telegram.context import BotContext
-from handlers import report_value
-from handlers.report_value import BACKLOG, CONFIRM, CORRECT, NAME, NOTE, NOTE_REQUIRED, PICK, VALUE
+from handlers.report import keyboards, texts
+from handlers.report import value as report_value
+from handlers.report.texts import period_label, value_text
+from handlers.report.value import BACKLOG, CONFIRM, CORRECT, NAME, NOTE, NOTE_REQUIRED, PICK, VALUE
 
 CHOOSE_ORG, CHOOSE = range(8, 10)
 __all__ = [

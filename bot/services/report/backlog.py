@@ -1,5 +1,5 @@
 """A backlog of one indicator in one message (issue 23): what was understood, and saving it all
-in one transaction with the checks of a single value (bot.services.reporting.save)."""
+in one transaction with the checks of a single value (bot.services.report.reporting.save)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import reporting
 from bot.services.errors import NotFound
 from bot.services.members import MemberInfo
-from bot.services.number_reader import Kind, Read, Spec, read_value
 from bot.services.obligations import reachable_organisation
 from bot.services.outbox import local_zone
-from bot.services.report_search import Backlog, read_backlog
+from bot.services.report import reporting
+from bot.services.report.number_reader import Kind, Read, Spec, read_value
+from bot.services.report.search import Backlog, read_backlog
 from storage.models import ClosedPeriod, Indicator, Obligation
 from storage.queries.obligations import missing, reported
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
 from bot.services.members import COORDINATORS, MemberInfo
-from bot.services.number_reader import Kind, Rejected, Spec, validate
-from bot.services.plausibility import is_implausible
+from bot.services.report.number_reader import Kind, Rejected, Spec, validate
+from bot.services.report.plausibility import is_implausible
 from storage.models import (
     ClosedPeriod,
     Indicator,

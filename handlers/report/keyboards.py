@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.presentation.keyboards import Translate
 from bot.presentation.message_fit import fit_keyboard
-from bot.services.number_reader import Kind
+from bot.services.report.number_reader import Kind
 from bot.services.roster import OrganisationChoice
 
 

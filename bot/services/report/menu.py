@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.errors import DomainError, NotFound
 from bot.services.members import MemberInfo
 from bot.services.obligations import reachable_organisation
-from bot.services.report_search import fold, read_search
+from bot.services.report.search import fold, read_search
 from storage.models import ClosedPeriod, Indicator, IndicatorValue, Obligation
 from storage.queries.obligations import missing, reported
 

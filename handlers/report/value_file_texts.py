@@ -13,7 +13,7 @@ from bot.i18n.formatting import format_number
 from bot.presentation.message_fit import fit_list
 from bot.services.imports import Problem
 from bot.services.periods import Frequency, Period, label
-from bot.services.value_files import OrganisationCount, Preview
+from bot.services.report.value_files import OrganisationCount, Preview
 
 Translate = Callable[..., str]
 # The order periods are named in: the longest first, as a year's report reads.

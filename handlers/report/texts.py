@@ -13,13 +13,13 @@ from babel.numbers import format_decimal
 
 from bot.i18n import Html
 from bot.i18n.formatting import format_date, format_number, format_value, shorten
-from bot.services.number_reader import Kind, Reason, Rejected, Spec
 from bot.services.outbox import Button
 from bot.services.periods import Frequency, Period, due_date_of, label, short_label
 from bot.services.progress.progress import Standing
-from bot.services.report_backlog import Understood, Why
-from bot.services.report_menu import IndicatorPage, Menu, MenuItem
-from bot.services.reporting import Question
+from bot.services.report.backlog import Understood, Why
+from bot.services.report.menu import IndicatorPage, Menu, MenuItem
+from bot.services.report.number_reader import Kind, Reason, Rejected, Spec
+from bot.services.report.reporting import Question
 
 Translate = Callable[..., str]
 # Telegram shows long button labels cut off on phones; ours end visibly.
