@@ -44,7 +44,6 @@ from handlers import (
     concern,
     concern_answer,
     concern_desk,
-    missing,
     news,
     pulse,
     pulse_results,
@@ -56,6 +55,7 @@ from handlers.export import export
 from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
 from handlers.members import members
+from handlers.missing import missing
 from handlers.progress import progress
 from handlers.report import value_file
 from handlers.settings import mydata

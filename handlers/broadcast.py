@@ -16,9 +16,10 @@ from bot import broadcast_keyboards as keyboards
 from bot.broadcast_messages import body, recipient_messages
 from bot.i18n import Html
 from bot.presentation.message_fit import and_more, fit_list
-from bot.services import broadcasts, completeness
+from bot.services import broadcasts
 from bot.services.audiences import Audience
 from bot.services.errors import DomainError
+from bot.services.missing import completeness
 from bot.services.obligations import ensure_obligations
 from bot.services.roster import Unreachable, organisations
 from bot.telegram.context import BotContext

@@ -55,11 +55,12 @@ from bot.pulse_flow import PulseBuffer
 from bot.pulse_texts import dropped_notices
 from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
-from bot.services import broadcasts, completeness
+from bot.services import broadcasts
 from bot.services.agenda.agenda import load_agenda
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.members import MemberInfo, find_member
+from bot.services.missing import completeness
 from bot.services.obligations import (
     ensure_obligations,
     organisation_of,

@@ -6,7 +6,7 @@ import sys
 
 from bot.config import Settings
 from bot.runtime import utc_now
-from bot.services.completeness import Completeness, completeness, recent_periods
+from bot.services.missing.completeness import Completeness, completeness, recent_periods
 from bot.services.obligations import ensure_obligations
 from bot.services.periods import Period
 from bot.telegram.runner import prepare_database

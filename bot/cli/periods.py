@@ -13,9 +13,9 @@ from bot.runtime import utc_now
 from bot.services.errors import DomainError
 from bot.services.initiative import initiative_language
 from bot.services.invites import COMMAND_LINE
-from bot.services.waivers import waive
+from bot.services.missing.waivers import waive
 from bot.telegram.runner import prepare_database
-from bot.waiver_texts import DONE, WOULD, plain_translate, waiver_lines
+from handlers.missing.waiver_texts import DONE, WOULD, plain_translate, waiver_lines
 from storage.engine import make_sessionmaker
 
 EXIT_REFUSED = 2

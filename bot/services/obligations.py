@@ -4,7 +4,7 @@ They are written when a period starts - here, whenever the bot looks (the hourly
 - from the indicator's or initiative's start, and for organisations that joined later from
 their `active_since`. The due time is fixed when the row is written, so later changes to the
 rules do not rewrite history. A start moved later removes the unreported obligations before
-it (`initiative apply`); coordinators may waive past ones (bot.services.waivers).
+it (`initiative apply`); coordinators may waive past ones (bot.services.missing.waivers).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.completeness import NUDGE_KIND
+from bot.services.missing.completeness import NUDGE_KIND
 from bot.services.report.reminders import REMINDER_KIND, reminded_on
 from storage.models import Member, Obligation, ReportingReminder
 from storage.queries.obligations import missing

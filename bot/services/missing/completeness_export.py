@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.completeness import known_period
 from bot.services.exports import Export
+from bot.services.missing.completeness import known_period
 from bot.services.outbox import local_zone
 from bot.services.periods import due_date_of
 from bot.services.table_files import Value

@@ -8,19 +8,19 @@ from datetime import date, timedelta
 
 from telegram import InputFile, Update
 
-from bot import missing_keyboards as keyboards
 from bot.i18n.formatting import format_date, format_number
-from bot.missing_texts import nudge_messages, overview
-from bot.services import completeness as service
-from bot.services import waivers
-from bot.services.completeness_export import completeness_table
 from bot.services.errors import DomainError
+from bot.services.missing import completeness as service
+from bot.services.missing import waivers
+from bot.services.missing.completeness_export import completeness_table
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import local_zone
 from bot.services.periods import Frequency, due_date_of, period_containing
 from bot.telegram.context import BotContext
-from bot.waiver_texts import CONFIRM, DONE, waiver_lines
 from handlers.members import texts as reach_texts
+from handlers.missing import keyboards
+from handlers.missing.texts import nudge_messages, overview
+from handlers.missing.waiver_texts import CONFIRM, DONE, waiver_lines
 from handlers.report.texts import period_label
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.i18n import Html, Translator
 from bot.i18n.formatting import format_date, format_number
 from bot.presentation.message_fit import fit_list, fits
-from bot.services.waivers import Waivable
+from bot.services.missing.waivers import Waivable
 
 Translate = Callable[..., str]
 # Room left for the question and its explanation below Telegram's 4,096 characters.

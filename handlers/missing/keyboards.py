@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.presentation.keyboards import Translate
 from bot.presentation.message_fit import fit_keyboard
-from bot.services.completeness import Completeness
+from bot.services.missing.completeness import Completeness
 
 
 def _b(t: Translate, key: str, data: str, **values: object) -> InlineKeyboardButton:

@@ -9,7 +9,7 @@ from functools import partial
 from bot.i18n import LANGUAGES, Html, Translator
 from bot.i18n.formatting import format_number
 from bot.presentation.message_fit import fit_list
-from bot.services.completeness import Completeness, Item
+from bot.services.missing.completeness import Completeness, Item
 from bot.services.outbox import OutgoingMessage
 from handlers.report.texts import open_report_button, period_label
 
