@@ -2,7 +2,7 @@
 
 Each state lists the buttons and messages it accepts; everything else falls to the shared
 fallbacks (/cancel, a hint to use the buttons, an answer to stale buttons). With the registry
-and bot/activity_conversation.py (built from the helpers here) it is the only module that
+and handlers/activity/conversation.py (built from the helpers here) it is the only module that
 imports `handlers`.
 """
 

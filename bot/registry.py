@@ -12,7 +12,6 @@ import operator
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot.activity_conversation import activity_conversation
 from bot.commands import COORDINATOR_PLUS, MEMBERS, all_names, command
 from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from bot.conversation_table import (
@@ -40,7 +39,6 @@ from bot.telegram.context import BotApplication
 from bot.telegram.conversations import ending_other_conversations
 from bot.telegram.identity import Roles, load_identity, roles_guard
 from handlers import (
-    activities,
     concern,
     concern_answer,
     concern_desk,
@@ -50,6 +48,8 @@ from handlers import (
     reminders,
     signals,
 )
+from handlers.activity import feed as activities
+from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
 from handlers.export import export
 from handlers.help import cancel, fallback, groups, help

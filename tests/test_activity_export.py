@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.main import main
 from bot.config import DatabaseSettings
-from bot.services import activity_export
+from bot.services.activity import export as activity_export
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from storage.models import Member, Role

@@ -16,16 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardMarkup
 
-from bot import activity_keyboards, broadcast_keyboards
-from bot.activity_digest_messages import digest_messages
-from bot.activity_texts import summary_text as activity_summary
+from bot import broadcast_keyboards
 from bot.broadcast_messages import recipient_messages, report_messages
 from bot.concern_texts import concern_texts, desk_thread, reporter_notice, reporter_thread
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date
 from bot.presentation import keyboards
-from bot.services.activities import Choices, NewActivity
-from bot.services.activity_digest import Entry, GoalWeek, Week
+from bot.services.activity.activities import Choices, NewActivity
+from bot.services.activity.digest import Entry, GoalWeek, Week
 from bot.services.broadcasts import MAX_TEXT_LENGTH, Status
 from bot.services.concern_desk import DeskView, Summary
 from bot.services.concern_jobs import Batch
@@ -40,6 +38,9 @@ from bot.services.report.value_files import OrganisationCount, Preview
 from bot.services.roster import OrganisationChoice, RosterEntry
 from bot.services.signals import OpenSignal
 from bot.signal_texts import SUMMARY_LINES, summary_text
+from handlers.activity import keyboards as activity_keyboards
+from handlers.activity.digest_texts import digest_messages
+from handlers.activity.texts import summary_text as activity_summary
 from handlers.missing import keyboards as missing_keyboards
 from handlers.missing.texts import nudge_messages, overview
 from handlers.report import keyboards as report_keyboards

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast_messages import recipient_messages
 from bot.i18n import Translator
 from bot.services import broadcasts
-from bot.services.activities import NewActivity, log_activity
+from bot.services.activity.activities import NewActivity, log_activity
 from bot.services.concern_batch import Waiting
 from bot.services.concerns import NewConcern, Opened, open_concern
 from bot.services.invites import COMMAND_LINE, create_invite

@@ -6,7 +6,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import activity_export, exports
+from bot.services import exports
+from bot.services.activity import export as activity_export
 from bot.services.exports import Export
 
 

@@ -9,13 +9,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot import activity_keyboards as keyboards
-from bot.activity_texts import hints_text, summary_text
 from bot.presentation.message_fit import and_more
-from bot.services import activities, typed_dates
-from bot.services.activities import Choices, NewActivity
+from bot.services import typed_dates
+from bot.services.activity import activities
+from bot.services.activity.activities import Choices, NewActivity
 from bot.services.errors import DomainError
 from bot.telegram.context import BotContext
+from handlers.activity import keyboards
+from handlers.activity.texts import hints_text, summary_text
 
 NAME = "activity"
 (

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import html
 
-from bot.activity_format import reach_text
 from bot.i18n import LANGUAGES, Html, Translator
 from bot.i18n.formatting import format_date
 from bot.presentation.message_fit import fit_list, fits
 from bot.services import schedules
-from bot.services.activity_digest import GoalWeek, Week, digest_hook
+from bot.services.activity.digest import GoalWeek, Week, digest_hook
 from bot.services.outbox import Messages, OutgoingMessage
+from handlers.activity.format import reach_text
 
 # Fewer titles per goal, then fewer goals, until the digest fits one Telegram message.
 TITLE_STEPS = (5, 3, 1, 0)

@@ -7,12 +7,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot import activity_keyboards as keyboards
 from bot.i18n.formatting import format_date
-from bot.services import activities, typed_dates
+from bot.services import typed_dates
+from bot.services.activity import activities
 from bot.services.errors import DomainError
 from bot.telegram.context import BotContext
-from handlers.activity import EDIT, NAME, TITLE, _say
+from handlers.activity import keyboards
+from handlers.activity.record import EDIT, NAME, TITLE, _say
 
 
 async def mine(update: Update, context: BotContext) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from bot.activity_format import reach_text
 from bot.i18n import Html
 from bot.i18n.formatting import format_date
 from bot.presentation.message_fit import fit_list
-from bot.services.activities import Choices, Hint, NewActivity
+from bot.services.activity.activities import Choices, Hint, NewActivity
+from handlers.activity.format import reach_text
 
 Translate = Callable[..., str]
 # What the partners' names may fill of the summary, beside a description of 1,000 characters.

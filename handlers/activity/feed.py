@@ -10,15 +10,15 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.activity_format import reach_text
 from bot.i18n.formatting import format_date
 from bot.presentation.keyboards import Translate
 from bot.presentation.message_fit import and_more, fit_keyboard, split_message
-from bot.services import activity_feed as service
-from bot.services.activity_feed import FeedItem, Filters
+from bot.services.activity import feed as service
+from bot.services.activity.feed import FeedItem, Filters
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.telegram.context import BotContext
+from handlers.activity.format import reach_text
 
 ALL, GOAL, ORGANISATION = "a", "g", "o"
 

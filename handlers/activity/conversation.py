@@ -16,7 +16,8 @@ from bot.conversation_table import (
 from bot.runtime import Runtime
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import persistent_conversation
-from handlers import activity, activity_own
+from handlers.activity import own as activity_own
+from handlers.activity import record as activity
 
 
 def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
