@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Message, Update
 from telegram.ext import filters
 
-from bot.concern_flow import CANCEL, command_of
 from bot.services import pulse
 from bot.services.privacy_crypto import PrivacyKey
 from bot.services.pulse import Completed, DroppedNotices, Respondent
+from handlers.concern.flow import CANCEL, command_of
 
 log = logging.getLogger(__name__)
 

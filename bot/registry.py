@@ -13,7 +13,6 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.commands import COORDINATOR_PLUS, MEMBERS, all_names, command
-from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from bot.conversation_table import (
     ANYONE,
     NEW_MESSAGE,
@@ -38,19 +37,14 @@ from bot.telegram.commit import commit_update
 from bot.telegram.context import BotApplication
 from bot.telegram.conversations import ending_other_conversations
 from bot.telegram.identity import Roles, load_identity, roles_guard
-from handlers import (
-    concern,
-    concern_answer,
-    concern_desk,
-    news,
-    pulse,
-    pulse_results,
-    reminders,
-    signals,
-)
+from handlers import news, pulse, pulse_results, reminders, signals
 from handlers.activity import feed as activities
 from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
+from handlers.concern import answer as concern_answer
+from handlers.concern import desk as concern_desk
+from handlers.concern import writing as concern
+from handlers.concern.flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from handlers.export import export
 from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
@@ -93,7 +87,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         # (they own the updates of users inside them and answer any other button as stale),
         # single commands (private chat), group chats, and the fallbacks, which must come last
         # because they match anything the features left.
-        # The concern flow comes first: its drafts live in memory (bot.concern_flow), and a
+        # The concern flow comes first: its drafts live in memory (handlers.concern.flow), and a
         # user with one must reach it whatever other conversation they left open. Starting it
         # ends those, so nothing typed for the concern can land in them after a restart.
         (0, command_handler("concern", ending_other_conversations(concern.start))),

@@ -18,10 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.main import main
 from bot.config import DatabaseSettings
-from bot.services import concern_desk, exports
-from bot.services.concern_batch import Waiting, write_batch
-from bot.services.concern_desk import ReporterNotice
-from bot.services.concerns import NewConcern, add_message, add_reporter_message, open_concern
+from bot.services import exports
+from bot.services.concern import desk as concern_desk
+from bot.services.concern.batch import Waiting, write_batch
+from bot.services.concern.concerns import (
+    NewConcern,
+    add_message,
+    add_reporter_message,
+    open_concern,
+)
+from bot.services.concern.desk import ReporterNotice
 from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import PrivacyKey, generate_key
 from storage.models import Author, Concern, ConcernMessage, Member, Role

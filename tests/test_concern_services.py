@@ -19,17 +19,9 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden
 
 from bot.outbox.dispatcher import Dispatcher
-from bot.services import concern_desk as desk
-from bot.services.concern_batch import Waiting, write_batch
-from bot.services.concern_desk import ReporterNotice, Summary
-from bot.services.concern_jobs import (
-    Batch,
-    ConcernTexts,
-    delete_expired,
-    escalate,
-    notify_batches,
-)
-from bot.services.concerns import (
+from bot.services.concern import desk
+from bot.services.concern.batch import Waiting, write_batch
+from bot.services.concern.concerns import (
     TEXT_LIMIT,
     NewConcern,
     Opened,
@@ -39,8 +31,16 @@ from bot.services.concerns import (
     thread_of,
     want_notifications,
 )
-from bot.services.concerns import add_reporter_message as add_reporter_message_service
-from bot.services.concerns import open_concern as open_concern_service
+from bot.services.concern.concerns import add_reporter_message as add_reporter_message_service
+from bot.services.concern.concerns import open_concern as open_concern_service
+from bot.services.concern.desk import ReporterNotice, Summary
+from bot.services.concern.jobs import (
+    Batch,
+    ConcernTexts,
+    delete_expired,
+    escalate,
+    notify_batches,
+)
 from bot.services.errors import DomainError
 from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import RECEIPT_RE, PrivacyKey, generate_key, new_receipt

@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.concern_texts import concern_texts
 from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
 from bot.scheduling.hooks import schedule_hooks
-from bot.services import broadcasts, concern_desk, concern_jobs, signal_actions
-from bot.services.concern_desk import ReporterNotice
+from bot.services import broadcasts, signal_actions
+from bot.services.concern import desk as concern_desk
+from bot.services.concern import jobs as concern_jobs
+from bot.services.concern.desk import ReporterNotice
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.members import MemberInfo
@@ -33,6 +34,7 @@ from bot.services.placement import Preferences
 from bot.services.report.reminders import send_escalations, send_reminders
 from bot.services.schedules import run_due
 from bot.signal_texts import check_in_messages
+from handlers.concern.texts import concern_texts
 from handlers.missing.texts import nudge_messages
 from handlers.report.reminder_texts import ReportingTexts
 from storage.models import (

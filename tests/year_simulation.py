@@ -44,7 +44,6 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.concern_buffer import ConcernBuffer
 from bot.config import DatabaseSettings
 from bot.config.sections import PrivacySettings, SignalSettings
 from bot.demo import year
@@ -57,6 +56,7 @@ from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
 from bot.services import broadcasts
 from bot.services.agenda.agenda import load_agenda
+from bot.services.concern.buffer import ConcernBuffer
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.members import MemberInfo, find_member

@@ -34,8 +34,8 @@ from bot.broadcast_messages import recipient_messages
 from bot.i18n import Translator
 from bot.services import broadcasts
 from bot.services.activity.activities import NewActivity, log_activity
-from bot.services.concern_batch import Waiting
-from bot.services.concerns import NewConcern, Opened, open_concern
+from bot.services.concern.batch import Waiting
+from bot.services.concern.concerns import NewConcern, Opened, open_concern
 from bot.services.invites import COMMAND_LINE, create_invite
 from bot.services.joining.joining import join
 from bot.services.members import MemberInfo, find_member

@@ -30,7 +30,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast_messages import DeliveryReports
-from bot.concern_buffer import ConcernBuffer
 from bot.config import Settings
 from bot.demo import year
 from bot.i18n import Translator
@@ -39,7 +38,8 @@ from bot.pulse_texts import dropped_notices
 from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
 from bot.services import pulse
-from bot.services.concerns import Opened, add_message
+from bot.services.concern.buffer import ConcernBuffer
+from bot.services.concern.concerns import Opened, add_message
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations

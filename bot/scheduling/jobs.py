@@ -18,8 +18,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.concern_buffer import ConcernBuffer
-from bot.concern_texts import concern_texts
 from bot.config.sections import PrivacySettings
 from bot.i18n import LANGUAGES, Translator
 from bot.pulse_flow import PulseBuffer
@@ -27,7 +25,8 @@ from bot.pulse_texts import closing_notices
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling.hooks import schedule_hooks
 from bot.services import step_health
-from bot.services.concern_jobs import (
+from bot.services.concern.buffer import ConcernBuffer
+from bot.services.concern.jobs import (
     ConcernTexts,
     JobSettings,
     delete_expired,
@@ -41,6 +40,7 @@ from bot.services.report.reminders import send_escalations, send_reminders
 from bot.services.schedules import Hooks, run_due
 from bot.services.step_health import AlertMessages, StepOutcome, error_kind
 from bot.telegram.context import BotApplication, BotContext
+from handlers.concern.texts import concern_texts
 from handlers.report.reminder_texts import ReportingTexts
 
 log = logging.getLogger(__name__)

@@ -175,7 +175,7 @@ def forget_user(application: AnyApplication, user_id: int) -> None:
 def ending_other_conversations(callback: Callback) -> Callback:
     """`callback` after ending every other open conversation of the user (for /concern).
 
-    The concern flow keeps its draft in memory only (bot.concern_flow), so after a restart
+    The concern flow keeps its draft in memory only (handlers.concern.flow), so after a restart
     it is gone while a persistent conversation left open would be restored, and the concern
     text typed next would land there (as a reply to a reporter, a report note). Ending the
     others first leaves the text nowhere but the concern flow, or the help after a restart.

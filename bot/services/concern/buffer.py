@@ -1,5 +1,5 @@
 """Anonymous concerns waiting for the end of their batch, and the writing of each batch
-(bot.services.concern_batch explains why they wait)."""
+(bot.services.concern.batch explains why they wait)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.concern_batch import Waiting, write_batch
+from bot.services.concern.batch import Waiting, write_batch
 
 
 class ConcernBuffer:

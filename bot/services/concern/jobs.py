@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.concern_desk import Summary
-from bot.services.concerns import retention_cutoff
+from bot.services.concern.concerns import retention_cutoff
+from bot.services.concern.desk import Summary
 from bot.services.outbox import Messages, enqueue
 from bot.services.placement import Placement
 from storage.models import Author, Concern, ConcernMessage, ConcernStatus, Member, Role

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.concerns import NAMED_TAG, Thread, add_message, thread_of
+from bot.services.concern.concerns import NAMED_TAG, Thread, add_message, thread_of
 from bot.services.errors import DomainError, NotFound
 from bot.services.outbox import Button, OutgoingMessage, enqueue, write_deliveries
 from bot.services.placement import Placement

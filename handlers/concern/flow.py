@@ -6,7 +6,7 @@ whether it belongs to the flow; the update processor then runs it with `QUIET` (
 set, which drops every log record (bot.config.logs) and skips the per-update writes (the
 persistence flush, the "last active" day, the unblocking of a member who wrote again); its
 "processed" mark is written alone (bot.telegram.commit). Anonymous concerns themselves wait for the
-end of their batch (bot.concern_buffer).
+end of their batch (bot.services.concern.buffer).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from typing import Any
 from bot.i18n import LANGUAGES, Html, Translator
 from bot.i18n.formatting import format_date, shorten
 from bot.presentation.message_fit import fit_list, fits, split_list
-from bot.services.concern_desk import DeskView, ReporterNotice, Summary
-from bot.services.concern_jobs import Batch, ConcernTexts
-from bot.services.concerns import Thread
+from bot.services.concern.concerns import Thread
+from bot.services.concern.desk import DeskView, ReporterNotice, Summary
+from bot.services.concern.jobs import Batch, ConcernTexts
 from bot.services.outbox import OutgoingMessage
 
 Translate = Callable[..., str]

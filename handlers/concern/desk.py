@@ -7,11 +7,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot import concern_keyboards as keyboards
-from bot.concern_texts import desk_thread, reporter_notice
-from bot.services import concern_desk
-from bot.services.concerns import checked_text
+from bot.services.concern import desk as concern_desk
+from bot.services.concern.concerns import checked_text
 from bot.telegram.context import BotContext
+from handlers.concern import keyboards
+from handlers.concern.texts import desk_thread, reporter_notice
 
 NAME = "concern_reply"
 TEXT, CONFIRM = range(2)

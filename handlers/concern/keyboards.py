@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.concern_texts import label
-from bot.services.concern_desk import Summary, answer_data
-from bot.services.concerns import CATEGORIES, SEVERITIES, STATUSES
+from bot.services.concern.concerns import CATEGORIES, SEVERITIES, STATUSES
+from bot.services.concern.desk import Summary, answer_data
+from handlers.concern.texts import label
 
 Translate = Callable[..., str]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot import concern_keyboards as keyboards
-from bot.concern_flow import PREFIX, Draft, Step
-from bot.concern_texts import reporter_thread
-from bot.services import concerns
-from bot.services.concerns import NAMED_TAG
+from bot.services.concern import concerns
+from bot.services.concern.concerns import NAMED_TAG
 from bot.services.errors import DomainError
 from bot.services.privacy_crypto import normalise_receipt
 from bot.telegram.context import BotContext
-from handlers import concern
+from handlers.concern import keyboards
+from handlers.concern import writing as concern
+from handlers.concern.flow import PREFIX, Draft, Step
+from handlers.concern.texts import reporter_thread
 
 
 def _member(context: BotContext) -> None:

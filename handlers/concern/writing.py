@@ -1,8 +1,8 @@
 """/concern (/anliegen): raise a concern, anonymously or with name (DESIGN section 6).
 
-The draft lives in memory only (bot.concern_flow); these updates are handled quietly: no log
+The draft lives in memory only (handlers.concern.flow); these updates are handled quietly: no log
 record, no persistence, only their "processed" mark, alone. An anonymous concern waits in
-memory for the end of its batch (bot.concern_buffer). Every button checks the draft's step,
+memory for the end of its batch (bot.services.concern.buffer). Every button checks the draft's step,
 so a forged or stale press changes nothing.
 """
 
@@ -13,14 +13,14 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import concern_keyboards as keyboards
-from bot.concern_flow import Draft, Step
 from bot.config.logs import CONTENT_FREE
 from bot.runtime import DEFAULT_TIMEZONE
-from bot.services import concerns
-from bot.services.concerns import CATEGORIES, SEVERITIES, NewConcern
+from bot.services.concern import concerns
+from bot.services.concern.concerns import CATEGORIES, SEVERITIES, NewConcern
 from bot.services.errors import DomainError
 from bot.telegram.context import BotContext
+from handlers.concern import keyboards
+from handlers.concern.flow import Draft, Step
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Anonymous concerns store no member, no chat and no exact time (storage/models/co
 the reporter proves ownership with the receipt code, or with a tag in the answer button that
 only their own chat reproduces (`PrivacyKey.reply_tag`). Named concerns keep the member.
 Anonymous concerns, their reporters' messages and the sealed chat wait in memory until their
-batch ends (bot.services.concern_batch); what the reporter reads includes what waits.
+batch ends (bot.services.concern.batch); what the reporter reads includes what waits.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.concern_batch import (
+from bot.services.concern.batch import (
     Waiting,
     WaitingConcern,
     WaitingContact,
