@@ -13,8 +13,6 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.presentation.menus import publish_menus
-from bot.pulse_flow import PulseBuffer, PulseDrafts
-from bot.pulse_texts import dropped_notices
 from bot.registry import register_handlers
 from bot.runtime import DEFAULT_TIMEZONE, RUNTIME_KEY, Runtime, utc_now
 from bot.scheduling.jobs import register_jobs
@@ -26,6 +24,8 @@ from bot.telegram.persistence import Clock, DatabasePersistence
 from bot.telegram.rate_limit import RetryingRateLimiter
 from bot.telegram.update_processor import PerUserUpdateProcessor
 from handlers.concern.flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
+from handlers.pulse.flow import PulseBuffer, PulseDrafts
+from handlers.pulse.texts import dropped_notices
 from storage.engine import make_sessionmaker
 
 
@@ -129,6 +129,6 @@ async def _on_shutdown(application: BotApplication) -> None:
     # Anonymous concerns waiting for their batch are written (bot.services.concern.buffer).
     await runtime.concern_buffer.write_all()
     # Answers still waiting for their batch are never written in a smaller one: they are
-    # dropped, and their people asked to answer again (bot.pulse_flow).
+    # dropped, and their people asked to answer again (handlers.pulse.flow).
     await runtime.pulse_buffer.drop_all()
     await runtime.engine.dispose()

@@ -30,14 +30,13 @@ from bot.conversation_table import (
     settings_conversation,
     stateless,
 )
-from bot.pulse_flow import HasPulseDraft
 from bot.runtime import Runtime
 from bot.services.report.value_files import OTHER_SPREADSHEETS, SUFFIXES
 from bot.telegram.commit import commit_update
 from bot.telegram.context import BotApplication
 from bot.telegram.conversations import ending_other_conversations
 from bot.telegram.identity import Roles, load_identity, roles_guard
-from handlers import news, pulse, pulse_results, reminders, signals
+from handlers import news, reminders, signals
 from handlers.activity import feed as activities
 from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
@@ -51,6 +50,9 @@ from handlers.joining import start
 from handlers.members import members
 from handlers.missing import missing
 from handlers.progress import progress
+from handlers.pulse import answer as pulse
+from handlers.pulse import results as pulse_results
+from handlers.pulse.flow import HasPulseDraft
 from handlers.report import value_file
 from handlers.settings import mydata
 
@@ -125,7 +127,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
                 PRIVATE & NEW_MESSAGE & filters.Regex(RECEIPT_ALONE), concern_answer.read_with_code
             ),
         ),
-        # Answering a pulse survey: quiet too, drafts in memory (bot.pulse_flow).
+        # Answering a pulse survey: quiet too, drafts in memory (handlers.pulse.flow).
         (0, stateless(r"^pls:(\d+):go$", pulse.start, ANYONE)),
         (0, stateless(r"^pls:(\d+):(\d+):(\d+)$", pulse.score, ANYONE)),
         (0, stateless(r"^pls:(\d+):done$", pulse.no_comment, ANYONE)),

@@ -50,8 +50,6 @@ from bot.demo import year
 from bot.i18n import Translator
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.worker import round_hooks
-from bot.pulse_flow import PulseBuffer
-from bot.pulse_texts import dropped_notices
 from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
 from bot.services import broadcasts
@@ -70,6 +68,8 @@ from bot.services.outbox import local_zone, visible_length
 from bot.services.placement import Preferences
 from bot.services.reminder_withdrawal import drop_settled_reminders
 from bot.services.report import menu as report_menu
+from handlers.pulse.flow import PulseBuffer
+from handlers.pulse.texts import dropped_notices
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import ClosedPeriod, Delivery, Indicator, Member, Obligation, Organisation
 from storage.queries.obligations import missing

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.services.privacy_crypto import PrivacyKey
-from bot.services.pulse import MIN_K
+from bot.services.pulse.pulse import MIN_K
 
 
 class _Section(BaseModel):

@@ -33,17 +33,17 @@ from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.demo import year
 from bot.i18n import Translator
-from bot.pulse_flow import PulseBuffer
-from bot.pulse_texts import dropped_notices
 from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
-from bot.services import pulse
 from bot.services.concern.buffer import ConcernBuffer
 from bot.services.concern.concerns import Opened, add_message
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
 from bot.services.privacy_crypto import PrivacyKey
+from bot.services.pulse import pulse
+from handlers.pulse.flow import PulseBuffer
+from handlers.pulse.texts import dropped_notices
 from storage.engine import make_sessionmaker
 from storage.models import Delivery, DeliveryState, Member
 from storage.models.concerns import Author, ConcernStatus

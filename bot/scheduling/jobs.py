@@ -20,8 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config.sections import PrivacySettings
 from bot.i18n import LANGUAGES, Translator
-from bot.pulse_flow import PulseBuffer
-from bot.pulse_texts import closing_notices
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.scheduling.hooks import schedule_hooks
 from bot.services import step_health
@@ -35,12 +33,14 @@ from bot.services.concern.jobs import (
 )
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import Messages, OutgoingMessage, local_zone
-from bot.services.pulse import Closed, close_due
+from bot.services.pulse.pulse import Closed, close_due
 from bot.services.report.reminders import send_escalations, send_reminders
 from bot.services.schedules import Hooks, run_due
 from bot.services.step_health import AlertMessages, StepOutcome, error_kind
 from bot.telegram.context import BotApplication, BotContext
 from handlers.concern.texts import concern_texts
+from handlers.pulse.flow import PulseBuffer
+from handlers.pulse.texts import closing_notices
 from handlers.report.reminder_texts import ReportingTexts
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ async def _write_concerns(work: TimedWork) -> int:
 
 async def _settle_pulse_answers(work: TimedWork) -> int:
     # Answers still waiting for their batch when their survey ends are dropped before it is
-    # closed (bot.pulse_flow): a closing never writes a batch smaller than k.
+    # closed (handlers.pulse.flow): a closing never writes a batch smaller than k.
     assert work.pulse_buffer is not None
     await work.pulse_buffer.settle()
     return 0

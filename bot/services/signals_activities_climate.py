@@ -7,7 +7,7 @@ Three detectors for `bot.services.signals.DETECTORS`, each with its own limits:
   logged none for `quiet_weeks` up to today. One quiet week is noise.
 - `detect_pulse_fell` (kind "climate", initiative-wide): a pulse question's mean in the latest
   closed survey fell by at least `drop` against the previous closed survey in which that
-  question reached the survey's k. The k rule is the one of `bot.services.pulse_results`
+  question reached the survey's k. The k rule is the one of `bot.services.pulse.results`
   (the only place it lives): a question below k in either survey leaves no trace here.
 - `detect_concerns_rising` (kind "climate", initiative-wide): concerns of one category opened
   in the last `window_days` are at least `factor` times those of the window before, and at
@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.pulse_results import survey_results
+from bot.services.pulse.results import survey_results
 from bot.services.signal_types import Finding, Thresholds, partner_organisation
 from storage.models import Activity, Concern, Organisation, PulseSurvey
 

@@ -25,8 +25,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self, max_concurrent_updates: int, quiet: Callable[[object], bool] = lambda _: False
     ) -> None:
         super().__init__(max_concurrent_updates=QUEUE_LIMIT)
-        # Which updates leave no trace (handlers.concern.flow, bot.pulse_flow); decided under the
-        # user's lock, when their earlier updates have moved their draft on.
+        # Which updates leave no trace (handlers.concern.flow, handlers.pulse.flow); decided under
+        # the user's lock, when their earlier updates have moved their draft on.
         self._quiet = quiet
         self._running = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}

@@ -15,9 +15,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.config.sections import PrivacySettings
 from bot.i18n import LANGUAGES, Translator
 from bot.i18n.formatting import format_date
-from bot.services import pulse, schedules
+from bot.services import schedules
 from bot.services.outbox import Button, Messages, OutgoingMessage
-from bot.services.pulse import STANDARD_CODES, Closed, DroppedNotices, Question
+from bot.services.pulse import pulse
+from bot.services.pulse.pulse import STANDARD_CODES, Closed, DroppedNotices, Question
 from bot.services.schedules import Firing
 from storage.models import Schedule
 

@@ -8,17 +8,18 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot import pulse_texts
 from bot.i18n.formatting import format_date, format_number
 from bot.presentation.message_fit import split_message
-from bot.pulse_chart import pulse_chart
-from bot.pulse_texts import standard_questions
-from bot.services import pulse, pulse_results
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.services.outbox import local_zone
-from bot.services.pulse_results import SurveyResults, SurveySummary
+from bot.services.pulse import pulse
+from bot.services.pulse import results as pulse_results
+from bot.services.pulse.results import SurveyResults, SurveySummary
 from bot.telegram.context import BotContext
+from handlers.pulse import texts as pulse_texts
+from handlers.pulse.chart import pulse_chart
+from handlers.pulse.texts import standard_questions
 
 
 def _until(context: BotContext, survey: SurveySummary) -> str:

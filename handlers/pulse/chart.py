@@ -1,7 +1,7 @@
 """The pulse survey chart as PNG: per question its mean over the surveys that reached their k.
 
 Drawn like bot.presentation.charts (Agg canvas, no pyplot, matplotlib loaded on first use, 1200 x
-900 for a phone). It draws only what bot.services.pulse_results lets out: a survey below k has no
+900 for a phone). It draws only what bot.services.pulse.results lets out: a survey below k has no
 questions there, so its chart is empty, and no trend holds a survey below k.
 """
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.i18n.formatting import format_date, shorten
 from bot.presentation.charts import SMALL, TEXT, _figure, _numbers, _png
-from bot.services.pulse_results import SCORES, SurveyResults
+from bot.services.pulse.results import SCORES, SurveyResults
 
 if TYPE_CHECKING:  # matplotlib itself loads only when a chart is drawn
     from matplotlib.figure import Figure

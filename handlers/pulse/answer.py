@@ -1,17 +1,17 @@
 """Answering a pulse survey: the invitation's button, one question at a time with 1-5 buttons,
-an optional comment. Quiet updates with drafts in memory (bot.pulse_flow); every press checks
+an optional comment. Quiet updates with drafts in memory (handlers.pulse.flow); every press checks
 the draft, so a forged, stale or repeated press changes nothing."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.pulse_flow import PulseDraft, Waiting
-from bot.pulse_texts import comment_buttons, question_text, score_buttons
-from bot.services import pulse
 from bot.services.errors import DomainError
-from bot.services.pulse import Completed, Respondent
+from bot.services.pulse import pulse
+from bot.services.pulse.pulse import Completed, Respondent
 from bot.telegram.context import BotContext
+from handlers.pulse.flow import PulseDraft, Waiting
+from handlers.pulse.texts import comment_buttons, question_text, score_buttons
 
 
 async def _survey(context: BotContext, survey_id: int) -> pulse.OpenSurvey:

@@ -1,7 +1,7 @@
 """Pulse surveys: open one, take answers, close it (DESIGN section 6).
 
 Answers are stored without who gave them. Who took part is a keyed hash per survey and member
-in a table of its own. Both are written only in batches of at least k people (bot.pulse_flow),
+in a table of its own. Both are written only in batches of at least k people (handlers.pulse.flow),
 each batch in one transaction with its rows shuffled, so neither the order of rows nor the
 order of transactions ties an answer to a person. Answers that cannot make up such a batch are
 dropped, never written, and their people are told through deliveries sealed like those to
@@ -205,7 +205,7 @@ class Respondent:
 
 @dataclass(frozen=True)
 class DroppedNotices:
-    """What people whose answers were dropped hear (rendered by bot.pulse_texts)."""
+    """What people whose answers were dropped hear (rendered by handlers.pulse.texts)."""
 
     # While the survey runs: answer again; with the survey's id and its local closing time.
     again: Callable[[int, datetime], Messages]

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Message, Update
 from telegram.ext import filters
 
-from bot.services import pulse
 from bot.services.privacy_crypto import PrivacyKey
-from bot.services.pulse import Completed, DroppedNotices, Respondent
+from bot.services.pulse import pulse
+from bot.services.pulse.pulse import Completed, DroppedNotices, Respondent
 from handlers.concern.flow import CANCEL, command_of
 
 log = logging.getLogger(__name__)
