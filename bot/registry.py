@@ -36,10 +36,11 @@ from bot.telegram.commit import commit_update
 from bot.telegram.context import BotApplication
 from bot.telegram.conversations import ending_other_conversations
 from bot.telegram.identity import Roles, load_identity, roles_guard
-from handlers import news, reminders, signals
+from handlers import reminders, signals
 from handlers.activity import feed as activities
 from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
+from handlers.broadcast import news
 from handlers.concern import answer as concern_answer
 from handlers.concern import desk as concern_desk
 from handlers.concern import writing as concern

@@ -16,14 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardMarkup
 
-from bot import broadcast_keyboards
-from bot.broadcast_messages import recipient_messages, report_messages
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date
 from bot.presentation import keyboards
 from bot.services.activity.activities import Choices, NewActivity
 from bot.services.activity.digest import Entry, GoalWeek, Week
-from bot.services.broadcasts import MAX_TEXT_LENGTH, Status
+from bot.services.broadcast.broadcasts import MAX_TEXT_LENGTH, Status
 from bot.services.concern.concerns import TEXT_LIMIT, Thread, ThreadMessage
 from bot.services.concern.desk import DeskView, Summary
 from bot.services.concern.jobs import Batch
@@ -40,6 +38,8 @@ from bot.signal_texts import SUMMARY_LINES, summary_text
 from handlers.activity import keyboards as activity_keyboards
 from handlers.activity.digest_texts import digest_messages
 from handlers.activity.texts import summary_text as activity_summary
+from handlers.broadcast import keyboards as broadcast_keyboards
+from handlers.broadcast.texts import recipient_messages, report_messages
 from handlers.concern.texts import concern_texts, desk_thread, reporter_notice, reporter_thread
 from handlers.missing import keyboards as missing_keyboards
 from handlers.missing.texts import nudge_messages, overview

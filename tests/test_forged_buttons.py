@@ -21,8 +21,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.telegram.conversations import AccessGuard
-from handlers import broadcast, reminder_add
+from handlers import reminder_add
 from handlers.activity import record as activity
+from handlers.broadcast import broadcast
 from handlers.members import invite
 from handlers.report import flow as report
 from handlers.report import value as report_value

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
 from bot.scheduling.hooks import schedule_hooks
-from bot.services import broadcasts, signal_actions
+from bot.services import signal_actions
+from bot.services.broadcast import broadcasts
 from bot.services.concern import desk as concern_desk
 from bot.services.concern import jobs as concern_jobs
 from bot.services.concern.desk import ReporterNotice

@@ -52,8 +52,8 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.worker import round_hooks
 from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
-from bot.services import broadcasts
 from bot.services.agenda.agenda import load_agenda
+from bot.services.broadcast import broadcasts
 from bot.services.concern.buffer import ConcernBuffer
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file

@@ -30,10 +30,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast_messages import recipient_messages
 from bot.i18n import Translator
-from bot.services import broadcasts
 from bot.services.activity.activities import NewActivity, log_activity
+from bot.services.broadcast import broadcasts
 from bot.services.concern.batch import Waiting
 from bot.services.concern.concerns import NewConcern, Opened, open_concern
 from bot.services.invites import COMMAND_LINE, create_invite
@@ -44,6 +43,7 @@ from bot.services.periods import due_day, periods_between
 from bot.services.privacy_crypto import PrivacyKey
 from bot.services.report import reporting
 from bot.services.settings.settings import change_settings, pause
+from handlers.broadcast.texts import recipient_messages
 from storage.models import Indicator, Obligation, Organisation, Role
 
 ZONE = ZoneInfo("Europe/Berlin")

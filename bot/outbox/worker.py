@@ -16,7 +16,6 @@ from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
-from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.outbox.dispatcher import Clock, Dispatcher, IdleWatch, Pacing, RoundHook, Sleep
@@ -26,6 +25,7 @@ from bot.scheduling.jobs import WORKER, TimedSteps, TimedWork
 from bot.services import step_health
 from bot.services.reminder_withdrawal import drop_settled_reminders
 from bot.services.step_health import DISPATCHER, StepOutcome, error_kind
+from handlers.broadcast.texts import DeliveryReports
 from storage.engine import make_sessionmaker
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,6 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast_messages import DeliveryReports
 from bot.config import Settings
 from bot.demo import year
 from bot.i18n import Translator
@@ -42,6 +41,7 @@ from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
 from bot.services.privacy_crypto import PrivacyKey
 from bot.services.pulse import pulse
+from handlers.broadcast.texts import DeliveryReports
 from handlers.pulse.flow import PulseBuffer
 from handlers.pulse.texts import dropped_notices
 from storage.engine import make_sessionmaker

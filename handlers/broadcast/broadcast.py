@@ -12,17 +12,17 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot import broadcast_keyboards as keyboards
-from bot.broadcast_messages import body, recipient_messages
 from bot.i18n import Html
 from bot.presentation.message_fit import and_more, fit_list
-from bot.services import broadcasts
 from bot.services.audiences import Audience
+from bot.services.broadcast import broadcasts
 from bot.services.errors import DomainError
 from bot.services.missing import completeness
 from bot.services.obligations import ensure_obligations
 from bot.services.roster import Unreachable, organisations
 from bot.telegram.context import BotContext
+from handlers.broadcast import keyboards
+from handlers.broadcast.texts import body, recipient_messages
 from handlers.members import texts as reach_texts
 from handlers.report.texts import period_label
 

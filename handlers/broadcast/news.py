@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import broadcast_keyboards as keyboards
-from bot.broadcast_messages import ack_data, status_text
 from bot.i18n import Html
 from bot.i18n.formatting import format_date
 from bot.presentation.message_fit import split_list, split_message
-from bot.services import broadcasts
-from bot.services.broadcasts import Acknowledgement
+from bot.services.broadcast import broadcasts
+from bot.services.broadcast.broadcasts import Acknowledgement
 from bot.services.members import is_coordinator
 from bot.telegram.context import BotContext
+from handlers.broadcast import keyboards
+from handlers.broadcast.texts import ack_data, status_text
 
 PAGE = 5
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import LANGUAGES, Html, Translator
 from bot.i18n.formatting import format_date
-from bot.services.broadcasts import Render, Status, queue_reports
+from bot.services.broadcast.broadcasts import Render, Status, queue_reports
 from bot.services.outbox import TAG, Button, OutgoingMessage
 
 EXCERPT_LENGTH = 60

@@ -6,12 +6,12 @@ from collections.abc import Collection, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.broadcast_messages import ack_data, status_data, unconfirmed_data
 from bot.i18n.formatting import format_date
 from bot.presentation.keyboards import Translate
 from bot.presentation.message_fit import fit_keyboard
-from bot.services.broadcasts import NewsItem
+from bot.services.broadcast.broadcasts import NewsItem
 from bot.services.roster import OrganisationChoice
+from handlers.broadcast.texts import ack_data, status_data, unconfirmed_data
 from storage.models import Role
 
 
