@@ -125,8 +125,8 @@ async def startup(url: str, count: int) -> float:
 
 async def engine_pass(url: str, count: int) -> float:
     from bot.i18n import Translator
-    from bot.reminder_messages import reminder_hooks
     from bot.services.schedules import run_due
+    from handlers.reminders.texts import reminder_hooks
     from storage.engine import make_engine, make_sessionmaker
     from storage.migrate import upgrade_database
 

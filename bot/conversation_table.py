@@ -27,13 +27,13 @@ from bot.telegram.callback_data import numbers_checked
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import ExpiryGuard, persistent_conversation
 from bot.telegram.identity import Callback, Roles, role_guard, roles_guard
-from handlers import reminder_add
 from handlers.broadcast import broadcast
 from handlers.concern import desk as concern_desk
 from handlers.export import export
 from handlers.help import cancel, fallback
 from handlers.joining import flow as joining
 from handlers.members import invite
+from handlers.reminders import add as reminder_add
 from handlers.report import flow as report
 from handlers.report import value as report_value
 from handlers.settings import settings

@@ -36,7 +36,7 @@ from bot.telegram.commit import commit_update
 from bot.telegram.context import BotApplication
 from bot.telegram.conversations import ending_other_conversations
 from bot.telegram.identity import Roles, load_identity, roles_guard
-from handlers import reminders, signals
+from handlers import signals
 from handlers.activity import feed as activities
 from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
@@ -54,6 +54,7 @@ from handlers.progress import progress
 from handlers.pulse import answer as pulse
 from handlers.pulse import results as pulse_results
 from handlers.pulse.flow import HasPulseDraft
+from handlers.reminders import reminders
 from handlers.report import value_file
 from handlers.settings import mydata
 

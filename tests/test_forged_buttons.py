@@ -21,10 +21,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.telegram.conversations import AccessGuard
-from handlers import reminder_add
 from handlers.activity import record as activity
 from handlers.broadcast import broadcast
 from handlers.members import invite
+from handlers.reminders import add as reminder_add
 from handlers.report import flow as report
 from handlers.report import value as report_value
 from handlers.settings import settings

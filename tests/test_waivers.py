@@ -23,7 +23,7 @@ from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE
 from bot.services.members import MemberInfo
 from bot.services.missing import completeness, waivers
-from bot.services.reminder_withdrawal import drop_settled_reminders
+from bot.services.reminders.withdrawal import drop_settled_reminders
 from bot.services.signal_types import Thresholds
 from handlers.missing.waiver_texts import CONFIRM, waiver_lines
 from storage.engine import make_engine, make_sessionmaker

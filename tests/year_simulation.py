@@ -66,7 +66,7 @@ from bot.services.obligations import (
 )
 from bot.services.outbox import local_zone, visible_length
 from bot.services.placement import Preferences
-from bot.services.reminder_withdrawal import drop_settled_reminders
+from bot.services.reminders.withdrawal import drop_settled_reminders
 from bot.services.report import menu as report_menu
 from handlers.pulse.flow import PulseBuffer
 from handlers.pulse.texts import dropped_notices

@@ -23,7 +23,7 @@ from bot.runtime import utc_now
 from bot.scheduling.hooks import schedule_hooks
 from bot.scheduling.jobs import WORKER, TimedSteps, TimedWork
 from bot.services import step_health
-from bot.services.reminder_withdrawal import drop_settled_reminders
+from bot.services.reminders.withdrawal import drop_settled_reminders
 from bot.services.step_health import DISPATCHER, StepOutcome, error_kind
 from handlers.broadcast.texts import DeliveryReports
 from storage.engine import make_sessionmaker

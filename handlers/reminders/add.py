@@ -9,8 +9,8 @@ from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot.services import reminders as service
 from bot.services.recurrence import describe
+from bot.services.reminders import reminders as service
 from bot.telegram.context import BotContext
 
 KIND, RHYTHM, NTH, WEEKDAY, HOUR, AUDIENCE, TEXT, CONFIRM = range(20, 28)

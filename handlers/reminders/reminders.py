@@ -10,9 +10,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n.formatting import format_date
 from bot.presentation.message_fit import fit_keyboard, fit_list, split_list
-from bot.services import reminders as service
 from bot.services.outbox import local_zone
 from bot.services.recurrence import describe
+from bot.services.reminders import reminders as service
 from bot.telegram.context import BotContext
 
 
