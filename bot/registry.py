@@ -36,7 +36,6 @@ from bot.telegram.commit import commit_update
 from bot.telegram.context import BotApplication
 from bot.telegram.conversations import ending_other_conversations
 from bot.telegram.identity import Roles, load_identity, roles_guard
-from handlers import signals
 from handlers.activity import feed as activities
 from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
@@ -57,6 +56,7 @@ from handlers.pulse.flow import HasPulseDraft
 from handlers.reminders import reminders
 from handlers.report import value_file
 from handlers.settings import mydata
+from handlers.signals import signals
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).
 SPREADSHEET = functools.reduce(

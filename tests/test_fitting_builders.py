@@ -33,8 +33,7 @@ from bot.services.outbox import OutgoingMessage, visible_length
 from bot.services.report.reminders import Item
 from bot.services.report.value_files import OrganisationCount, Preview
 from bot.services.roster import OrganisationChoice, RosterEntry
-from bot.services.signals import OpenSignal
-from bot.signal_texts import SUMMARY_LINES, summary_text
+from bot.services.signals.signals import OpenSignal
 from handlers.activity import keyboards as activity_keyboards
 from handlers.activity.digest_texts import digest_messages
 from handlers.activity.texts import summary_text as activity_summary
@@ -47,6 +46,7 @@ from handlers.report import keyboards as report_keyboards
 from handlers.report import value_file_texts
 from handlers.report.reminder_texts import ReportingTexts
 from handlers.report.texts import period_label
+from handlers.signals.texts import SUMMARY_LINES, summary_text
 from tests.fake_telegram import parse_html
 from tests.test_signals import SAMPLES
 

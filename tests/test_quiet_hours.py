@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
 from bot.scheduling.hooks import schedule_hooks
-from bot.services import signal_actions
 from bot.services.broadcast import broadcasts
 from bot.services.concern import desk as concern_desk
 from bot.services.concern import jobs as concern_jobs
@@ -34,10 +33,11 @@ from bot.services.outbox import OutgoingMessage
 from bot.services.placement import Preferences
 from bot.services.report.reminders import send_escalations, send_reminders
 from bot.services.schedules import run_due
-from bot.signal_texts import check_in_messages
+from bot.services.signals import actions as signal_actions
 from handlers.concern.texts import concern_texts
 from handlers.missing.texts import nudge_messages
 from handlers.report.reminder_texts import ReportingTexts
+from handlers.signals.texts import check_in_messages
 from storage.models import (
     Broadcast,
     Concern,

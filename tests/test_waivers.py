@@ -18,13 +18,14 @@ from bot.cli.main import main
 from bot.i18n import Translator
 from bot.i18n.formatting import format_number
 from bot.presentation.message_fit import MESSAGE_LIMIT, visible_length
-from bot.services import obligations, signals_reporting
+from bot.services import obligations
 from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE
 from bot.services.members import MemberInfo
 from bot.services.missing import completeness, waivers
 from bot.services.reminders.withdrawal import drop_settled_reminders
-from bot.services.signal_types import Thresholds
+from bot.services.signals import reporting as signals_reporting
+from bot.services.signals.signal_types import Thresholds
 from handlers.missing.waiver_texts import CONFIRM, waiver_lines
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import AuditEntry, Indicator, Member, Obligation, Organisation, Role

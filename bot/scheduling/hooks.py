@@ -9,10 +9,10 @@ from __future__ import annotations
 from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
 from bot.services.schedules import Hook
-from bot.signal_texts import signals_hooks
 from handlers.activity.digest_texts import digest_hooks
 from handlers.pulse.texts import pulse_hooks
 from handlers.reminders.texts import reminder_hooks
+from handlers.signals.texts import signals_hooks
 
 
 def schedule_hooks(

@@ -28,8 +28,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.outbox import local_zone
-from bot.services.signal_rates import fell, percent, share_of
-from bot.services.signal_types import Finding, Thresholds, partner_organisation
+from bot.services.signals.rates import fell, percent, share_of
+from bot.services.signals.signal_types import Finding, Thresholds, partner_organisation
 from storage.models import (
     Broadcast,
     Delivery,

@@ -26,8 +26,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.services.signal_rates import fell, percent, share_of
-from bot.services.signal_types import Finding, Thresholds
+from bot.services.signals.rates import fell, percent, share_of
+from bot.services.signals.signal_types import Finding, Thresholds
 from storage.models import (
     ClosedPeriod,
     IndicatorValue,

@@ -1,4 +1,4 @@
-"""The shapes every signal detector shares (bot/services/signals.py runs them all)."""
+"""The shapes every signal detector shares (bot/services/signals/signals.py runs them all)."""
 
 from __future__ import annotations
 

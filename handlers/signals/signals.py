@@ -10,11 +10,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.i18n import Html
 from bot.i18n.formatting import format_date
 from bot.presentation.message_fit import fit_list
-from bot.services import signal_actions, signals
-from bot.services.signals import OpenSignal
-from bot.signal_texts import check_in_messages, reason_text, thresholds
+from bot.services.signals import actions as signal_actions
+from bot.services.signals import signals
+from bot.services.signals.signals import OpenSignal
 from bot.telegram.context import BotContext
 from handlers.members import texts as reach_texts
+from handlers.signals.texts import check_in_messages, reason_text, thresholds
 
 SHOWN = 10
 # What the reporting contacts' names may fill of an organisation's details.

@@ -17,8 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
-from bot.services.signal_types import Detector, Finding, Thresholds
-from bot.services.signals_activities_climate import (
+from bot.services.signals.activities_climate import (
     ActivityLimits,
     ConcernLimits,
     PulseLimits,
@@ -26,13 +25,14 @@ from bot.services.signals_activities_climate import (
     detect_concerns_rising,
     detect_pulse_fell,
 )
-from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
-from bot.services.signals_membership import (
+from bot.services.signals.engagement import EngagementLimits, detect_acks, detect_rsvps
+from bot.services.signals.membership import (
     detect_contacts_left,
     detect_no_members,
     detect_silent,
 )
-from bot.services.signals_reporting import OnTimeLimits, detect_on_time, detect_overdue
+from bot.services.signals.reporting import OnTimeLimits, detect_on_time, detect_overdue
+from bot.services.signals.signal_types import Detector, Finding, Thresholds
 from storage.models import Organisation, Signal, SignalStatus
 
 __all__ = ["Detector", "Finding", "Thresholds"]

@@ -1,6 +1,6 @@
 """Early-warning signals (issue 16): activities that stopped, and the climate.
 
-Three detectors for `bot.services.signals.DETECTORS`, each with its own limits:
+Three detectors for `bot.services.signals.signals.DETECTORS`, each with its own limits:
 
 - `detect_activities_stopped` (kind "activities"): an organisation that logged activities in
   at least `min_active_weeks` ISO weeks of the `lookback_weeks` before the quiet window has
@@ -29,7 +29,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.pulse.results import survey_results
-from bot.services.signal_types import Finding, Thresholds, partner_organisation
+from bot.services.signals.signal_types import Finding, Thresholds, partner_organisation
 from storage.models import Activity, Concern, Organisation, PulseSurvey
 
 

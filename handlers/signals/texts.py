@@ -13,12 +13,13 @@ from bot.config.sections import SignalSettings
 from bot.i18n import LANGUAGES, Translator
 from bot.i18n.formatting import format_date, format_number
 from bot.presentation.message_fit import fit_list
-from bot.services import schedules, signals
+from bot.services import schedules
 from bot.services.audiences import Audience
 from bot.services.outbox import OutgoingMessage
 from bot.services.placement import Placement
 from bot.services.schedules import Firing
-from bot.services.signals import OpenSignal, Thresholds
+from bot.services.signals import signals
+from bot.services.signals.signals import OpenSignal, Thresholds
 
 Translate = Callable[..., str]
 DAY_DETAILS = ("last", "survey_day", "previous_day", "left_day")

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services.outbox import local_zone
-from bot.services.signal_types import Finding, Thresholds, partner_organisation
+from bot.services.signals.signal_types import Finding, Thresholds, partner_organisation
 from storage.models import Indicator, Member, Obligation, Organisation
 from storage.queries.obligations import missing
 
