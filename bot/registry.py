@@ -1,4 +1,5 @@
-"""The one ordered registration table of handlers (conversations: bot/conversation_table.py).
+"""The one ordered registration table of handlers (conversations:
+handlers/<feature>/conversation.py).
 
 PTB runs, per update, the first matching handler of every group, in group order. Within a
 group the order of this table decides.
@@ -13,49 +14,49 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.commands import COORDINATOR_PLUS, MEMBERS, all_names, command
-from bot.conversation_table import (
-    ANYONE,
-    NEW_MESSAGE,
-    PRIVATE,
-    ROLES,
-    Handler,
-    broadcast_conversation,
-    command_handler,
-    concern_reply_conversation,
-    export_range_conversation,
-    invite_conversation,
-    joining_conversation,
-    reminder_conversation,
-    report_conversation,
-    settings_conversation,
-    stateless,
-)
 from bot.runtime import Runtime
 from bot.services.report.value_files import OTHER_SPREADSHEETS, SUFFIXES
 from bot.telegram.commit import commit_update
 from bot.telegram.context import BotApplication
 from bot.telegram.conversations import ending_other_conversations
 from bot.telegram.identity import Roles, load_identity, roles_guard
+from bot.telegram.registration import (
+    ANYONE,
+    NEW_MESSAGE,
+    PRIVATE,
+    ROLES,
+    Handler,
+    command_handler,
+    stateless,
+)
 from handlers.activity import feed as activities
 from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
 from handlers.broadcast import news
+from handlers.broadcast.conversation import broadcast_conversation
 from handlers.concern import answer as concern_answer
 from handlers.concern import desk as concern_desk
 from handlers.concern import writing as concern
+from handlers.concern.conversation import concern_reply_conversation
 from handlers.concern.flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from handlers.export import export
+from handlers.export.conversation import export_range_conversation
 from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
+from handlers.joining.conversation import joining_conversation
 from handlers.members import members
+from handlers.members.conversation import invite_conversation
 from handlers.missing import missing
 from handlers.progress import progress
 from handlers.pulse import answer as pulse
 from handlers.pulse import results as pulse_results
 from handlers.pulse.flow import HasPulseDraft
 from handlers.reminders import reminders
+from handlers.reminders.conversation import reminder_conversation
 from handlers.report import value_file
+from handlers.report.conversation import report_conversation
 from handlers.settings import mydata
+from handlers.settings.conversation import settings_conversation
 from handlers.signals import signals
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).

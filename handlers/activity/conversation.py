@@ -1,11 +1,14 @@
 """The activity flow's conversation (/aktivitaet): a new entry step by step, or one's own
-recent entries changed or deleted. Built like those in bot/conversation_table.py."""
+recent entries changed or deleted. Built like the other features' conversations."""
 
 from __future__ import annotations
 
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
-from bot.conversation_table import (
+from bot.runtime import Runtime
+from bot.telegram.context import BotContext
+from bot.telegram.conversations import persistent_conversation
+from bot.telegram.registration import (
     NEW_MESSAGE,
     PRIVATE,
     button,
@@ -13,9 +16,6 @@ from bot.conversation_table import (
     conversation_fallbacks,
     expiry_guard,
 )
-from bot.runtime import Runtime
-from bot.telegram.context import BotContext
-from bot.telegram.conversations import persistent_conversation
 from handlers.activity import own as activity_own
 from handlers.activity import record as activity
 
