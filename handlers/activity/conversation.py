@@ -29,7 +29,7 @@ def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         command="activity",
         entry_points=[command_handler("activity", activity.start)],
         states={
-            activity.TITLE: [
+            activity.State.TITLE: [
                 MessageHandler(typed, activity.got_title),
                 button(r"^act:mine$", activity_own.mine),
                 button(r"^act:m:(\d+)$", activity_own.show),
@@ -38,36 +38,42 @@ def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 button(r"^act:e:(\d+):(\w+)$", activity_own.ask_change),
                 cancel,
             ],
-            activity.DAY: [
+            activity.State.DAY: [
                 button(r"^act:d:([01])$", activity.got_day),
                 MessageHandler(typed, activity.got_day),
                 cancel,
             ],
-            activity.GOAL: [button(r"^act:g:([\w-]+)$", activity.got_goal), cancel],
-            activity.GROUP: [button(r"^act:tg:(\d+|other|none)$", activity.got_group), cancel],
-            activity.GROUP_OTHER: [MessageHandler(typed, activity.got_group_other), cancel],
-            activity.DISTRICT: [
+            activity.State.GOAL: [button(r"^act:g:([\w-]+)$", activity.got_goal), cancel],
+            activity.State.GROUP: [
+                button(r"^act:tg:(\d+|other|none)$", activity.got_group),
+                cancel,
+            ],
+            activity.State.GROUP_OTHER: [MessageHandler(typed, activity.got_group_other), cancel],
+            activity.State.DISTRICT: [
                 button(r"^act:di:(\d+|other|none)$", activity.got_district),
                 cancel,
             ],
-            activity.DISTRICT_OTHER: [MessageHandler(typed, activity.got_district_other), cancel],
-            activity.REACH: [
+            activity.State.DISTRICT_OTHER: [
+                MessageHandler(typed, activity.got_district_other),
+                cancel,
+            ],
+            activity.State.REACH: [
                 button(r"^act:r:none$", activity.got_reach),
                 MessageHandler(typed, activity.got_reach),
                 cancel,
             ],
-            activity.PARTNERS: [
+            activity.State.PARTNERS: [
                 button(r"^act:p:done$", activity.partners_done),
                 button(r"^act:p:([\w-]+)$", activity.toggle_partner),
                 cancel,
             ],
-            activity.TEXT: [
+            activity.State.TEXT: [
                 button(r"^act:t:none$", activity.got_description),
                 MessageHandler(typed, activity.got_description),
                 cancel,
             ],
-            activity.CONFIRM: [button(r"^act:save$", activity.save), cancel],
-            activity.EDIT: [MessageHandler(typed, activity_own.got_change), cancel],
+            activity.State.CONFIRM: [button(r"^act:save$", activity.save), cancel],
+            activity.State.EDIT: [MessageHandler(typed, activity_own.got_change), cancel],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

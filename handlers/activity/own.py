@@ -13,7 +13,7 @@ from bot.services.activity import activities
 from bot.services.errors import DomainError
 from bot.telegram.context import BotContext
 from handlers.activity import keyboards
-from handlers.activity.record import EDIT, NAME, TITLE, _say
+from handlers.activity.record import NAME, State, _say
 
 
 async def mine(update: Update, context: BotContext) -> int:
@@ -24,7 +24,7 @@ async def mine(update: Update, context: BotContext) -> int:
         for e in own
     ]
     await _say(update, context.t("activity.own"), reply_markup=keyboards.own(context.t, entries))
-    return TITLE
+    return State.TITLE
 
 
 def _id(context: BotContext) -> int:
@@ -46,7 +46,7 @@ async def show(update: Update, context: BotContext) -> int:
         ),
         reply_markup=keyboards.own_actions(context.t, found.id),
     )
-    return TITLE
+    return State.TITLE
 
 
 async def ask_delete(update: Update, context: BotContext) -> int:
@@ -59,7 +59,7 @@ async def ask_delete(update: Update, context: BotContext) -> int:
         context.t("activity.asks_delete"),
         reply_markup=keyboards.confirm_delete(context.t, _id(context)),
     )
-    return TITLE
+    return State.TITLE
 
 
 async def delete(update: Update, context: BotContext) -> int:
@@ -82,7 +82,7 @@ async def ask_change(update: Update, context: BotContext) -> int:
         )
     context.user_data[NAME] = {"edit": activity_id, "field": field}
     await _say(update, context.t(f"activity.asks_new_{field}"))
-    return EDIT
+    return State.EDIT
 
 
 async def got_change(update: Update, context: BotContext) -> int:

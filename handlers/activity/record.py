@@ -4,6 +4,7 @@ district, reach, partners, description, summary - then who else is active there.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from enum import IntEnum
 from typing import Any
 
 from telegram import Update
@@ -19,20 +20,23 @@ from handlers.activity import keyboards
 from handlers.activity.texts import hints_text, summary_text
 
 NAME = "activity"
-(
-    TITLE,
-    DAY,
-    GOAL,
-    GROUP,
-    GROUP_OTHER,
-    DISTRICT,
-    DISTRICT_OTHER,
-    REACH,
-    PARTNERS,
-    TEXT,
-    CONFIRM,
-    EDIT,
-) = range(12)
+
+
+class State(IntEnum):
+    """The conversation's states; their numbers are stored with open conversations."""
+
+    TITLE = 0
+    DAY = 1
+    GOAL = 2
+    GROUP = 3
+    GROUP_OTHER = 4
+    DISTRICT = 5
+    DISTRICT_OTHER = 6
+    REACH = 7
+    PARTNERS = 8
+    TEXT = 9
+    CONFIRM = 10
+    EDIT = 11
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -73,7 +77,7 @@ async def start(update: Update, context: BotContext) -> int:
         context.t("activity.asks_title", limit=activities.TITLE_LIMIT),
         reply_markup=keyboards.start(context.t, bool(own)),
     )
-    return TITLE
+    return State.TITLE
 
 
 async def got_title(update: Update, context: BotContext) -> int:
@@ -82,7 +86,7 @@ async def got_title(update: Update, context: BotContext) -> int:
         update.effective_message.text or "", activities.TITLE_LIMIT
     )
     await _say(update, context.t("activity.asks_date"), reply_markup=keyboards.days(context.t))
-    return DAY
+    return State.DAY
 
 
 async def got_day(update: Update, context: BotContext) -> int:
@@ -99,7 +103,7 @@ async def got_day(update: Update, context: BotContext) -> int:
         raise DomainError("activity.no_goals")
     markup, left_out = keyboards.goals(context.t, choices.goals, context.language)
     await _say(update, _with_more(context, "activity.asks_goal", left_out), reply_markup=markup)
-    return GOAL
+    return State.GOAL
 
 
 async def got_goal(update: Update, context: BotContext) -> int:
@@ -114,7 +118,7 @@ async def got_goal(update: Update, context: BotContext) -> int:
         context.t("activity.asks_group"),
         reply_markup=keyboards.names(context.t, "tg", choices.target_groups),
     )
-    return GROUP
+    return State.GROUP
 
 
 def _named(context: BotContext, options: list[str]) -> str | bool | None:
@@ -136,7 +140,7 @@ async def got_group(update: Update, context: BotContext) -> int:
     picked = _named(context, choices.target_groups)
     if picked is False:
         await _say(update, context.t("activity.asks_group_other"))
-        return GROUP_OTHER
+        return State.GROUP_OTHER
     _draft(context)["target_group"] = picked
     return await _ask_district(update, context, choices)
 
@@ -155,7 +159,7 @@ async def _ask_district(update: Update, context: BotContext, choices: Choices) -
         context.t("activity.asks_district"),
         reply_markup=keyboards.names(context.t, "di", choices.districts),
     )
-    return DISTRICT
+    return State.DISTRICT
 
 
 async def got_district(update: Update, context: BotContext) -> int:
@@ -163,7 +167,7 @@ async def got_district(update: Update, context: BotContext) -> int:
     picked = _named(context, choices.districts)
     if picked is False:
         await _say(update, context.t("activity.asks_district_other"))
-        return DISTRICT_OTHER
+        return State.DISTRICT_OTHER
     _draft(context)["district"] = picked
     return await _ask_reach(update, context)
 
@@ -182,7 +186,7 @@ async def _ask_reach(update: Update, context: BotContext) -> int:
         context.t("activity.asks_reach", max=activities.REACH_MAX),
         reply_markup=keyboards.skip(context.t, "act:r:none"),
     )
-    return REACH
+    return State.REACH
 
 
 async def got_reach(update: Update, context: BotContext) -> int:
@@ -200,7 +204,7 @@ async def _ask_partners(update: Update, context: BotContext) -> int:
     markup, left_out = keyboards.partners(context.t, choices.partners, chosen)
     text = _with_more(context, "activity.asks_partners", left_out)
     await _say(update, text, reply_markup=markup)
-    return PARTNERS
+    return State.PARTNERS
 
 
 async def toggle_partner(update: Update, context: BotContext) -> int:
@@ -222,7 +226,7 @@ async def partners_done(update: Update, context: BotContext) -> int:
         context.t("activity.asks_description", limit=activities.DESCRIPTION_LIMIT),
         reply_markup=keyboards.skip(context.t, "act:t:none"),
     )
-    return TEXT
+    return State.TEXT
 
 
 async def got_description(update: Update, context: BotContext) -> int:
@@ -240,7 +244,7 @@ async def got_description(update: Update, context: BotContext) -> int:
         summary_text(context.t, new, choices, context.language),
         reply_markup=keyboards.confirm(context.t),
     )
-    return CONFIRM
+    return State.CONFIRM
 
 
 def _new(context: BotContext) -> NewActivity:

@@ -7,6 +7,7 @@ buttons can be forged and roles change.
 from __future__ import annotations
 
 import html
+from enum import IntEnum
 from typing import Any
 
 from telegram import Update
@@ -26,7 +27,19 @@ from handlers.broadcast.texts import body, recipient_messages
 from handlers.members import texts as reach_texts
 from handlers.report.texts import period_label
 
-AUDIENCE, ORGANISATIONS, ROLE, TEXT, ACK, CONFIRM, PERIOD = range(7)
+
+class State(IntEnum):
+    """The conversation's states; their numbers are stored with open conversations."""
+
+    AUDIENCE = 0
+    ORGANISATIONS = 1
+    ROLE = 2
+    TEXT = 3
+    ACK = 4
+    CONFIRM = 5
+    PERIOD = 6
+
+
 NAME = "broadcast"
 # What the chosen organisations' names may fill of the confirmation.
 AUDIENCE_LIMIT = 2000
@@ -44,7 +57,7 @@ async def start(update: Update, context: BotContext) -> int:
     await update.effective_message.reply_text(
         context.t("broadcast.asks_audience"), reply_markup=keyboards.audience(context.t)
     )
-    return AUDIENCE
+    return State.AUDIENCE
 
 
 async def everyone(update: Update, context: BotContext) -> int:
@@ -57,7 +70,7 @@ async def ask_role(update: Update, context: BotContext) -> int:
     await update.callback_query.edit_message_text(
         context.t("broadcast.asks_role"), reply_markup=keyboards.roles(context.t)
     )
-    return ROLE
+    return State.ROLE
 
 
 async def chose_role(update: Update, context: BotContext) -> int:
@@ -76,7 +89,7 @@ async def ask_period(update: Update, context: BotContext) -> int:
     await update.callback_query.edit_message_text(
         context.t("broadcast.asks_period"), reply_markup=keyboards.periods(context.t, labels)
     )
-    return PERIOD
+    return State.PERIOD
 
 
 async def chose_period(update: Update, context: BotContext) -> int:
@@ -125,7 +138,7 @@ async def _show_organisations(update: Update, context: BotContext, key: str) -> 
     )
     await query.answer()
     await query.edit_message_text(text, reply_markup=markup)
-    return ORGANISATIONS
+    return State.ORGANISATIONS
 
 
 async def _ask_text(update: Update, context: BotContext, audience: Audience) -> int:
@@ -143,7 +156,7 @@ async def _ask_text(update: Update, context: BotContext, audience: Audience) -> 
     _draft(context)["audience"] = audience.code
     await query.answer()
     await query.edit_message_text(context.t("broadcast.asks_text"))
-    return TEXT
+    return State.TEXT
 
 
 async def got_text(update: Update, context: BotContext) -> int:
@@ -153,13 +166,13 @@ async def got_text(update: Update, context: BotContext) -> int:
     await message.reply_text(
         context.t("broadcast.asks_ack"), reply_markup=keyboards.ack_question(context.t)
     )
-    return ACK
+    return State.ACK
 
 
 async def text_only(update: Update, context: BotContext) -> int:
     assert update.effective_message
     await update.effective_message.reply_text(context.t("broadcast.text_only"))
-    return TEXT
+    return State.TEXT
 
 
 async def chose_ack(update: Update, context: BotContext) -> int:
@@ -187,7 +200,7 @@ async def chose_ack(update: Update, context: BotContext) -> int:
     if unreached:
         confirm += "\n\n" + reach_texts.unreached_note(context.t, unreached)
     await update.effective_message.reply_text(confirm, reply_markup=keyboards.confirm(context.t))
-    return CONFIRM
+    return State.CONFIRM
 
 
 async def send(update: Update, context: BotContext) -> int:
@@ -212,7 +225,7 @@ async def edit_text(update: Update, context: BotContext) -> int:
     assert update.callback_query
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context.t("broadcast.asks_text"))
-    return TEXT
+    return State.TEXT
 
 
 async def cancel(update: Update, context: BotContext) -> int:

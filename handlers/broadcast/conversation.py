@@ -26,26 +26,26 @@ def broadcast_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         command="broadcast",
         entry_points=[command_handler("broadcast", broadcast.start)],
         states={
-            broadcast.AUDIENCE: [
+            broadcast.State.AUDIENCE: [
                 button(r"^bc:aud:all$", broadcast.everyone),
                 button(r"^bc:aud:role$", broadcast.ask_role),
                 button(r"^bc:aud:org$", broadcast.ask_organisations),
                 button(r"^bc:aud:owing$", broadcast.ask_period),
                 cancel,
             ],
-            broadcast.PERIOD: [button(r"^bc:owe:([\w-]+)$", broadcast.chose_period), cancel],
-            broadcast.ROLE: [button(rf"^bc:role:({ROLES})$", broadcast.chose_role), cancel],
-            broadcast.ORGANISATIONS: [
+            broadcast.State.PERIOD: [button(r"^bc:owe:([\w-]+)$", broadcast.chose_period), cancel],
+            broadcast.State.ROLE: [button(rf"^bc:role:({ROLES})$", broadcast.chose_role), cancel],
+            broadcast.State.ORGANISATIONS: [
                 button(r"^bc:org:(\d+)$", broadcast.toggle_organisation),
                 button(r"^bc:orgs:done$", broadcast.organisations_chosen),
                 cancel,
             ],
-            broadcast.TEXT: [
+            broadcast.State.TEXT: [
                 MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, broadcast.got_text),
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, broadcast.text_only),
             ],
-            broadcast.ACK: [button(r"^bc:ackq:(yes|no)$", broadcast.chose_ack), cancel],
-            broadcast.CONFIRM: [
+            broadcast.State.ACK: [button(r"^bc:ackq:(yes|no)$", broadcast.chose_ack), cancel],
+            broadcast.State.CONFIRM: [
                 button(r"^bc:send$", broadcast.send),
                 button(r"^bc:edit$", broadcast.edit_text),
                 cancel,

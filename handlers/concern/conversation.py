@@ -26,10 +26,10 @@ def concern_reply_conversation(runtime: Runtime) -> ConversationHandler[BotConte
         command="concerns",
         entry_points=[button(r"^cdk:r:([0-9A-Z]{8})$", concern_desk.ask_reply)],
         states={
-            concern_desk.TEXT: [
+            concern_desk.State.TEXT: [
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, concern_desk.got_reply)
             ],
-            concern_desk.CONFIRM: [
+            concern_desk.State.CONFIRM: [
                 button(r"^cdk:rs$", concern_desk.send_reply),
                 button(r"^cdk:re$", concern_desk.change_reply),
                 cancel,

@@ -4,6 +4,8 @@ text, shows it back and sends it only when confirmed."""
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
@@ -14,7 +16,15 @@ from handlers.concern import keyboards
 from handlers.concern.texts import desk_thread, reporter_notice
 
 NAME = "concern_reply"
-TEXT, CONFIRM = range(2)
+
+
+class State(IntEnum):
+    """The conversation's states; their numbers are stored with open conversations."""
+
+    TEXT = 0
+    CONFIRM = 1
+
+
 # Buttons in one message; the most urgent and oldest come first.
 LIST_LIMIT = 30
 
@@ -125,7 +135,7 @@ async def ask_reply(update: Update, context: BotContext) -> int:
     await update.callback_query.answer()
     assert update.effective_message
     await update.effective_message.reply_text(context.t("concerns.asks_reply", ticket=ticket))
-    return TEXT
+    return State.TEXT
 
 
 async def got_reply(update: Update, context: BotContext) -> int:
@@ -138,13 +148,13 @@ async def got_reply(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if not message.text:
         await message.reply_text(context.t("concern.text_only"))
-        return TEXT
+        return State.TEXT
     draft["text"] = checked_text(message.text)
     await message.reply_text(
         context.t("concerns.reply_preview", ticket=draft["ticket"], text=draft["text"]),
         reply_markup=keyboards.reply_preview(context.t),
     )
-    return CONFIRM
+    return State.CONFIRM
 
 
 async def change_reply(update: Update, context: BotContext) -> int:
@@ -156,7 +166,7 @@ async def change_reply(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     draft.pop("text", None)
     await query.edit_message_text(context.t("concerns.asks_reply", ticket=draft["ticket"]))
-    return TEXT
+    return State.TEXT
 
 
 async def cancel_reply(update: Update, context: BotContext) -> int:

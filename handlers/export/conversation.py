@@ -26,7 +26,7 @@ def export_range_conversation(runtime: Runtime) -> ConversationHandler[BotContex
             button(r"^exp:(values|concerns|pulse|activities):(csv|xlsx):range$", export.ask_range)
         ],
         states={
-            export.TYPED_RANGE: [
+            export.State.TYPED_RANGE: [
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, export.got_range)
             ]
         },

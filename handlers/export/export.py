@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import IntEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import ConversationHandler
@@ -17,7 +18,12 @@ from bot.telegram.context import BotContext
 RANGES = ("this", "last", "all", "range")
 # The conversation state while a coordinator types a period of their own.
 NAME = "export_range"
-TYPED_RANGE = 0
+
+
+class State(IntEnum):
+    """The conversation's states; their numbers are stored with open conversations."""
+
+    TYPED_RANGE = 0
 
 
 @dataclass(frozen=True)
@@ -119,14 +125,14 @@ async def send_file(update: Update, context: BotContext) -> None:
 
 
 async def ask_range(update: Update, context: BotContext) -> int:
-    """The button "📅 Anderer Zeitraum": the period is typed next (TYPED_RANGE)."""
+    """The button "📅 Anderer Zeitraum": the period is typed next (State.TYPED_RANGE)."""
     query = update.callback_query
     assert query and context.matches and context.user_data is not None
     what, file_format = context.matches[0].group(1), context.matches[0].group(2)
     context.user_data[NAME] = {"what": what, "format": file_format}
     await query.answer()
     await query.edit_message_text(context.t("export.asks_typed_range"))
-    return TYPED_RANGE
+    return State.TYPED_RANGE
 
 
 async def got_range(update: Update, context: BotContext) -> int:

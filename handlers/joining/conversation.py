@@ -25,12 +25,12 @@ def joining_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             CommandHandler("start", joining.start_with_code, filters=PRIVATE & with_code)
         ],
         states={
-            joining.CONSENT: [
+            joining.State.CONSENT: [
                 button(r"^join:consent$", joining.consented),
                 button(r"^join:decline$", joining.declined),
             ],
-            joining.LANGUAGE: [button(r"^join:lang:(de|en)$", joining.chose_language)],
-            joining.NAME: [
+            joining.State.LANGUAGE: [button(r"^join:lang:(de|en)$", joining.chose_language)],
+            joining.State.NAME: [
                 button(r"^join:name$", joining.took_telegram_name),
                 MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, joining.typed_name),
             ],

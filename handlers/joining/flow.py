@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from telegram import Update
 from telegram.ext import ConversationHandler
 
@@ -12,7 +14,15 @@ from bot.services.invites import check_invite
 from bot.services.joining.joining import join
 from bot.telegram.context import BotContext
 
-CONSENT, LANGUAGE, NAME = range(3)
+
+class State(IntEnum):
+    """The conversation's states; their numbers are stored with open conversations."""
+
+    CONSENT = 0
+    LANGUAGE = 1
+    NAME = 2
+
+
 NAME_KEY = "join"
 
 
@@ -45,7 +55,7 @@ async def start_with_code(update: Update, context: BotContext) -> int:
         ),
         reply_markup=keyboards.consent(context.t),
     )
-    return CONSENT
+    return State.CONSENT
 
 
 async def consented(update: Update, context: BotContext) -> int:
@@ -55,7 +65,7 @@ async def consented(update: Update, context: BotContext) -> int:
     await query.edit_message_text(
         context.t("join.asks_language"), reply_markup=keyboards.join_language()
     )
-    return LANGUAGE
+    return State.LANGUAGE
 
 
 async def declined(update: Update, context: BotContext) -> int:
@@ -75,7 +85,7 @@ async def chose_language(update: Update, context: BotContext) -> int:
     await query.edit_message_text(
         context.t("join.asks_name"), reply_markup=keyboards.take_name(context.t, user.full_name)
     )
-    return NAME
+    return State.NAME
 
 
 async def took_telegram_name(update: Update, context: BotContext) -> int:

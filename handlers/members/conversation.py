@@ -27,9 +27,9 @@ def invite_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             button(r"^inv:new:(\d+)$", invite.preselected),
         ],
         states={
-            invite.ORGANISATION: [button(r"^inv:org:(\d+)$", invite.chose_organisation)],
-            invite.ROLE: [button(rf"^inv:role:({ROLES})$", invite.chose_role)],
-            invite.USES: [button(r"^inv:uses:(\d+)$", invite.chose_uses)],
+            invite.State.ORGANISATION: [button(r"^inv:org:(\d+)$", invite.chose_organisation)],
+            invite.State.ROLE: [button(rf"^inv:role:({ROLES})$", invite.chose_role)],
+            invite.State.USES: [button(r"^inv:uses:(\d+)$", invite.chose_uses)],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from telegram import Update
 from telegram.ext import ConversationHandler
 
@@ -15,7 +17,15 @@ from bot.services.roster import organisations
 from bot.telegram.context import BotContext
 from storage.models import Role
 
-ORGANISATION, ROLE, USES = range(3)
+
+class State(IntEnum):
+    """The conversation's states; their numbers are stored with open conversations."""
+
+    ORGANISATION = 0
+    ROLE = 1
+    USES = 2
+
+
 NAME = "invite"
 USES_CHOICES = (1, 10, 50)
 
@@ -34,7 +44,7 @@ async def start(update: Update, context: BotContext) -> int:
         lambda count: context.t("invite.more_organisations", count=count),
     )
     await update.effective_message.reply_text(text, reply_markup=markup)
-    return ORGANISATION
+    return State.ORGANISATION
 
 
 async def preselected(update: Update, context: BotContext) -> int:
@@ -54,7 +64,7 @@ async def preselected(update: Update, context: BotContext) -> int:
         context.t("invite.asks_role_for", organisation=names[chosen]),
         reply_markup=keyboards.roles(context.t, roles, "inv:role"),
     )
-    return ROLE
+    return State.ROLE
 
 
 async def chose_organisation(update: Update, context: BotContext) -> int:
@@ -66,7 +76,7 @@ async def chose_organisation(update: Update, context: BotContext) -> int:
     await query.edit_message_text(
         context.t("invite.asks_role"), reply_markup=keyboards.roles(context.t, roles, "inv:role")
     )
-    return ROLE
+    return State.ROLE
 
 
 async def chose_role(update: Update, context: BotContext) -> int:
@@ -80,7 +90,7 @@ async def chose_role(update: Update, context: BotContext) -> int:
     await query.edit_message_text(
         context.t("invite.asks_uses"), reply_markup=keyboards.invite_uses(context.t, USES_CHOICES)
     )
-    return USES
+    return State.USES
 
 
 async def chose_uses(update: Update, context: BotContext) -> int:

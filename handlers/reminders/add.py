@@ -3,6 +3,7 @@ audience by buttons, then the text; stored as an RRULE and marked as made in cha
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 from babel.dates import get_day_names
@@ -13,7 +14,20 @@ from bot.services.recurrence import describe
 from bot.services.reminders import reminders as service
 from bot.telegram.context import BotContext
 
-KIND, RHYTHM, NTH, WEEKDAY, HOUR, AUDIENCE, TEXT, CONFIRM = range(20, 28)
+
+class State(IntEnum):
+    """The conversation's states; their numbers are stored with open conversations."""
+
+    KIND = 20
+    RHYTHM = 21
+    NTH = 22
+    WEEKDAY = 23
+    HOUR = 24
+    AUDIENCE = 25
+    TEXT = 26
+    CONFIRM = 27
+
+
 NAME = "reminder_add"
 HOURS = range(7, 21)
 NTH_KEYS = {
@@ -58,7 +72,7 @@ async def start(update: Update, context: BotContext) -> int:
         ]
     ]
     await _ask(update, context, "reminders.asks_kind", rows)
-    return KIND
+    return State.KIND
 
 
 async def chose_kind(update: Update, context: BotContext) -> int:
@@ -71,7 +85,7 @@ async def chose_kind(update: Update, context: BotContext) -> int:
         [(t("reminders.monthly"), "radd:monthly")],
     ]
     await _ask(update, context, "reminders.asks_rhythm", rows)
-    return RHYTHM
+    return State.RHYTHM
 
 
 async def chose_every(update: Update, context: BotContext) -> int:
@@ -83,7 +97,7 @@ async def chose_every(update: Update, context: BotContext) -> int:
 async def ask_nth(update: Update, context: BotContext) -> int:
     rows = [[(context.t(key), f"radd:nth:{n}") for n, key in NTH_KEYS.items()]]
     await _ask(update, context, "reminders.asks_nth", rows)
-    return NTH
+    return State.NTH
 
 
 async def chose_nth(update: Update, context: BotContext) -> int:
@@ -96,7 +110,7 @@ async def _ask_weekday(update: Update, context: BotContext) -> int:
     names = get_day_names("abbreviated", locale=context.language)
     days = [(str(names[d]), f"radd:day:{d}") for d in range(7)]
     await _ask(update, context, "reminders.asks_weekday", [days[:4], days[4:]])
-    return WEEKDAY
+    return State.WEEKDAY
 
 
 async def chose_weekday(update: Update, context: BotContext) -> int:
@@ -106,7 +120,7 @@ async def chose_weekday(update: Update, context: BotContext) -> int:
     await _ask(
         update, context, "reminders.asks_hour", [hours[i : i + 5] for i in range(0, len(hours), 5)]
     )
-    return HOUR
+    return State.HOUR
 
 
 async def chose_hour(update: Update, context: BotContext) -> int:
@@ -114,7 +128,7 @@ async def chose_hour(update: Update, context: BotContext) -> int:
     _draft(context)["hour"] = int(context.matches[0].group(1))
     rows = [[(context.t(f"reminders.audience.{a}"), f"radd:aud:{a}")] for a in service.AUDIENCES]
     await _ask(update, context, "reminders.asks_audience", rows)
-    return AUDIENCE
+    return State.AUDIENCE
 
 
 async def chose_audience(update: Update, context: BotContext) -> int:
@@ -122,7 +136,7 @@ async def chose_audience(update: Update, context: BotContext) -> int:
     _draft(context)["audience"] = context.matches[0].group(1)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context.t("reminders.asks_text"))
-    return TEXT
+    return State.TEXT
 
 
 async def got_text(update: Update, context: BotContext) -> int:
@@ -143,7 +157,7 @@ async def got_text(update: Update, context: BotContext) -> int:
         [(t("reminders.button.save"), "radd:save"), (t("reminders.button.cancel"), "radd:cancel")]
     ]
     await message.reply_text(summary, reply_markup=_markup(rows))
-    return CONFIRM
+    return State.CONFIRM
 
 
 async def save(update: Update, context: BotContext) -> int:

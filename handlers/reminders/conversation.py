@@ -23,29 +23,35 @@ def reminder_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         command="reminders",
         entry_points=[button(r"^rem:add$", reminder_add.start)],
         states={
-            reminder_add.KIND: [
+            reminder_add.State.KIND: [
                 button(r"^radd:kind:(meeting|custom)$", reminder_add.chose_kind),
                 cancel,
             ],
-            reminder_add.RHYTHM: [
+            reminder_add.State.RHYTHM: [
                 button(r"^radd:every:([1-4])$", reminder_add.chose_every),
                 button(r"^radd:monthly$", reminder_add.ask_nth),
                 cancel,
             ],
-            reminder_add.NTH: [button(r"^radd:nth:(-1|[1-4])$", reminder_add.chose_nth), cancel],
-            reminder_add.WEEKDAY: [
+            reminder_add.State.NTH: [
+                button(r"^radd:nth:(-1|[1-4])$", reminder_add.chose_nth),
+                cancel,
+            ],
+            reminder_add.State.WEEKDAY: [
                 button(r"^radd:day:([0-6])$", reminder_add.chose_weekday),
                 cancel,
             ],
-            reminder_add.HOUR: [button(r"^radd:hour:(\d{1,2})$", reminder_add.chose_hour), cancel],
-            reminder_add.AUDIENCE: [
+            reminder_add.State.HOUR: [
+                button(r"^radd:hour:(\d{1,2})$", reminder_add.chose_hour),
+                cancel,
+            ],
+            reminder_add.State.AUDIENCE: [
                 button(r"^radd:aud:(all|partners|coordinators)$", reminder_add.chose_audience),
                 cancel,
             ],
-            reminder_add.TEXT: [
+            reminder_add.State.TEXT: [
                 MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, reminder_add.got_text)
             ],
-            reminder_add.CONFIRM: [button(r"^radd:save$", reminder_add.save), cancel],
+            reminder_add.State.CONFIRM: [button(r"^radd:save$", reminder_add.save), cancel],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

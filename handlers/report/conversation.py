@@ -18,6 +18,7 @@ from bot.telegram.registration import (
 )
 from handlers.report import flow as report
 from handlers.report import value as report_value
+from handlers.report.states import State as ReportState
 
 
 def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
@@ -34,8 +35,11 @@ def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
             button(r"^rep:done$", report.done),
         ],
         states={
-            report.CHOOSE_ORG: [button(r"^rep:org:(\d+)$", report.chose_organisation), cancel],
-            report.CHOOSE: [
+            ReportState.CHOOSE_ORG: [
+                button(r"^rep:org:(\d+)$", report.chose_organisation),
+                cancel,
+            ],
+            ReportState.CHOOSE: [
                 button(r"^rep:o:(\d+)$", report.chose_item),
                 button(r"^rep:p:(\d+)$", report.menu_page),
                 button(r"^rep:i:(\d+):(\d+)$", report.indicator_page),
@@ -44,23 +48,27 @@ def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 MessageHandler(text, report.typed),
                 cancel,
             ],
-            report.BACKLOG: [button(r"^rep:bl:save$", report_value.save_backlog), cancel],
-            report.CORRECT: [button(r"^rep:correct$", report_value.correct), cancel],
-            report.VALUE: [
+            ReportState.BACKLOG: [button(r"^rep:bl:save$", report_value.save_backlog), cancel],
+            ReportState.CORRECT: [button(r"^rep:correct$", report_value.correct), cancel],
+            ReportState.VALUE: [
                 MessageHandler(text, report_value.typed_value),
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, report_value.not_a_number),
                 button(r"^rep:v:(\d+)$", report_value.pressed_value),
                 button(r"^rep:na$", report_value.not_applicable),
                 cancel,
             ],
-            report.PICK: [button(r"^rep:pick:(\d+)$", report_value.picked), change, cancel],
-            report.NOTE: [
+            ReportState.PICK: [button(r"^rep:pick:(\d+)$", report_value.picked), change, cancel],
+            ReportState.NOTE: [
                 MessageHandler(text, report_value.typed_note),
                 button(r"^rep:nonote$", report_value.no_note),
                 cancel,
             ],
-            report.NOTE_REQUIRED: [MessageHandler(text, report_value.typed_note), change, cancel],
-            report.CONFIRM: [button(r"^rep:save$", report_value.save), change, cancel],
+            ReportState.NOTE_REQUIRED: [
+                MessageHandler(text, report_value.typed_note),
+                change,
+                cancel,
+            ],
+            ReportState.CONFIRM: [button(r"^rep:save$", report_value.save), change, cancel],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

@@ -19,21 +19,9 @@ from bot.services.roster import OrganisationChoice
 from bot.telegram.context import BotContext
 from handlers.report import keyboards, texts
 from handlers.report import value as report_value
+from handlers.report.states import State
 from handlers.report.texts import period_label, value_text
-from handlers.report.value import BACKLOG, CONFIRM, CORRECT, NAME, NOTE, NOTE_REQUIRED, PICK, VALUE
-
-CHOOSE_ORG, CHOOSE = range(8, 10)
-__all__ = [
-    "BACKLOG",
-    "CHOOSE",
-    "CHOOSE_ORG",
-    "CONFIRM",
-    "CORRECT",
-    "NOTE",
-    "NOTE_REQUIRED",
-    "PICK",
-    "VALUE",
-]
+from handlers.report.value import NAME
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -59,7 +47,7 @@ async def start(update: Update, context: BotContext) -> int:
             lambda count: context.t("report.more_organisations", count=count),
         )
         await update.effective_message.reply_text(text, reply_markup=markup)
-        return CHOOSE_ORG
+        return State.CHOOSE_ORG
     return await show_owed(update, context, own)
 
 
@@ -94,7 +82,7 @@ async def show_owed(
         context.t, items, page=found.page, pages=found.pages, corrections=bool(found.recent)
     )
     await _show(update, texts.menu_text(context.t, found, language, now, zone), markup)
-    return CHOOSE
+    return State.CHOOSE
 
 
 async def menu_page(update: Update, context: BotContext) -> int:
@@ -126,7 +114,7 @@ async def indicator_page(update: Update, context: BotContext) -> int:
     markup = keyboards.indicator(context.t, indicator_id, items, page=found.page, pages=found.pages)
     await query.answer()
     await _show(update, texts.indicator_text(context.t, found, name), markup)
-    return CHOOSE
+    return State.CHOOSE
 
 
 async def typed(update: Update, context: BotContext) -> int:
@@ -148,7 +136,7 @@ async def typed(update: Update, context: BotContext) -> int:
         zone = await local_zone(session)
     if not found:
         await message.reply_text(context.t("report.nothing_found", typed=shorten(message.text, 60)))
-        return CHOOSE
+        return State.CHOOSE
     if len(found) == 1:
         return await _open_item(update, context, found[0].obligation_id)
     shown = found[: report_menu.FOUND]
@@ -157,7 +145,7 @@ async def typed(update: Update, context: BotContext) -> int:
     await message.reply_text(
         context.t(key, count=len(shown)), reply_markup=keyboards.found(context.t, items)
     )
-    return CHOOSE
+    return State.CHOOSE
 
 
 async def corrections(update: Update, context: BotContext) -> int:
@@ -174,7 +162,7 @@ async def corrections(update: Update, context: BotContext) -> int:
         context.t("report.asks_correction_item", organisation=name),
         reply_markup=keyboards.owed(context.t, items, corrections=False),
     )
-    return CHOOSE
+    return State.CHOOSE
 
 
 async def chose_item(update: Update, context: BotContext) -> int:
@@ -206,7 +194,7 @@ async def _open_item(update: Update, context: BotContext, obligation_id: int) ->
         value=value_text(context.t, asked, asked.latest_value, context.language),
     )
     await _show(update, text, keyboards.correction(context.t))
-    return CORRECT
+    return State.CORRECT
 
 
 async def _show(update: Update, text: str, markup: Any) -> None:

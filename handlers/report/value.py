@@ -26,8 +26,8 @@ from bot.services.report.number_reader import (
 from bot.services.report.reporting import Entry, Question
 from bot.telegram.context import BotContext
 from handlers.report import keyboards, texts
+from handlers.report.states import State
 
-CORRECT, VALUE, PICK, NOTE, NOTE_REQUIRED, CONFIRM, BACKLOG = range(7)
 NAME = "report"
 
 
@@ -53,7 +53,7 @@ async def ask_value(update: Update, context: BotContext, asked: Question | None 
     else:
         assert update.effective_message
         await update.effective_message.reply_text(text, reply_markup=markup)
-    return VALUE
+    return State.VALUE
 
 
 async def correct(update: Update, context: BotContext) -> int:
@@ -88,7 +88,7 @@ async def typed_value(update: Update, context: BotContext) -> int:
             context.t("report.ambiguous", typed=message.text.strip()),
             reply_markup=keyboards.readings(context.t, labels),
         )
-        return PICK
+        return State.PICK
     return await _got_value(update, context, asked, answer.value)
 
 
@@ -99,7 +99,7 @@ async def not_a_number(update: Update, context: BotContext) -> int:
     await update.effective_message.reply_text(
         texts.rejected(context.t, asked.spec, Rejected(Reason.NOT_A_NUMBER), context.language)
     )
-    return VALUE
+    return State.VALUE
 
 
 async def pressed_value(update: Update, context: BotContext) -> int:
@@ -140,9 +140,9 @@ async def _got_value(
     if earlier:
         text = texts.implausible(context.t, asked, value or 0.0, earlier, context.language)
         await _say(update, text, keyboards.note(context.t, optional=False))
-        return NOTE_REQUIRED
+        return State.NOTE_REQUIRED
     await _say(update, context.t("report.asks_note"), keyboards.note(context.t, optional=True))
-    return NOTE
+    return State.NOTE
 
 
 async def typed_note(update: Update, context: BotContext) -> int:
@@ -166,7 +166,7 @@ async def _summary(update: Update, context: BotContext) -> int:
     asked = await _question(context)
     text = texts.summary(context.t, asked, _draft(context), context.language)
     await _say(update, text, keyboards.confirm(context.t))
-    return CONFIRM
+    return State.CONFIRM
 
 
 async def save(update: Update, context: BotContext) -> int:
@@ -243,7 +243,7 @@ async def backlog(
         await message.reply_text(part)
     markup = keyboards.backlog(context.t, any_taken=bool(understood.taken))
     await message.reply_text(parts[-1], reply_markup=markup)
-    return BACKLOG
+    return State.BACKLOG
 
 
 async def save_backlog(update: Update, context: BotContext) -> int:

@@ -23,7 +23,7 @@ def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         command="settings",
         entry_points=[command_handler("settings", settings.start)],
         states={
-            settings.MENU: [
+            settings.State.MENU: [
                 button(r"^set:lang$", settings.ask_language),
                 button(r"^set:hour$", settings.ask_hour),
                 button(r"^set:quiet$", settings.ask_quiet_from),
@@ -31,15 +31,18 @@ def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 button(r"^set:digest$", settings.switch_digest),
                 button(r"^set:done$", settings.done),
             ],
-            settings.LANGUAGE: [button(r"^set:lang:(\w+)$", settings.save_language), back],
-            settings.HOUR: [button(r"^set:hour:(\d+)$", settings.save_hour), back],
-            settings.QUIET_FROM: [
+            settings.State.LANGUAGE: [button(r"^set:lang:(\w+)$", settings.save_language), back],
+            settings.State.HOUR: [button(r"^set:hour:(\d+)$", settings.save_hour), back],
+            settings.State.QUIET_FROM: [
                 button(r"^set:quiet_from:(\d+)$", settings.ask_quiet_to),
                 button(r"^set:quiet_off$", settings.quiet_hours_off),
                 back,
             ],
-            settings.QUIET_TO: [button(r"^set:quiet_to:(\d+)$", settings.save_quiet_hours), back],
-            settings.PAUSE: [button(r"^set:pause:(\d+|end)$", settings.save_pause), back],
+            settings.State.QUIET_TO: [
+                button(r"^set:quiet_to:(\d+)$", settings.save_quiet_hours),
+                back,
+            ],
+            settings.State.PAUSE: [button(r"^set:pause:(\d+|end)$", settings.save_pause), back],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

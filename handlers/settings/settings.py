@@ -3,6 +3,8 @@ all by buttons."""
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
@@ -19,7 +21,18 @@ from bot.services.settings.settings import (
 )
 from bot.telegram.context import BotContext
 
-MENU, LANGUAGE, HOUR, QUIET_FROM, QUIET_TO, PAUSE = range(6)
+
+class State(IntEnum):
+    """The conversation's states; their numbers are stored with open conversations."""
+
+    MENU = 0
+    LANGUAGE = 1
+    HOUR = 2
+    QUIET_FROM = 3
+    QUIET_TO = 4
+    PAUSE = 5
+
+
 NAME = "settings"
 REMINDER_HOURS = range(6, 22)
 QUIET_FROM_HOURS = range(17, 24)
@@ -34,7 +47,7 @@ async def start(update: Update, context: BotContext) -> int:
         summary(context, settings),
         reply_markup=keyboards.settings_menu(context.t, settings.activity_digest),
     )
-    return MENU
+    return State.MENU
 
 
 async def menu(update: Update, context: BotContext) -> int:
@@ -44,7 +57,7 @@ async def menu(update: Update, context: BotContext) -> int:
     async with context.runtime.reads() as session:
         settings = await get_settings(session, _member_id(context))
     await _show_menu(query, context, settings, saved=False)
-    return MENU
+    return State.MENU
 
 
 async def ask_language(update: Update, context: BotContext) -> int:
@@ -52,21 +65,21 @@ async def ask_language(update: Update, context: BotContext) -> int:
     await query.edit_message_text(
         context.t("settings.ask.lang"), reply_markup=keyboards.language_choice(context.t)
     )
-    return LANGUAGE
+    return State.LANGUAGE
 
 
 async def ask_hour(update: Update, context: BotContext) -> int:
     query = await _answer(update)
     markup = keyboards.hour_choice(context.t, "hour", REMINDER_HOURS)
     await query.edit_message_text(context.t("settings.ask.hour"), reply_markup=markup)
-    return HOUR
+    return State.HOUR
 
 
 async def ask_quiet_from(update: Update, context: BotContext) -> int:
     query = await _answer(update)
     markup = keyboards.quiet_start_choice(context.t, QUIET_FROM_HOURS)
     await query.edit_message_text(context.t("settings.ask.quiet_from"), reply_markup=markup)
-    return QUIET_FROM
+    return State.QUIET_FROM
 
 
 async def ask_quiet_to(update: Update, context: BotContext) -> int:
@@ -76,7 +89,7 @@ async def ask_quiet_to(update: Update, context: BotContext) -> int:
     context.user_data[NAME] = {"quiet_from": int(context.matches[0].group(1))}
     markup = keyboards.hour_choice(context.t, "quiet_to", QUIET_TO_HOURS)
     await query.edit_message_text(context.t("settings.ask.quiet_to"), reply_markup=markup)
-    return QUIET_TO
+    return State.QUIET_TO
 
 
 async def ask_pause(update: Update, context: BotContext) -> int:
@@ -86,7 +99,7 @@ async def ask_pause(update: Update, context: BotContext) -> int:
     paused = settings.paused_on(context.runtime.today())
     markup = keyboards.pause_choice(context.t, PAUSE_CHOICES_DAYS, paused)
     await query.edit_message_text(context.t("settings.ask.pause"), reply_markup=markup)
-    return PAUSE
+    return State.PAUSE
 
 
 async def save_language(update: Update, context: BotContext) -> int:
@@ -102,13 +115,13 @@ async def save_language(update: Update, context: BotContext) -> int:
     )
     await publish_member_menu(context.bot, *menu_args)
     await _show_menu(update.callback_query, context, settings, saved=True)
-    return MENU
+    return State.MENU
 
 
 async def save_hour(update: Update, context: BotContext) -> int:
     settings = await _save(update, context, reminder_hour=int(_choice(context)))
     await _show_menu(update.callback_query, context, settings, saved=True)
-    return MENU
+    return State.MENU
 
 
 async def save_quiet_hours(update: Update, context: BotContext) -> int:
@@ -119,13 +132,13 @@ async def save_quiet_hours(update: Update, context: BotContext) -> int:
     end = int(_choice(context))
     settings = await _save(update, context, quiet_start=draft["quiet_from"], quiet_end=end)
     await _show_menu(update.callback_query, context, settings, saved=True)
-    return MENU
+    return State.MENU
 
 
 async def quiet_hours_off(update: Update, context: BotContext) -> int:
     settings = await _save(update, context, quiet_start=None, quiet_end=None)
     await _show_menu(update.callback_query, context, settings, saved=True)
-    return MENU
+    return State.MENU
 
 
 async def save_pause(update: Update, context: BotContext) -> int:
@@ -134,7 +147,7 @@ async def save_pause(update: Update, context: BotContext) -> int:
         days = None if choice == "end" else int(choice)
         settings = await pause(session, _member_id(context), days, context.runtime.today())
     await _show_menu(await _answer(update), context, settings, saved=True)
-    return MENU
+    return State.MENU
 
 
 async def switch_digest(update: Update, context: BotContext) -> int:
@@ -142,7 +155,7 @@ async def switch_digest(update: Update, context: BotContext) -> int:
     async with context.runtime.sessions.begin() as session:
         settings = await toggle_digest(session, _member_id(context))
     await _show_menu(await _answer(update), context, settings, saved=True)
-    return MENU
+    return State.MENU
 
 
 async def done(update: Update, context: BotContext) -> int:
