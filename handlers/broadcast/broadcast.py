@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.i18n import Html
+from bot.presentation import reach as reach_texts
 from bot.presentation.message_fit import and_more, fit_list
 from bot.services.audiences import Audience
 from bot.services.broadcast import broadcasts
@@ -24,7 +25,6 @@ from bot.services.roster import Unreachable, organisations
 from bot.telegram.context import BotContext
 from handlers.broadcast import keyboards
 from handlers.broadcast.texts import body, recipient_messages
-from handlers.members import texts as reach_texts
 from handlers.report.texts import period_label
 
 

@@ -13,6 +13,7 @@ from bot.i18n import Html
 from bot.presentation import keyboards
 from bot.presentation.menus import publish_member_menu
 from bot.presentation.message_fit import fit_list, split_list
+from bot.presentation.reach import reason
 from bot.services.roster import (
     Gap,
     RosterEntry,
@@ -25,7 +26,6 @@ from bot.services.roster import (
 )
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import end_conversations
-from handlers.members.texts import reason
 from storage.models import Role
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from telegram import InputFile, Update
 
 from bot.i18n.formatting import format_date, format_number
+from bot.presentation import reach as reach_texts
 from bot.services.errors import DomainError
 from bot.services.missing import completeness as service
 from bot.services.missing import waivers
@@ -17,7 +18,6 @@ from bot.services.obligations import ensure_obligations
 from bot.services.outbox import local_zone
 from bot.services.periods import Frequency, due_date_of, period_containing
 from bot.telegram.context import BotContext
-from handlers.members import texts as reach_texts
 from handlers.missing import keyboards
 from handlers.missing.texts import nudge_messages, overview
 from handlers.missing.waiver_texts import CONFIRM, DONE, waiver_lines

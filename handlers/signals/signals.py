@@ -9,12 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import Html
 from bot.i18n.formatting import format_date
+from bot.presentation import reach as reach_texts
 from bot.presentation.message_fit import fit_list
 from bot.services.signals import actions as signal_actions
 from bot.services.signals import signals
 from bot.services.signals.signals import OpenSignal
 from bot.telegram.context import BotContext
-from handlers.members import texts as reach_texts
 from handlers.signals.texts import check_in_messages, reason_text, thresholds
 
 SHOWN = 10
