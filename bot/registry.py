@@ -37,6 +37,21 @@ from handlers.broadcast.conversation import broadcast_conversation
 from handlers.concern import answer as concern_answer
 from handlers.concern import desk as concern_desk
 from handlers.concern import writing as concern
+from handlers.concern.callbacks import (
+    ConcernAnswer,
+    ConcernCancel,
+    ConcernCategory,
+    ConcernCode,
+    ConcernKind,
+    ConcernNotify,
+    ConcernSend,
+    ConcernSeverity,
+    DeskAcknowledge,
+    DeskAskStatus,
+    DeskList,
+    DeskSetStatus,
+    DeskView,
+)
 from handlers.concern.conversation import concern_reply_conversation
 from handlers.concern.flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from handlers.export import export
@@ -102,14 +117,14 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
                 list(command("cancel").names), concern.cancel, filters=PRIVATE & HasDraft(drafts)
             ),
         ),
-        (0, stateless(r"^anl:k:(anon|named)$", concern.choose_kind, ANYONE)),
-        (0, stateless(r"^anl:c:(\w+)$", concern.choose_category, ANYONE)),
-        (0, stateless(r"^anl:s:(\w+)$", concern.choose_severity, ANYONE)),
-        (0, stateless(r"^anl:ok$", concern.send, ANYONE)),
-        (0, stateless(r"^anl:nf:(yes|no)$", concern.choose_notify, ANYONE)),
-        (0, stateless(r"^anl:x$", concern.cancel, ANYONE)),
-        (0, stateless(r"^anl:code$", concern_answer.ask_code, ANYONE)),
-        (0, stateless(r"^anl:r:([0-9A-Z]{8}):([\w-]+)$", concern_answer.ask_answer, ANYONE)),
+        (0, stateless(ConcernKind.pattern, concern.choose_kind, ANYONE)),
+        (0, stateless(ConcernCategory.pattern, concern.choose_category, ANYONE)),
+        (0, stateless(ConcernSeverity.pattern, concern.choose_severity, ANYONE)),
+        (0, stateless(ConcernSend.pattern, concern.send, ANYONE)),
+        (0, stateless(ConcernNotify.pattern, concern.choose_notify, ANYONE)),
+        (0, stateless(ConcernCancel.pattern, concern.cancel, ANYONE)),
+        (0, stateless(ConcernCode.pattern, concern_answer.ask_code, ANYONE)),
+        (0, stateless(ConcernAnswer.pattern, concern_answer.ask_answer, ANYONE)),
         (
             0,
             MessageHandler(
@@ -199,11 +214,11 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(r"^sig:s:(\d+)$", signals.snooze, SIGNAL_DESK)),
         (0, stateless(r"^sig:o:(\d+)$", signals.organisation, SIGNAL_DESK)),
         (0, stateless(r"^sig:m:(\d+)$", signals.ask, SIGNAL_DESK)),
-        (0, stateless(r"^cdk:list$", concern_desk.back_to_list, CONCERN_DESK)),
-        (0, stateless(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail, CONCERN_DESK)),
-        (0, stateless(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge, CONCERN_DESK)),
-        (0, stateless(r"^cdk:st:([0-9A-Z]{8})$", concern_desk.ask_status, CONCERN_DESK)),
-        (0, stateless(r"^cdk:s:([0-9A-Z]{8}):(\w+)$", concern_desk.set_status, CONCERN_DESK)),
+        (0, stateless(DeskList.pattern, concern_desk.back_to_list, CONCERN_DESK)),
+        (0, stateless(DeskView.pattern, concern_desk.detail, CONCERN_DESK)),
+        (0, stateless(DeskAcknowledge.pattern, concern_desk.acknowledge, CONCERN_DESK)),
+        (0, stateless(DeskAskStatus.pattern, concern_desk.ask_status, CONCERN_DESK)),
+        (0, stateless(DeskSetStatus.pattern, concern_desk.set_status, CONCERN_DESK)),
         (0, stateless(r"^mis:p:([\w-]+)$", missing.show_period, COMPLETENESS_DESK)),
         (0, stateless(r"^mis:periods$", missing.choose_period, COMPLETENESS_DESK)),
         (0, stateless(r"^mis:nudge:([\w-]+)$", missing.nudge, COMPLETENESS_DESK)),

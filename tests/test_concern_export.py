@@ -30,6 +30,7 @@ from bot.services.concern.concerns import (
 from bot.services.concern.desk import ReporterNotice
 from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import PrivacyKey, generate_key
+from handlers.concern.callbacks import answer_data
 from storage.models import Author, Concern, ConcernMessage, Member, Role
 from tests.conftest import RunningBot
 from tests.export_steps import export_this_year_as_csv, point_cli_at
@@ -41,6 +42,7 @@ KEY = PrivacyKey.from_text(generate_key())
 NOTICE = ReporterNotice(
     messages={"de": OutgoingMessage(text="Die Koordinierungsstelle hat geantwortet.")},
     answer_label={"de": "Antworten"},
+    answer_data=answer_data,
 )
 # The named reporter and the coordinator: none of this may reach a file.
 REPORTER, REPORTER_TELEGRAM_ID = "Berta Vogel", 4_711_000_123

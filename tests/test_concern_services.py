@@ -44,6 +44,7 @@ from bot.services.concern.jobs import (
 from bot.services.errors import DomainError
 from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import RECEIPT_RE, PrivacyKey, generate_key, new_receipt
+from handlers.concern.callbacks import answer_data
 from storage.models import (
     Author,
     Concern,
@@ -83,6 +84,7 @@ NOTICE = ReporterNotice(
         "en": OutgoingMessage(text="The coordination office replied."),
     },
     answer_label={"de": "Antworten", "en": "Answer"},
+    answer_data=answer_data,
 )
 
 

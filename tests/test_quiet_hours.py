@@ -34,6 +34,7 @@ from bot.services.placement import Preferences
 from bot.services.report.reminders import send_escalations, send_reminders
 from bot.services.schedules import run_due
 from bot.services.signals import actions as signal_actions
+from handlers.concern.callbacks import answer_data
 from handlers.concern.texts import concern_texts
 from handlers.missing.texts import nudge_messages
 from handlers.report.reminder_texts import ReportingTexts
@@ -182,7 +183,9 @@ async def trigger(session: AsyncSession, now: datetime) -> None:
     await concern_jobs.escalate(session, now, texts, 24)
     concern = await session.get(Concern, "c" * 22)
     assert concern is not None
-    notice = ReporterNotice({"de": OutgoingMessage(text="Antwort")}, {"de": "Antworten"})
+    notice = ReporterNotice(
+        {"de": OutgoingMessage(text="Antwort")}, {"de": "Antworten"}, answer_data
+    )
     await concern_desk.tell_reporter(session, concern, None, notice, now)
     await broadcasts.queue_reports(session, now, lambda _: {"de": OutgoingMessage(text="Bericht")})
     signal = await session.scalar(select(Signal.id))

@@ -9,8 +9,9 @@ every button, as a stale button; smaller numbers that name nothing are the servi
 
 from __future__ import annotations
 
+import re
 from functools import wraps
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from telegram import Update
 
@@ -35,3 +36,57 @@ def numbers_checked(callback: Callback) -> Callback:
 
 def _too_big(group: str | None) -> bool:
     return group is not None and group.isdecimal() and int(group) > INTEGER_MAX
+
+
+# Telegram refuses longer callback data.
+MAX_DATA_BYTES = 64
+# A field of a template: <name> takes digits (an int field) or a word (a str field),
+# <name=regex> what the regex takes.
+_FIELD = re.compile(r"<(\w+)(?:=([^>]+))?>")
+
+
+class CallbackData:
+    """One kind of button, declared once: its data's template, the pattern the registration
+    table matches it with, `pack()` for the keyboards and `parse()` for whoever reads it back.
+
+    A kind is a frozen dataclass with a TEMPLATE such as "anl:r:<ticket=[0-9A-Z]{8}>:<tag>" and
+    one field per placeholder. The pattern has plain groups in the template's order, so handlers
+    read `context.matches[0]` as before and the tests sample every registered pattern alike."""
+
+    TEMPLATE: ClassVar[str]
+    pattern: ClassVar[str]
+    kinds: ClassVar[list[type[CallbackData]]] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.pattern = "^" + _FIELD.sub(lambda found: f"({cls._regex(found)})", cls.TEMPLATE) + "$"
+        CallbackData.kinds.append(cls)
+
+    @classmethod
+    def _regex(cls, found: re.Match[str]) -> str:
+        return found[2] or (r"\d+" if _is_int(cls, found[1]) else r"\w+")
+
+    def pack(self) -> str:
+        """The data of this button. A value its pattern would not take back is a bug here,
+        not a button that silently does nothing."""
+        data = _FIELD.sub(lambda found: str(getattr(self, found[1])), self.TEMPLATE)
+        if re.fullmatch(self.pattern, data) is None or len(data.encode()) > MAX_DATA_BYTES:
+            raise ValueError(f"{type(self).__name__}: {data!r} does not fit {self.pattern}")
+        return data
+
+    @classmethod
+    def parse(cls, data: str) -> Self:
+        found = re.fullmatch(cls.pattern, data)
+        if found is None:
+            raise ValueError(f"{cls.__name__}: {data!r} does not fit {cls.pattern}")
+        names = [field[1] for field in _FIELD.finditer(cls.TEMPLATE)]
+        values = {
+            name: int(value) if _is_int(cls, name) else value
+            for name, value in zip(names, found.groups(), strict=True)
+        }
+        return cls(**values)
+
+
+def _is_int(kind: type[CallbackData], name: str) -> bool:
+    # The class's own annotations: the pattern is made before @dataclass has run.
+    return vars(kind).get("__annotations__", {})[name] in (int, "int")

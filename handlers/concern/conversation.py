@@ -15,23 +15,29 @@ from bot.telegram.registration import (
     expiry_guard,
 )
 from handlers.concern import desk as concern_desk
+from handlers.concern.callbacks import (
+    DeskCancelReply,
+    DeskChangeReply,
+    DeskReply,
+    DeskSendReply,
+)
 
 
 def concern_reply_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
     """A coordinator's reply to a concern: the button opens it, the next text is the reply,
     shown back and sent only with "Send"."""
-    cancel = button(r"^cdk:rx$", concern_desk.cancel_reply)
+    cancel = button(DeskCancelReply.pattern, concern_desk.cancel_reply)
     return persistent_conversation(
         name=concern_desk.NAME,
         command="concerns",
-        entry_points=[button(r"^cdk:r:([0-9A-Z]{8})$", concern_desk.ask_reply)],
+        entry_points=[button(DeskReply.pattern, concern_desk.ask_reply)],
         states={
             concern_desk.State.TEXT: [
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, concern_desk.got_reply)
             ],
             concern_desk.State.CONFIRM: [
-                button(r"^cdk:rs$", concern_desk.send_reply),
-                button(r"^cdk:re$", concern_desk.change_reply),
+                button(DeskSendReply.pattern, concern_desk.send_reply),
+                button(DeskChangeReply.pattern, concern_desk.change_reply),
                 cancel,
             ],
         },

@@ -7,7 +7,26 @@ from collections.abc import Callable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.concern.concerns import CATEGORIES, SEVERITIES, STATUSES
-from bot.services.concern.desk import Summary, answer_data
+from bot.services.concern.desk import Summary
+from handlers.concern.callbacks import (
+    ConcernAnswer,
+    ConcernCancel,
+    ConcernCategory,
+    ConcernCode,
+    ConcernKind,
+    ConcernNotify,
+    ConcernSend,
+    ConcernSeverity,
+    DeskAcknowledge,
+    DeskAskStatus,
+    DeskCancelReply,
+    DeskChangeReply,
+    DeskList,
+    DeskReply,
+    DeskSendReply,
+    DeskSetStatus,
+    DeskView,
+)
 from handlers.concern.texts import label
 
 Translate = Callable[..., str]
@@ -18,52 +37,57 @@ def _button(t: Translate, key: str, data: str) -> InlineKeyboardButton:
 
 
 def _cancel(t: Translate) -> list[InlineKeyboardButton]:
-    return [_button(t, "concern.button.cancel", "anl:x")]
+    return [_button(t, "concern.button.cancel", ConcernCancel().pack())]
 
 
 def start(t: Translate, *, anonymous_possible: bool) -> InlineKeyboardMarkup:
     rows = []
     if anonymous_possible:
-        rows.append([_button(t, "concern.button.anonymous", "anl:k:anon")])
-    rows.append([_button(t, "concern.button.named", "anl:k:named")])
+        rows.append([_button(t, "concern.button.anonymous", ConcernKind("anon").pack())])
+    rows.append([_button(t, "concern.button.named", ConcernKind("named").pack())])
     if anonymous_possible:
-        rows.append([_button(t, "concern.button.code", "anl:code")])
+        rows.append([_button(t, "concern.button.code", ConcernCode().pack())])
     return InlineKeyboardMarkup([*rows, _cancel(t)])
 
 
 def categories(t: Translate) -> InlineKeyboardMarkup:
-    buttons = [_button(t, f"concern.category.{c}", f"anl:c:{c}") for c in CATEGORIES]
+    buttons = [_button(t, f"concern.category.{c}", ConcernCategory(c).pack()) for c in CATEGORIES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return InlineKeyboardMarkup([*rows, _cancel(t)])
 
 
 def severities(t: Translate) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[_button(t, f"concern.severity.{s}", f"anl:s:{s}")] for s in SEVERITIES] + [_cancel(t)]
+        [[_button(t, f"concern.severity.{s}", ConcernSeverity(s).pack())] for s in SEVERITIES]
+        + [_cancel(t)]
     )
 
 
 def confirm(t: Translate) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button(t, "concern.button.send", "anl:ok")], _cancel(t)])
+    return InlineKeyboardMarkup(
+        [[_button(t, "concern.button.send", ConcernSend().pack())], _cancel(t)]
+    )
 
 
 def notify(t: Translate) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_button(t, "concern.button.notify_yes", "anl:nf:yes")],
-            [_button(t, "concern.button.notify_no", "anl:nf:no")],
+            [_button(t, "concern.button.notify_yes", ConcernNotify("yes").pack())],
+            [_button(t, "concern.button.notify_no", ConcernNotify("no").pack())],
         ]
     )
 
 
 def answer(t: Translate, ticket: str, tag: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button(t, "concern.button.answer", answer_data(ticket, tag))]])
+    return InlineKeyboardMarkup(
+        [[_button(t, "concern.button.answer", ConcernAnswer(ticket, tag).pack())]]
+    )
 
 
 def desk_list(t: Translate, found: Sequence[Summary], language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(label(t, s, language), callback_data=f"cdk:v:{s.ticket}")]
+            [InlineKeyboardButton(label(t, s, language), callback_data=DeskView(s.ticket).pack())]
             for s in found
         ]
     )
@@ -72,24 +96,24 @@ def desk_list(t: Translate, found: Sequence[Summary], language: str) -> InlineKe
 def desk_actions(t: Translate, ticket: str, status: str) -> InlineKeyboardMarkup:
     rows = []
     if status == "new":
-        rows.append([_button(t, "concerns.button.acknowledge", f"cdk:a:{ticket}")])
+        rows.append([_button(t, "concerns.button.acknowledge", DeskAcknowledge(ticket).pack())])
     rows.append(
         [
-            _button(t, "concerns.button.reply", f"cdk:r:{ticket}"),
-            _button(t, "concerns.button.status", f"cdk:st:{ticket}"),
+            _button(t, "concerns.button.reply", DeskReply(ticket).pack()),
+            _button(t, "concerns.button.status", DeskAskStatus(ticket).pack()),
         ]
     )
-    rows.append([_button(t, "concerns.button.list", "cdk:list")])
+    rows.append([_button(t, "concerns.button.list", DeskList().pack())])
     return InlineKeyboardMarkup(rows)
 
 
 def reply_preview(t: Translate) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_button(t, "concerns.button.send_reply", "cdk:rs")],
+            [_button(t, "concerns.button.send_reply", DeskSendReply().pack())],
             [
-                _button(t, "concerns.button.change_reply", "cdk:re"),
-                _button(t, "concerns.button.cancel_reply", "cdk:rx"),
+                _button(t, "concerns.button.change_reply", DeskChangeReply().pack()),
+                _button(t, "concerns.button.cancel_reply", DeskCancelReply().pack()),
             ],
         ]
     )
@@ -98,9 +122,9 @@ def reply_preview(t: Translate) -> InlineKeyboardMarkup:
 def desk_statuses(t: Translate, ticket: str, current: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_button(t, f"concern.status.{s}", f"cdk:s:{ticket}:{s}")]
+            [_button(t, f"concern.status.{s}", DeskSetStatus(ticket, s).pack())]
             for s in STATUSES
             if s != current
         ]
-        + [[_button(t, "concerns.button.back", f"cdk:v:{ticket}")]]
+        + [[_button(t, "concerns.button.back", DeskView(ticket).pack())]]
     )

@@ -16,6 +16,7 @@ from bot.services.concern.concerns import Thread
 from bot.services.concern.desk import DeskView, ReporterNotice, Summary
 from bot.services.concern.jobs import Batch, ConcernTexts
 from bot.services.outbox import OutgoingMessage
+from handlers.concern.callbacks import answer_data
 
 Translate = Callable[..., str]
 PARAGRAPH = "\n\n"
@@ -122,6 +123,7 @@ def reporter_notice(translator: Translator, key: str, ticket: str, **values: Any
         answer_label={
             language: translator.t(language, "concern.button.answer") for language in LANGUAGES
         },
+        answer_data=answer_data,
     )
 
 

@@ -7,7 +7,7 @@ through their sealed chat, by a delivery that is deleted once it is done.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -45,10 +45,12 @@ class DeskView:
 
 @dataclass(frozen=True)
 class ReporterNotice:
-    """What the reporter is sent, per language; the answer button is added per chat."""
+    """What the reporter is sent, per language; the answer button is added per chat. Its data
+    comes from the chat side (handlers.concern.callbacks), which owns the button's format."""
 
     messages: Mapping[str, OutgoingMessage]
     answer_label: Mapping[str, str]
+    answer_data: Callable[[str, str], str]
 
 
 def summary(concern: Concern) -> Summary:
@@ -232,13 +234,9 @@ async def tell_reporter(
     return True
 
 
-def answer_data(ticket: str, tag: str) -> str:
-    return f"anl:r:{ticket}:{tag}"
-
-
 def _with_answer(
     message: OutgoingMessage, ticket: str, tag: str, notice: ReporterNotice, language: str
 ) -> OutgoingMessage:
     label = notice.answer_label.get(language) or next(iter(notice.answer_label.values()))
-    button = Button(text=label, data=answer_data(ticket, tag))
+    button = Button(text=label, data=notice.answer_data(ticket, tag))
     return message.model_copy(update={"buttons": [*message.buttons, [button]]})
