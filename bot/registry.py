@@ -33,6 +33,12 @@ from handlers.activity import feed as activities
 from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
 from handlers.broadcast import news
+from handlers.broadcast.callbacks import (
+    Acknowledge,
+    OlderNews,
+    ShowStatus,
+    ShowUnconfirmed,
+)
 from handlers.broadcast.conversation import broadcast_conversation
 from handlers.concern import answer as concern_answer
 from handlers.concern import desk as concern_desk
@@ -180,10 +186,10 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(rf"^mem:(\d+):role:({ROLES})$", members.set_role, MEMBERS_DESK)),
         (0, stateless(r"^mem:(\d+):off$", members.ask_deactivate, MEMBERS_DESK)),
         (0, stateless(r"^mem:(\d+):off:yes$", members.confirm_deactivate, MEMBERS_DESK)),
-        (0, stateless(r"^ack:(\d+)$", news.acknowledge, MEMBER)),
-        (0, stateless(r"^bcs:(\d+)$", news.show_status, BROADCAST_DESK)),
-        (0, stateless(r"^bcu:(\d+)$", news.show_unconfirmed, BROADCAST_DESK)),
-        (0, stateless(r"^news:(\d+)$", news.older, MEMBER)),
+        (0, stateless(Acknowledge.pattern, news.acknowledge, MEMBER)),
+        (0, stateless(ShowStatus.pattern, news.show_status, BROADCAST_DESK)),
+        (0, stateless(ShowUnconfirmed.pattern, news.show_unconfirmed, BROADCAST_DESK)),
+        (0, stateless(OlderNews.pattern, news.older, MEMBER)),
         (0, stateless(r"^prg:(all|\d+)$", progress.chart, MEMBER)),
         (0, stateless(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp, MEMBER)),
         (0, stateless(r"^rem:(pause|resume):(\d+)$", reminders.pause, REMINDER_DESK)),

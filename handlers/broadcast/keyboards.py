@@ -11,6 +11,21 @@ from bot.presentation.keyboards import Translate
 from bot.presentation.message_fit import fit_keyboard
 from bot.services.broadcast.broadcasts import NewsItem
 from bot.services.roster import OrganisationChoice
+from handlers.broadcast.callbacks import (
+    AskAcknowledgement,
+    AudienceEveryone,
+    AudienceOrganisations,
+    AudienceOwing,
+    AudienceRole,
+    BroadcastCancel,
+    BroadcastEdit,
+    BroadcastSend,
+    ChosenRole,
+    OlderNews,
+    OrganisationsDone,
+    OwingPeriod,
+    ToggleOrganisation,
+)
 from handlers.broadcast.texts import ack_data, status_data, unconfirmed_data
 from storage.models import Role
 
@@ -20,25 +35,25 @@ def _button(t: Translate, key: str, data: str) -> InlineKeyboardButton:
 
 
 def _cancel(t: Translate) -> list[InlineKeyboardButton]:
-    return [_button(t, "broadcast.button.cancel", "bc:cancel")]
+    return [_button(t, "broadcast.button.cancel", BroadcastCancel().pack())]
 
 
 def audience(t: Translate) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_button(t, "broadcast.button.all", "bc:aud:all")],
+            [_button(t, "broadcast.button.all", AudienceEveryone().pack())],
             [
-                _button(t, "broadcast.button.role", "bc:aud:role"),
-                _button(t, "broadcast.button.organisations", "bc:aud:org"),
+                _button(t, "broadcast.button.role", AudienceRole().pack()),
+                _button(t, "broadcast.button.organisations", AudienceOrganisations().pack()),
             ],
-            [_button(t, "broadcast.button.owing", "bc:aud:owing")],
+            [_button(t, "broadcast.button.owing", AudienceOwing().pack())],
             _cancel(t),
         ]
     )
 
 
 def roles(t: Translate) -> InlineKeyboardMarkup:
-    buttons = [_button(t, f"role.{r.value}", f"bc:role:{r.value}") for r in Role]
+    buttons = [_button(t, f"role.{r.value}", ChosenRole(r.value).pack()) for r in Role]
     return InlineKeyboardMarkup([buttons[:2], buttons[2:], _cancel(t)])
 
 
@@ -50,18 +65,21 @@ def organisations(
     rows, left_out = fit_keyboard(
         [
             InlineKeyboardButton(
-                f"✅ {c.name}" if c.id in selected else c.name, callback_data=f"bc:org:{c.id}"
+                f"✅ {c.name}" if c.id in selected else c.name,
+                callback_data=ToggleOrganisation(c.id).pack(),
             )
             for c in choices
         ],
         reserved=2,
     )
-    done = [_button(t, "broadcast.button.done", "bc:orgs:done")]
+    done = [_button(t, "broadcast.button.done", OrganisationsDone().pack())]
     return InlineKeyboardMarkup([*rows, done, _cancel(t)]), left_out
 
 
 def periods(t: Translate, labels: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(text, callback_data=f"bc:owe:{code}") for code, text in labels]
+    buttons = [
+        InlineKeyboardButton(text, callback_data=OwingPeriod(code).pack()) for code, text in labels
+    ]
     return InlineKeyboardMarkup(
         [*(buttons[i : i + 2] for i in range(0, len(buttons), 2)), _cancel(t)]
     )
@@ -71,8 +89,8 @@ def ack_question(t: Translate) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _button(t, "broadcast.button.ack_yes", "bc:ackq:yes"),
-                _button(t, "broadcast.button.ack_no", "bc:ackq:no"),
+                _button(t, "broadcast.button.ack_yes", AskAcknowledgement("yes").pack()),
+                _button(t, "broadcast.button.ack_no", AskAcknowledgement("no").pack()),
             ],
             _cancel(t),
         ]
@@ -82,8 +100,8 @@ def ack_question(t: Translate) -> InlineKeyboardMarkup:
 def confirm(t: Translate) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_button(t, "broadcast.button.send", "bc:send")],
-            [_button(t, "broadcast.button.edit", "bc:edit"), *_cancel(t)],
+            [_button(t, "broadcast.button.send", BroadcastSend().pack())],
+            [_button(t, "broadcast.button.edit", BroadcastEdit().pack()), *_cancel(t)],
         ]
     )
 
@@ -112,7 +130,7 @@ def news(
             label = t("news.button.status", date=day)
             rows.append([InlineKeyboardButton(label, callback_data=status_data(item.id))])
     if older_offset is not None:
-        rows.append([_button(t, "news.button.older", f"news:{older_offset}")])
+        rows.append([_button(t, "news.button.older", OlderNews(older_offset).pack())])
     return InlineKeyboardMarkup(rows) if rows else None
 
 

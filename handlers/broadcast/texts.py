@@ -12,20 +12,21 @@ from bot.i18n import LANGUAGES, Html, Translator
 from bot.i18n.formatting import format_date
 from bot.services.broadcast.broadcasts import Render, Status, queue_reports
 from bot.services.outbox import TAG, Button, OutgoingMessage
+from handlers.broadcast.callbacks import Acknowledge, ShowStatus, ShowUnconfirmed
 
 EXCERPT_LENGTH = 60
 
 
 def ack_data(broadcast_id: int) -> str:
-    return f"ack:{broadcast_id}"
+    return Acknowledge(broadcast_id).pack()
 
 
 def unconfirmed_data(broadcast_id: int) -> str:
-    return f"bcu:{broadcast_id}"
+    return ShowUnconfirmed(broadcast_id).pack()
 
 
 def status_data(broadcast_id: int) -> str:
-    return f"bcs:{broadcast_id}"
+    return ShowStatus(broadcast_id).pack()
 
 
 def body(translator: Translator, language: str, organisation: str, text: str, ask_ack: bool) -> str:
