@@ -73,6 +73,11 @@ from handlers.pulse import answer as pulse
 from handlers.pulse import results as pulse_results
 from handlers.pulse.flow import HasPulseDraft
 from handlers.reminders import reminders
+from handlers.reminders.callbacks import (
+    PauseOrResume,
+    Rsvp,
+    ShowAnswers,
+)
 from handlers.reminders.conversation import reminder_conversation
 from handlers.report import value_file
 from handlers.report.conversation import report_conversation
@@ -191,9 +196,9 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(ShowUnconfirmed.pattern, news.show_unconfirmed, BROADCAST_DESK)),
         (0, stateless(OlderNews.pattern, news.older, MEMBER)),
         (0, stateless(r"^prg:(all|\d+)$", progress.chart, MEMBER)),
-        (0, stateless(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp, MEMBER)),
-        (0, stateless(r"^rem:(pause|resume):(\d+)$", reminders.pause, REMINDER_DESK)),
-        (0, stateless(r"^rem:rsvp:(\d+)$", reminders.show_answers, REMINDER_DESK)),
+        (0, stateless(Rsvp.pattern, reminders.rsvp, MEMBER)),
+        (0, stateless(PauseOrResume.pattern, reminders.pause, REMINDER_DESK)),
+        (0, stateless(ShowAnswers.pattern, reminders.show_answers, REMINDER_DESK)),
         (
             0,
             stateless(

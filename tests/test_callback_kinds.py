@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from dataclasses import fields
 from pathlib import Path
 
 from bot.telegram.callback_data import MAX_DATA_BYTES, CallbackData
 from handlers.broadcast import callbacks as broadcast_callbacks
 from handlers.concern import callbacks as concern_callbacks
+from handlers.reminders import callbacks as reminders_callbacks
 from storage.types import INTEGER_MAX
 from tests.conftest import RunningBot
 from tests.test_forged_buttons import all_handlers, button_patterns
@@ -22,11 +24,11 @@ from tests.test_forged_buttons import all_handlers, button_patterns
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = [kind for kind in CallbackData.kinds if kind.__module__.startswith("handlers.")]
 # The features' modules of kinds, imported so that KINDS holds them all.
-MODULES = [broadcast_callbacks, concern_callbacks]
+MODULES = [broadcast_callbacks, concern_callbacks, reminders_callbacks]
 # Buttons still built as strings: the features whose keyboards are not converted yet.
 NOT_YET = (
     "acf:", "act:", "exp:", "inv:", "join:", "mem:", "mis:",
-    "mydata:", "pln:", "plr:", "pls:", "prg:", "radd:", "rem:", "rep:", "rsvp:", "set:",
+    "mydata:", "pln:", "plr:", "pls:", "prg:", "rep:", "set:",
     "sig:", "vf:",
 )  # fmt: skip
 # The longest value a field's regex takes that a keyboard may send, per regex.
@@ -34,19 +36,20 @@ LONGEST = {r"\d+": str(INTEGER_MAX), r"\w+": "in_progress", r"[\w-]+": "reply-20
 
 
 def largest(kind: type[CallbackData]) -> CallbackData:
-    """The kind with each field at its longest: ids at the database's limit, choices at their
-    longest alternative."""
+    """The kind with each field at its longest: ids at the database's limit, words long, choices
+    at their longest alternative."""
     values = {}
     regexes = re.findall(r"\(([^()]*)\)", kind.pattern)
     for field, regex in zip(fields(kind), regexes, strict=True):  # type: ignore[arg-type]
-        if regex in LONGEST:
-            value = LONGEST[regex]
-        elif re.fullmatch(r"[\w|-]+", regex):
-            value = max(regex.split("|"), key=len)
-        else:
-            value = "Z" * int(re.search(r"\{(\d+)\}", regex)[1])  # type: ignore[index]
+        value = LONGEST.get(regex) or longest_match(regex)
         values[field.name] = int(value) if field.type in (int, "int") else value
     return kind(**values)
+
+
+def longest_match(regex: str) -> str:
+    """The longest of the regex's literal alternatives, digits and runs of "Z" or "9" it takes."""
+    candidates = [*regex.split("|"), *string.digits, *(c * n for c in "Z9" for n in range(1, 13))]
+    return max((c for c in candidates if re.fullmatch(regex, c)), key=len)
 
 
 def test_every_kind_fits_and_comes_back() -> None:

@@ -13,6 +13,17 @@ from telegram.ext import ConversationHandler
 from bot.services.recurrence import describe
 from bot.services.reminders import reminders as service
 from bot.telegram.context import BotContext
+from handlers.reminders.callbacks import (
+    AddAudience,
+    AddCancel,
+    AddEvery,
+    AddHour,
+    AddKind,
+    AddMonthly,
+    AddNth,
+    AddSave,
+    AddWeekday,
+)
 
 
 class State(IntEnum):
@@ -56,7 +67,7 @@ async def _ask(
 ) -> None:
     assert update.callback_query
     await update.callback_query.answer()
-    cancel = [(context.t("reminders.button.cancel"), "radd:cancel")]
+    cancel = [(context.t("reminders.button.cancel"), AddCancel().pack())]
     await update.callback_query.edit_message_text(
         context.t(key), reply_markup=_markup([*rows, cancel])
     )
@@ -67,8 +78,8 @@ async def start(update: Update, context: BotContext) -> int:
     t = context.t
     rows = [
         [
-            (t("reminders.kind.meeting"), "radd:kind:meeting"),
-            (t("reminders.kind.custom"), "radd:kind:custom"),
+            (t("reminders.kind.meeting"), AddKind("meeting").pack()),
+            (t("reminders.kind.custom"), AddKind("custom").pack()),
         ]
     ]
     await _ask(update, context, "reminders.asks_kind", rows)
@@ -80,9 +91,9 @@ async def chose_kind(update: Update, context: BotContext) -> int:
     _draft(context)["kind"] = context.matches[0].group(1)
     t = context.t
     rows = [
-        [(t("reminders.every", weeks=n), f"radd:every:{n}") for n in (1, 2)],
-        [(t("reminders.every", weeks=n), f"radd:every:{n}") for n in (3, 4)],
-        [(t("reminders.monthly"), "radd:monthly")],
+        [(t("reminders.every", weeks=n), AddEvery(n).pack()) for n in (1, 2)],
+        [(t("reminders.every", weeks=n), AddEvery(n).pack()) for n in (3, 4)],
+        [(t("reminders.monthly"), AddMonthly().pack())],
     ]
     await _ask(update, context, "reminders.asks_rhythm", rows)
     return State.RHYTHM
@@ -95,7 +106,7 @@ async def chose_every(update: Update, context: BotContext) -> int:
 
 
 async def ask_nth(update: Update, context: BotContext) -> int:
-    rows = [[(context.t(key), f"radd:nth:{n}") for n, key in NTH_KEYS.items()]]
+    rows = [[(context.t(key), AddNth(n).pack()) for n, key in NTH_KEYS.items()]]
     await _ask(update, context, "reminders.asks_nth", rows)
     return State.NTH
 
@@ -108,7 +119,7 @@ async def chose_nth(update: Update, context: BotContext) -> int:
 
 async def _ask_weekday(update: Update, context: BotContext) -> int:
     names = get_day_names("abbreviated", locale=context.language)
-    days = [(str(names[d]), f"radd:day:{d}") for d in range(7)]
+    days = [(str(names[d]), AddWeekday(d).pack()) for d in range(7)]
     await _ask(update, context, "reminders.asks_weekday", [days[:4], days[4:]])
     return State.WEEKDAY
 
@@ -116,7 +127,7 @@ async def _ask_weekday(update: Update, context: BotContext) -> int:
 async def chose_weekday(update: Update, context: BotContext) -> int:
     assert context.matches
     _draft(context)["weekday"] = int(context.matches[0].group(1))
-    hours = [(f"{h}:00", f"radd:hour:{h}") for h in HOURS]
+    hours = [(f"{h}:00", AddHour(h).pack()) for h in HOURS]
     await _ask(
         update, context, "reminders.asks_hour", [hours[i : i + 5] for i in range(0, len(hours), 5)]
     )
@@ -126,7 +137,9 @@ async def chose_weekday(update: Update, context: BotContext) -> int:
 async def chose_hour(update: Update, context: BotContext) -> int:
     assert context.matches
     _draft(context)["hour"] = int(context.matches[0].group(1))
-    rows = [[(context.t(f"reminders.audience.{a}"), f"radd:aud:{a}")] for a in service.AUDIENCES]
+    rows = [
+        [(context.t(f"reminders.audience.{a}"), AddAudience(a).pack())] for a in service.AUDIENCES
+    ]
     await _ask(update, context, "reminders.asks_audience", rows)
     return State.AUDIENCE
 
@@ -154,7 +167,10 @@ async def got_text(update: Update, context: BotContext) -> int:
     )
     t = context.t
     rows = [
-        [(t("reminders.button.save"), "radd:save"), (t("reminders.button.cancel"), "radd:cancel")]
+        [
+            (t("reminders.button.save"), AddSave().pack()),
+            (t("reminders.button.cancel"), AddCancel().pack()),
+        ]
     ]
     await message.reply_text(summary, reply_markup=_markup(rows))
     return State.CONFIRM

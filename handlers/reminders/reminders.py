@@ -14,6 +14,11 @@ from bot.services.outbox import local_zone
 from bot.services.recurrence import describe
 from bot.services.reminders import reminders as service
 from bot.telegram.context import BotContext
+from handlers.reminders.callbacks import (
+    AddReminder,
+    PauseOrResume,
+    ShowAnswers,
+)
 
 
 def _keyboard(context: BotContext, items: list[service.Reminder]) -> InlineKeyboardMarkup:
@@ -23,12 +28,20 @@ def _keyboard(context: BotContext, items: list[service.Reminder]) -> InlineKeybo
             continue
         action = "resume" if item.paused else "pause"
         label = context.t(f"reminders.button.{action}", code=item.code)
-        buttons.append(InlineKeyboardButton(label, callback_data=f"rem:{action}:{item.id}"))
+        buttons.append(
+            InlineKeyboardButton(label, callback_data=PauseOrResume(action, item.id).pack())
+        )
         if item.kind == "meeting":
             label = context.t("reminders.button.answers", code=item.code)
-            buttons.append(InlineKeyboardButton(label, callback_data=f"rem:rsvp:{item.id}"))
+            buttons.append(InlineKeyboardButton(label, callback_data=ShowAnswers(item.id).pack()))
     rows, _ = fit_keyboard(buttons, reserved=1)
-    rows.append([InlineKeyboardButton(context.t("reminders.button.add"), callback_data="rem:add")])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                context.t("reminders.button.add"), callback_data=AddReminder().pack()
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 

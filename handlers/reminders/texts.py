@@ -8,10 +8,11 @@ from bot.i18n import LANGUAGES, Translator
 from bot.services import schedules
 from bot.services.outbox import Button, OutgoingMessage
 from bot.services.schedules import DueSchedule, Hook, Render
+from handlers.reminders.callbacks import Rsvp
 
 
 def rsvp_data(schedule_id: int, day: date, answer: str) -> str:
-    return f"rsvp:{schedule_id}:{day:%Y%m%d}:{answer}"
+    return Rsvp(schedule_id, f"{day:%Y%m%d}", answer).pack()
 
 
 def render(translator: Translator) -> Render:
