@@ -71,6 +71,16 @@ from handlers.missing import missing
 from handlers.progress import progress
 from handlers.pulse import answer as pulse
 from handlers.pulse import results as pulse_results
+from handlers.pulse.callbacks import (
+    AskNewSurvey,
+    CancelAnswering,
+    CancelNewSurvey,
+    NoComment,
+    Results,
+    Score,
+    StartAnswering,
+    StartNewSurvey,
+)
 from handlers.pulse.flow import HasPulseDraft
 from handlers.reminders import reminders
 from handlers.reminders.callbacks import (
@@ -157,10 +167,10 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
             ),
         ),
         # Answering a pulse survey: quiet too, drafts in memory (handlers.pulse.flow).
-        (0, stateless(r"^pls:(\d+):go$", pulse.start, ANYONE)),
-        (0, stateless(r"^pls:(\d+):(\d+):(\d+)$", pulse.score, ANYONE)),
-        (0, stateless(r"^pls:(\d+):done$", pulse.no_comment, ANYONE)),
-        (0, stateless(r"^pls:x$", pulse.cancel, ANYONE)),
+        (0, stateless(StartAnswering.pattern, pulse.start, ANYONE)),
+        (0, stateless(Score.pattern, pulse.score, ANYONE)),
+        (0, stateless(NoComment.pattern, pulse.no_comment, ANYONE)),
+        (0, stateless(CancelAnswering.pattern, pulse.cancel, ANYONE)),
         (
             0,
             CommandHandler(
@@ -178,10 +188,10 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         ),
         # Stateless buttons that act on whoever pressed them come before the conversations,
         # whose fallbacks answer any other button as stale.
-        (0, stateless(r"^plr:(\d+)$", pulse_results.results, MEMBER)),
-        (0, stateless(r"^pln:ask$", pulse_results.ask_start, PULSE_DESK)),
-        (0, stateless(r"^pln:go$", pulse_results.start_survey, PULSE_DESK)),
-        (0, stateless(r"^pln:no$", pulse_results.cancel_start, PULSE_DESK)),
+        (0, stateless(Results.pattern, pulse_results.results, MEMBER)),
+        (0, stateless(AskNewSurvey.pattern, pulse_results.ask_start, PULSE_DESK)),
+        (0, stateless(StartNewSurvey.pattern, pulse_results.start_survey, PULSE_DESK)),
+        (0, stateless(CancelNewSurvey.pattern, pulse_results.cancel_start, PULSE_DESK)),
         (0, stateless(r"^mydata:leave$", mydata.ask_leave, MEMBER)),
         (0, stateless(r"^mydata:leave:confirm$", mydata.confirm_leave, MEMBER)),
         (0, stateless(r"^mydata:leave:cancel$", mydata.cancel_leave, MEMBER)),

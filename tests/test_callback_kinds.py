@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.telegram.callback_data import MAX_DATA_BYTES, CallbackData
 from handlers.broadcast import callbacks as broadcast_callbacks
 from handlers.concern import callbacks as concern_callbacks
+from handlers.pulse import callbacks as pulse_callbacks
 from handlers.reminders import callbacks as reminders_callbacks
 from storage.types import INTEGER_MAX
 from tests.conftest import RunningBot
@@ -24,11 +25,11 @@ from tests.test_forged_buttons import all_handlers, button_patterns
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = [kind for kind in CallbackData.kinds if kind.__module__.startswith("handlers.")]
 # The features' modules of kinds, imported so that KINDS holds them all.
-MODULES = [broadcast_callbacks, concern_callbacks, reminders_callbacks]
+MODULES = [broadcast_callbacks, concern_callbacks, pulse_callbacks, reminders_callbacks]
 # Buttons still built as strings: the features whose keyboards are not converted yet.
 NOT_YET = (
     "acf:", "act:", "exp:", "inv:", "join:", "mem:", "mis:",
-    "mydata:", "pln:", "plr:", "pls:", "prg:", "rep:", "set:",
+    "mydata:", "prg:", "rep:", "set:",
     "sig:", "vf:",
 )  # fmt: skip
 # The longest value a field's regex takes that a keyboard may send, per regex.

@@ -18,6 +18,13 @@ from bot.services.pulse import results as pulse_results
 from bot.services.pulse.results import SurveyResults, SurveySummary
 from bot.telegram.context import BotContext
 from handlers.pulse import texts as pulse_texts
+from handlers.pulse.callbacks import (
+    AskNewSurvey,
+    CancelNewSurvey,
+    Results,
+    StartAnswering,
+    StartNewSurvey,
+)
 from handlers.pulse.chart import pulse_chart
 from handlers.pulse.texts import standard_questions
 
@@ -47,7 +54,7 @@ async def show(update: Update, context: BotContext) -> None:
         [
             _button(
                 context.t("pulse.button.take_part", until=_until(context, s)),
-                f"pls:{s.survey_id}:go",
+                StartAnswering(s.survey_id).pack(),
             )
         ]
         for s in found
@@ -57,14 +64,14 @@ async def show(update: Update, context: BotContext) -> None:
         [
             _button(
                 context.t("pulse.button.results_of", day=format_date(s.opened_on, language)),
-                f"plr:{s.survey_id}",
+                Results(s.survey_id).pack(),
             )
         ]
         for s in found
         if s.closed and s.shown
     ]
     if is_coordinator(context.member):
-        rows.append([_button(context.t("pulse.button.new"), "pln:ask")])
+        rows.append([_button(context.t("pulse.button.new"), AskNewSurvey().pack())])
     lines = [_line(context, s) for s in found] or [context.t("pulse.none")]
     await update.effective_message.reply_text(
         context.t("pulse.overview", lines="\n".join(lines)),
@@ -133,8 +140,16 @@ async def ask_start(update: Update, context: BotContext) -> None:
         ),
         reply_markup=InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(context.t("pulse.button.go"), callback_data="pln:go")],
-                [InlineKeyboardButton(context.t("pulse.button.cancel"), callback_data="pln:no")],
+                [
+                    InlineKeyboardButton(
+                        context.t("pulse.button.go"), callback_data=StartNewSurvey().pack()
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        context.t("pulse.button.cancel"), callback_data=CancelNewSurvey().pack()
+                    )
+                ],
             ]
         ),
     )

@@ -20,6 +20,13 @@ from bot.services.outbox import Button, Messages, OutgoingMessage
 from bot.services.pulse import pulse
 from bot.services.pulse.pulse import STANDARD_CODES, Closed, DroppedNotices, Question
 from bot.services.schedules import Firing
+from handlers.pulse.callbacks import (
+    CancelAnswering,
+    NoComment,
+    Results,
+    Score,
+    StartAnswering,
+)
 from storage.models import Schedule
 
 Translate = Callable[..., str]
@@ -54,7 +61,7 @@ def _with_start(
     for language in LANGUAGES:
         text = translator.t(language, key, until=format_date(closes.date(), language), **values)
         button = Button(
-            text=translator.t(language, "pulse.button.start"), data=f"pls:{survey_id}:go"
+            text=translator.t(language, "pulse.button.start"), data=StartAnswering(survey_id).pack()
         )
         messages[language] = OutgoingMessage(text=text, buttons=[[button]])
     return messages
@@ -76,11 +83,18 @@ def dropped_notices(translator: Translator) -> DroppedNotices:
 
 def score_buttons(t: Translate, survey_id: int, index: int) -> InlineKeyboardMarkup:
     scores = [
-        InlineKeyboardButton(str(score), callback_data=f"pls:{survey_id}:{index}:{score}")
+        InlineKeyboardButton(str(score), callback_data=Score(survey_id, index, score).pack())
         for score in pulse.SCORES
     ]
     return InlineKeyboardMarkup(
-        [scores, [InlineKeyboardButton(t("pulse.button.cancel"), callback_data="pls:x")]]
+        [
+            scores,
+            [
+                InlineKeyboardButton(
+                    t("pulse.button.cancel"), callback_data=CancelAnswering().pack()
+                )
+            ],
+        ]
     )
 
 
@@ -89,7 +103,7 @@ def comment_buttons(t: Translate, survey_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    t("pulse.button.no_comment"), callback_data=f"pls:{survey_id}:done"
+                    t("pulse.button.no_comment"), callback_data=NoComment(survey_id).pack()
                 )
             ]
         ]
@@ -112,7 +126,7 @@ def closing_notices(
                     [
                         Button(
                             text=translator.t(language, "pulse.button.results"),
-                            data=f"plr:{closed.survey_id}",
+                            data=Results(closed.survey_id).pack(),
                         )
                     ]
                 ],
