@@ -69,6 +69,9 @@ from handlers.members import members
 from handlers.members.conversation import invite_conversation
 from handlers.missing import missing
 from handlers.progress import progress
+from handlers.progress.callbacks import (
+    Chart,
+)
 from handlers.pulse import answer as pulse
 from handlers.pulse import results as pulse_results
 from handlers.pulse.callbacks import (
@@ -92,8 +95,19 @@ from handlers.reminders.conversation import reminder_conversation
 from handlers.report import value_file
 from handlers.report.conversation import report_conversation
 from handlers.settings import mydata
+from handlers.settings.callbacks import (
+    CancelLeave,
+    ConfirmLeave,
+    Leave,
+)
 from handlers.settings.conversation import settings_conversation
 from handlers.signals import signals
+from handlers.signals.callbacks import (
+    Ask,
+    Details,
+    Later,
+    Seen,
+)
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).
 SPREADSHEET = functools.reduce(
@@ -192,9 +206,9 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(AskNewSurvey.pattern, pulse_results.ask_start, PULSE_DESK)),
         (0, stateless(StartNewSurvey.pattern, pulse_results.start_survey, PULSE_DESK)),
         (0, stateless(CancelNewSurvey.pattern, pulse_results.cancel_start, PULSE_DESK)),
-        (0, stateless(r"^mydata:leave$", mydata.ask_leave, MEMBER)),
-        (0, stateless(r"^mydata:leave:confirm$", mydata.confirm_leave, MEMBER)),
-        (0, stateless(r"^mydata:leave:cancel$", mydata.cancel_leave, MEMBER)),
+        (0, stateless(Leave.pattern, mydata.ask_leave, MEMBER)),
+        (0, stateless(ConfirmLeave.pattern, mydata.confirm_leave, MEMBER)),
+        (0, stateless(CancelLeave.pattern, mydata.cancel_leave, MEMBER)),
         (0, stateless(r"^mem:(\d+)$", members.detail, MEMBERS_DESK)),
         (0, stateless(r"^mem:(\d+):contact$", members.toggle_contact, MEMBERS_DESK)),
         (0, stateless(r"^mem:(\d+):role$", members.ask_role, MEMBERS_DESK)),
@@ -205,7 +219,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(ShowStatus.pattern, news.show_status, BROADCAST_DESK)),
         (0, stateless(ShowUnconfirmed.pattern, news.show_unconfirmed, BROADCAST_DESK)),
         (0, stateless(OlderNews.pattern, news.older, MEMBER)),
-        (0, stateless(r"^prg:(all|\d+)$", progress.chart, MEMBER)),
+        (0, stateless(Chart.pattern, progress.chart, MEMBER)),
         (0, stateless(Rsvp.pattern, reminders.rsvp, MEMBER)),
         (0, stateless(PauseOrResume.pattern, reminders.pause, REMINDER_DESK)),
         (0, stateless(ShowAnswers.pattern, reminders.show_answers, REMINDER_DESK)),
@@ -231,10 +245,10 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
                 COMPLETENESS_DESK,
             ),
         ),
-        (0, stateless(r"^sig:a:(\d+)$", signals.acknowledge, SIGNAL_DESK)),
-        (0, stateless(r"^sig:s:(\d+)$", signals.snooze, SIGNAL_DESK)),
-        (0, stateless(r"^sig:o:(\d+)$", signals.organisation, SIGNAL_DESK)),
-        (0, stateless(r"^sig:m:(\d+)$", signals.ask, SIGNAL_DESK)),
+        (0, stateless(Seen.pattern, signals.acknowledge, SIGNAL_DESK)),
+        (0, stateless(Later.pattern, signals.snooze, SIGNAL_DESK)),
+        (0, stateless(Details.pattern, signals.organisation, SIGNAL_DESK)),
+        (0, stateless(Ask.pattern, signals.ask, SIGNAL_DESK)),
         (0, stateless(DeskList.pattern, concern_desk.back_to_list, CONCERN_DESK)),
         (0, stateless(DeskView.pattern, concern_desk.detail, CONCERN_DESK)),
         (0, stateless(DeskAcknowledge.pattern, concern_desk.acknowledge, CONCERN_DESK)),

@@ -16,8 +16,11 @@ from pathlib import Path
 from bot.telegram.callback_data import MAX_DATA_BYTES, CallbackData
 from handlers.broadcast import callbacks as broadcast_callbacks
 from handlers.concern import callbacks as concern_callbacks
+from handlers.progress import callbacks as progress_callbacks
 from handlers.pulse import callbacks as pulse_callbacks
 from handlers.reminders import callbacks as reminders_callbacks
+from handlers.settings import callbacks as settings_callbacks
+from handlers.signals import callbacks as signals_callbacks
 from storage.types import INTEGER_MAX
 from tests.conftest import RunningBot
 from tests.test_forged_buttons import all_handlers, button_patterns
@@ -25,12 +28,20 @@ from tests.test_forged_buttons import all_handlers, button_patterns
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = [kind for kind in CallbackData.kinds if kind.__module__.startswith("handlers.")]
 # The features' modules of kinds, imported so that KINDS holds them all.
-MODULES = [broadcast_callbacks, concern_callbacks, pulse_callbacks, reminders_callbacks]
+MODULES = [
+    broadcast_callbacks,
+    concern_callbacks,
+    progress_callbacks,
+    pulse_callbacks,
+    reminders_callbacks,
+    settings_callbacks,
+    signals_callbacks,
+]
 # Buttons still built as strings: the features whose keyboards are not converted yet.
 NOT_YET = (
     "acf:", "act:", "exp:", "inv:", "join:", "mem:", "mis:",
-    "mydata:", "prg:", "rep:", "set:",
-    "sig:", "vf:",
+    "rep:", "set:",
+    "vf:",
 )  # fmt: skip
 # The longest value a field's regex takes that a keyboard may send, per regex.
 LONGEST = {r"\d+": str(INTEGER_MAX), r"\w+": "in_progress", r"[\w-]+": "reply-2026-12-31-99"}

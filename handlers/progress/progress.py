@@ -19,6 +19,7 @@ from bot.services.periods import Period, short_label
 from bot.services.progress import chart_data
 from bot.services.progress.chart_data import Bar
 from bot.telegram.context import BotContext
+from handlers.progress.callbacks import Chart
 from storage.models import Role
 
 
@@ -54,8 +55,16 @@ async def choose(update: Update, context: BotContext) -> None:
     if not choices:
         await update.effective_message.reply_text(context.t("agenda.none"))
         return
-    rows = [[InlineKeyboardButton(context.t("progress.button.overview"), callback_data="prg:all")]]
-    rows += [[InlineKeyboardButton(name, callback_data=f"prg:{i}")] for i, name in choices]
+    rows = [
+        [
+            InlineKeyboardButton(
+                context.t("progress.button.overview"), callback_data=Chart("all").pack()
+            )
+        ]
+    ]
+    rows += [
+        [InlineKeyboardButton(name, callback_data=Chart(str(i)).pack())] for i, name in choices
+    ]
     await update.effective_message.reply_text(
         context.t("progress.asks"), reply_markup=InlineKeyboardMarkup(rows)
     )

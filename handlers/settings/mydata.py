@@ -21,6 +21,11 @@ from bot.i18n import LANGUAGES
 from bot.services.settings.own_data import export_member_data, leave
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import forget_user
+from handlers.settings.callbacks import (
+    CancelLeave,
+    ConfirmLeave,
+    Leave,
+)
 from storage.engine import checkpoint
 
 log = logging.getLogger(__name__)
@@ -38,7 +43,7 @@ async def mydata(update: Update, context: BotContext) -> None:
     organisation = context.known_member.organisation_name
     await message.reply_text(
         context.t("mydata.offer", organisation=organisation),
-        reply_markup=_buttons(context, ("leave", "mydata:leave")),
+        reply_markup=_buttons(context, ("leave", Leave().pack())),
     )
 
 
@@ -49,7 +54,7 @@ async def ask_leave(update: Update, context: BotContext) -> None:
     await query.edit_message_text(
         context.t("mydata.confirm", organisation=context.known_member.organisation_name),
         reply_markup=_buttons(
-            context, ("confirm", "mydata:leave:confirm"), ("cancel", "mydata:leave:cancel")
+            context, ("confirm", ConfirmLeave().pack()), ("cancel", CancelLeave().pack())
         ),
     )
 

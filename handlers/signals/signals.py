@@ -15,6 +15,7 @@ from bot.services.signals import actions as signal_actions
 from bot.services.signals import signals
 from bot.services.signals.signals import OpenSignal
 from bot.telegram.context import BotContext
+from handlers.signals.callbacks import Ask, Details, Later, Seen
 from handlers.signals.texts import check_in_messages, reason_text, thresholds
 
 SHOWN = 10
@@ -23,12 +24,12 @@ CONTACTS_LIMIT = 2000
 
 
 def _buttons(context: BotContext, signal: OpenSignal) -> InlineKeyboardMarkup:
-    def button(key: str, action: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(context.t(key), callback_data=f"sig:{action}:{signal.id}")
+    def button(key: str, kind: type[Seen | Later | Details | Ask]) -> InlineKeyboardButton:
+        return InlineKeyboardButton(context.t(key), callback_data=kind(signal.id).pack())
 
-    rows = [[button("signals.button.seen", "a"), button("signals.button.later", "s")]]
+    rows = [[button("signals.button.seen", Seen), button("signals.button.later", Later)]]
     if signal.organisation is not None:
-        rows.append([button("signals.button.details", "o"), button("signals.button.ask", "m")])
+        rows.append([button("signals.button.details", Details), button("signals.button.ask", Ask)])
     return InlineKeyboardMarkup(rows)
 
 
