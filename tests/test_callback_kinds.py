@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.telegram.callback_data import MAX_DATA_BYTES, CallbackData
 from handlers.broadcast import callbacks as broadcast_callbacks
 from handlers.concern import callbacks as concern_callbacks
+from handlers.missing import callbacks as missing_callbacks
 from handlers.progress import callbacks as progress_callbacks
 from handlers.pulse import callbacks as pulse_callbacks
 from handlers.reminders import callbacks as reminders_callbacks
@@ -31,6 +32,7 @@ KINDS = [kind for kind in CallbackData.kinds if kind.__module__.startswith("hand
 MODULES = [
     broadcast_callbacks,
     concern_callbacks,
+    missing_callbacks,
     progress_callbacks,
     pulse_callbacks,
     reminders_callbacks,
@@ -39,12 +41,16 @@ MODULES = [
 ]
 # Buttons still built as strings: the features whose keyboards are not converted yet.
 NOT_YET = (
-    "acf:", "act:", "exp:", "inv:", "join:", "mem:", "mis:",
-    "rep:", "set:",
+    "acf:", "act:", "exp:", "inv:", "join:", "mem:", "rep:", "set:",
     "vf:",
 )  # fmt: skip
 # The longest value a field's regex takes that a keyboard may send, per regex.
-LONGEST = {r"\d+": str(INTEGER_MAX), r"\w+": "in_progress", r"[\w-]+": "reply-2026-12-31-99"}
+LONGEST = {
+    r"\d+": str(INTEGER_MAX),
+    r"\d{4}-\d{2}-\d{2}": "2026-12-31",
+    r"\w+": "in_progress",
+    r"[\w-]+": "reply-2026-12-31-99",
+}
 
 
 def largest(kind: type[CallbackData]) -> CallbackData:

@@ -10,6 +10,21 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.presentation.keyboards import Translate
 from bot.presentation.message_fit import fit_keyboard
 from bot.services.missing.completeness import Completeness
+from handlers.missing.callbacks import (
+    AsFile,
+    AskClose,
+    AskExtension,
+    AskWaiver,
+    ChoosePeriod,
+    Close,
+    ExtensionDays,
+    ExtensionOrganisation,
+    KeepWaiver,
+    Nudge,
+    ShowPeriod,
+    Waive,
+    WaiverDay,
+)
 
 
 def _b(t: Translate, key: str, data: str, **values: object) -> InlineKeyboardButton:
@@ -19,21 +34,23 @@ def _b(t: Translate, key: str, data: str, **values: object) -> InlineKeyboardBut
 def period_actions(t: Translate, found: Completeness) -> InlineKeyboardMarkup:
     period = found.period
     rows = []
-    as_file = _b(t, "missing.button.file", f"mis:file:{period}")
+    as_file = _b(t, "missing.button.file", AsFile(period).pack())
     if found.missing:
-        rows.append([_b(t, "missing.button.nudge", f"mis:nudge:{period}"), as_file])
-        rows.append([_b(t, "missing.button.extend", f"mis:ext:{period}")])
+        rows.append([_b(t, "missing.button.nudge", Nudge(period).pack()), as_file])
+        rows.append([_b(t, "missing.button.extend", AskExtension(period).pack())])
     elif found.items:
         rows.append([as_file])
     if not found.closed:
-        rows.append([_b(t, "missing.button.close", f"mis:close:{period}")])
-    rows.append([_b(t, "missing.button.waive", "mis:wv")])
-    rows.append([_b(t, "missing.button.periods", "mis:periods")])
+        rows.append([_b(t, "missing.button.close", AskClose(period).pack())])
+    rows.append([_b(t, "missing.button.waive", AskWaiver().pack())])
+    rows.append([_b(t, "missing.button.periods", ChoosePeriod().pack())])
     return InlineKeyboardMarkup(rows)
 
 
 def periods(labels: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(text, callback_data=f"mis:p:{code}") for code, text in labels]
+    buttons = [
+        InlineKeyboardButton(text, callback_data=ShowPeriod(code).pack()) for code, text in labels
+    ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
@@ -43,7 +60,7 @@ def extension_organisations(
     """A button per owing organisation, as many as Telegram takes; and how many did not fit."""
     rows, left_out = fit_keyboard(
         [
-            InlineKeyboardButton(name, callback_data=f"mis:exo:{period}:{org}")
+            InlineKeyboardButton(name, callback_data=ExtensionOrganisation(period, org).pack())
             for org, name in owing.items()
         ]
     )
@@ -56,7 +73,7 @@ def extension_days(
     return InlineKeyboardMarkup(
         [
             [
-                _b(t, "missing.button.days", f"mis:exd:{period}:{organisation}:{d}", days=d)
+                _b(t, "missing.button.days", ExtensionDays(period, organisation, d).pack(), days=d)
                 for d in choices
             ]
         ]
@@ -66,7 +83,10 @@ def extension_days(
 def waiver_days(choices: Sequence[tuple[date, str]]) -> InlineKeyboardMarkup:
     """One button per cut-off day: what ended before it is waived."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=f"mis:wvd:{day}")] for day, text in choices]
+        [
+            [InlineKeyboardButton(text, callback_data=WaiverDay(day.isoformat()).pack())]
+            for day, text in choices
+        ]
     )
 
 
@@ -74,8 +94,8 @@ def confirm_waiver(t: Translate, before: date) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _b(t, "missing.button.waive_yes", f"mis:wvy:{before}"),
-                _b(t, "missing.button.waive_no", "mis:wvn"),
+                _b(t, "missing.button.waive_yes", Waive(before.isoformat()).pack()),
+                _b(t, "missing.button.waive_no", KeepWaiver().pack()),
             ]
         ]
     )
@@ -85,8 +105,8 @@ def confirm_close(t: Translate, period: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _b(t, "missing.button.close_yes", f"mis:closey:{period}"),
-                _b(t, "missing.button.back", f"mis:p:{period}"),
+                _b(t, "missing.button.close_yes", Close(period).pack()),
+                _b(t, "missing.button.back", ShowPeriod(period).pack()),
             ]
         ]
     )
