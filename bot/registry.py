@@ -108,6 +108,10 @@ from handlers.reminders.callbacks import (
 )
 from handlers.reminders.conversation import reminder_conversation
 from handlers.report import value_file
+from handlers.report.callbacks import (
+    CancelFile,
+    SaveFile,
+)
 from handlers.report.conversation import report_conversation
 from handlers.settings import mydata
 from handlers.settings.callbacks import (
@@ -286,8 +290,8 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(r"^acf:goals$", activities.choose_goal, MEMBER)),
         (0, stateless(r"^acf:orgs$", activities.choose_organisation, MEMBER)),
         (0, stateless(r"^acf:gaps$", activities.gaps, GAPS)),
-        (0, stateless(r"^vf:ok:(\d+)$", value_file.save, COORDINATOR)),
-        (0, stateless(r"^vf:no:(\d+)$", value_file.cancel, COORDINATOR)),
+        (0, stateless(SaveFile.pattern, value_file.save, COORDINATOR)),
+        (0, stateless(CancelFile.pattern, value_file.cancel, COORDINATOR)),
         # A spreadsheet file (CSV/XLSX, or one to be saved as such), here in group 0 before the
         # conversations: a spreadsheet answers no question of theirs (each would only say "use
         # the buttons"), so it is read as a file of values whatever conversation waits, and that

@@ -20,6 +20,7 @@ from handlers.missing import callbacks as missing_callbacks
 from handlers.progress import callbacks as progress_callbacks
 from handlers.pulse import callbacks as pulse_callbacks
 from handlers.reminders import callbacks as reminders_callbacks
+from handlers.report import callbacks as report_callbacks
 from handlers.settings import callbacks as settings_callbacks
 from handlers.signals import callbacks as signals_callbacks
 from storage.types import INTEGER_MAX
@@ -36,13 +37,13 @@ MODULES = [
     progress_callbacks,
     pulse_callbacks,
     reminders_callbacks,
+    report_callbacks,
     settings_callbacks,
     signals_callbacks,
 ]
 # Buttons still built as strings: the features whose keyboards are not converted yet.
 NOT_YET = (
-    "acf:", "act:", "exp:", "inv:", "join:", "mem:", "rep:", "set:",
-    "vf:",
+    "acf:", "act:", "exp:", "inv:", "join:", "mem:", "set:",
 )  # fmt: skip
 # The longest value a field's regex takes that a keyboard may send, per regex.
 LONGEST = {

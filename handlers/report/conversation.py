@@ -18,12 +18,29 @@ from bot.telegram.registration import (
 )
 from handlers.report import flow as report
 from handlers.report import value as report_value
+from handlers.report.callbacks import (
+    Cancel,
+    Change,
+    ChooseOrganisation,
+    Correct,
+    Corrections,
+    Done,
+    IndicatorPage,
+    MenuPage,
+    NoNote,
+    NotApplicable,
+    OpenItem,
+    Pick,
+    PressedValue,
+    Save,
+    SaveBacklog,
+)
 from handlers.report.states import State as ReportState
 
 
 def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
-    cancel = button(r"^rep:cancel$", report.cancel)
-    change = button(r"^rep:change$", report_value.change)
+    cancel = button(Cancel.pattern, report.cancel)
+    change = button(Change.pattern, report_value.change)
     text = PRIVATE & filters.TEXT & ~filters.COMMAND
     return persistent_conversation(
         name=report_value.NAME,
@@ -31,36 +48,36 @@ def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         entry_points=[
             command_handler("report", report.start),
             # Reminders, nudges and [Nächster Punkt] after saving open exactly one item.
-            button(r"^rep:o:(\d+)$", report.chose_item),
-            button(r"^rep:done$", report.done),
+            button(OpenItem.pattern, report.chose_item),
+            button(Done.pattern, report.done),
         ],
         states={
             ReportState.CHOOSE_ORG: [
-                button(r"^rep:org:(\d+)$", report.chose_organisation),
+                button(ChooseOrganisation.pattern, report.chose_organisation),
                 cancel,
             ],
             ReportState.CHOOSE: [
-                button(r"^rep:o:(\d+)$", report.chose_item),
-                button(r"^rep:p:(\d+)$", report.menu_page),
-                button(r"^rep:i:(\d+):(\d+)$", report.indicator_page),
-                button(r"^rep:fix$", report.corrections),
+                button(OpenItem.pattern, report.chose_item),
+                button(MenuPage.pattern, report.menu_page),
+                button(IndicatorPage.pattern, report.indicator_page),
+                button(Corrections.pattern, report.corrections),
                 # A search ("Kita-Plätze November"), or a backlog of the indicator shown.
                 MessageHandler(text, report.typed),
                 cancel,
             ],
-            ReportState.BACKLOG: [button(r"^rep:bl:save$", report_value.save_backlog), cancel],
-            ReportState.CORRECT: [button(r"^rep:correct$", report_value.correct), cancel],
+            ReportState.BACKLOG: [button(SaveBacklog.pattern, report_value.save_backlog), cancel],
+            ReportState.CORRECT: [button(Correct.pattern, report_value.correct), cancel],
             ReportState.VALUE: [
                 MessageHandler(text, report_value.typed_value),
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, report_value.not_a_number),
-                button(r"^rep:v:(\d+)$", report_value.pressed_value),
-                button(r"^rep:na$", report_value.not_applicable),
+                button(PressedValue.pattern, report_value.pressed_value),
+                button(NotApplicable.pattern, report_value.not_applicable),
                 cancel,
             ],
-            ReportState.PICK: [button(r"^rep:pick:(\d+)$", report_value.picked), change, cancel],
+            ReportState.PICK: [button(Pick.pattern, report_value.picked), change, cancel],
             ReportState.NOTE: [
                 MessageHandler(text, report_value.typed_note),
-                button(r"^rep:nonote$", report_value.no_note),
+                button(NoNote.pattern, report_value.no_note),
                 cancel,
             ],
             ReportState.NOTE_REQUIRED: [
@@ -68,7 +85,7 @@ def report_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 change,
                 cancel,
             ],
-            ReportState.CONFIRM: [button(r"^rep:save$", report_value.save), change, cancel],
+            ReportState.CONFIRM: [button(Save.pattern, report_value.save), change, cancel],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

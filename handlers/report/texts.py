@@ -20,6 +20,7 @@ from bot.services.report.backlog import Understood, Why
 from bot.services.report.menu import IndicatorPage, Menu, MenuItem
 from bot.services.report.number_reader import Kind, Reason, Rejected, Spec
 from bot.services.report.reporting import Question
+from handlers.report.callbacks import OpenItem
 
 Translate = Callable[..., str]
 # Telegram shows long button labels cut off on phones; ours end visibly.
@@ -55,7 +56,7 @@ PERIOD_KEYS = {
 
 def open_report_button(name: str, obligation_id: int) -> Button:
     """A button that opens /report on exactly this item (entry point `rep:o:<id>`)."""
-    return Button(text=shorten(name, BUTTON_TEXT), data=f"rep:o:{obligation_id}")
+    return Button(text=shorten(name, BUTTON_TEXT), data=OpenItem(obligation_id).pack())
 
 
 def period_label(code: str, language: str) -> str:

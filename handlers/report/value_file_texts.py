@@ -14,6 +14,7 @@ from bot.presentation.message_fit import fit_list
 from bot.services.imports import Problem
 from bot.services.periods import Frequency, Period, label
 from bot.services.report.value_files import OrganisationCount, Preview
+from handlers.report.callbacks import CancelFile, SaveFile
 
 Translate = Callable[..., str]
 # The order periods are named in: the longest first, as a year's report reads.
@@ -100,8 +101,12 @@ def keyboard(t: Translate, token: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t("valuefile.button.save"), callback_data=f"vf:ok:{token}"),
-                InlineKeyboardButton(t("valuefile.button.cancel"), callback_data=f"vf:no:{token}"),
+                InlineKeyboardButton(
+                    t("valuefile.button.save"), callback_data=SaveFile(token).pack()
+                ),
+                InlineKeyboardButton(
+                    t("valuefile.button.cancel"), callback_data=CancelFile(token).pack()
+                ),
             ]
         ]
     )
