@@ -24,7 +24,6 @@ from bot.telegram.registration import (
     ANYONE,
     NEW_MESSAGE,
     PRIVATE,
-    ROLES,
     Handler,
     command_handler,
     stateless,
@@ -66,6 +65,14 @@ from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
 from handlers.joining.conversation import joining_conversation
 from handlers.members import members
+from handlers.members.callbacks import (
+    AskDeactivate,
+    AskRole,
+    Deactivate,
+    Member,
+    SetRole,
+    ToggleContact,
+)
 from handlers.members.conversation import invite_conversation
 from handlers.missing import missing
 from handlers.missing.callbacks import (
@@ -228,12 +235,12 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(Leave.pattern, mydata.ask_leave, MEMBER)),
         (0, stateless(ConfirmLeave.pattern, mydata.confirm_leave, MEMBER)),
         (0, stateless(CancelLeave.pattern, mydata.cancel_leave, MEMBER)),
-        (0, stateless(r"^mem:(\d+)$", members.detail, MEMBERS_DESK)),
-        (0, stateless(r"^mem:(\d+):contact$", members.toggle_contact, MEMBERS_DESK)),
-        (0, stateless(r"^mem:(\d+):role$", members.ask_role, MEMBERS_DESK)),
-        (0, stateless(rf"^mem:(\d+):role:({ROLES})$", members.set_role, MEMBERS_DESK)),
-        (0, stateless(r"^mem:(\d+):off$", members.ask_deactivate, MEMBERS_DESK)),
-        (0, stateless(r"^mem:(\d+):off:yes$", members.confirm_deactivate, MEMBERS_DESK)),
+        (0, stateless(Member.pattern, members.detail, MEMBERS_DESK)),
+        (0, stateless(ToggleContact.pattern, members.toggle_contact, MEMBERS_DESK)),
+        (0, stateless(AskRole.pattern, members.ask_role, MEMBERS_DESK)),
+        (0, stateless(SetRole.pattern, members.set_role, MEMBERS_DESK)),
+        (0, stateless(AskDeactivate.pattern, members.ask_deactivate, MEMBERS_DESK)),
+        (0, stateless(Deactivate.pattern, members.confirm_deactivate, MEMBERS_DESK)),
         (0, stateless(Acknowledge.pattern, news.acknowledge, MEMBER)),
         (0, stateless(ShowStatus.pattern, news.show_status, BROADCAST_DESK)),
         (0, stateless(ShowUnconfirmed.pattern, news.show_unconfirmed, BROADCAST_DESK)),

@@ -18,7 +18,6 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date
-from bot.presentation import keyboards
 from bot.services.activity.activities import Choices, NewActivity
 from bot.services.activity.digest import Entry, GoalWeek, Week
 from bot.services.broadcast.broadcasts import MAX_TEXT_LENGTH, Status
@@ -40,6 +39,7 @@ from handlers.activity.texts import summary_text as activity_summary
 from handlers.broadcast import keyboards as broadcast_keyboards
 from handlers.broadcast.texts import recipient_messages, report_messages
 from handlers.concern.texts import concern_texts, desk_thread, reporter_notice, reporter_thread
+from handlers.members import keyboards
 from handlers.missing import keyboards as missing_keyboards
 from handlers.missing.texts import nudge_messages, overview
 from handlers.report import keyboards as report_keyboards

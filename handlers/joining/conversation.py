@@ -14,6 +14,12 @@ from bot.telegram.registration import (
     expiry_guard,
 )
 from handlers.joining import flow as joining
+from handlers.joining.callbacks import (
+    Consent,
+    Decline,
+    Language,
+    TakeName,
+)
 
 
 def joining_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
@@ -26,12 +32,12 @@ def joining_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         ],
         states={
             joining.State.CONSENT: [
-                button(r"^join:consent$", joining.consented),
-                button(r"^join:decline$", joining.declined),
+                button(Consent.pattern, joining.consented),
+                button(Decline.pattern, joining.declined),
             ],
-            joining.State.LANGUAGE: [button(r"^join:lang:(de|en)$", joining.chose_language)],
+            joining.State.LANGUAGE: [button(Language.pattern, joining.chose_language)],
             joining.State.NAME: [
-                button(r"^join:name$", joining.took_telegram_name),
+                button(TakeName.pattern, joining.took_telegram_name),
                 MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, joining.typed_name),
             ],
         },

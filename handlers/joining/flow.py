@@ -7,12 +7,12 @@ from enum import IntEnum
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.presentation import keyboards
 from bot.presentation.menus import command_lines, publish_member_menu
 from bot.services.errors import DomainError
 from bot.services.invites import check_invite
 from bot.services.joining.joining import join
 from bot.telegram.context import BotContext
+from handlers.joining import keyboards
 
 
 class State(IntEnum):

@@ -8,13 +8,18 @@ from bot.runtime import Runtime
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import persistent_conversation
 from bot.telegram.registration import (
-    ROLES,
     button,
     command_handler,
     conversation_fallbacks,
     expiry_guard,
 )
 from handlers.members import invite
+from handlers.members.callbacks import (
+    InviteFor,
+    InviteOrganisation,
+    InviteRole,
+    InviteUses,
+)
 
 
 def invite_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
@@ -24,12 +29,14 @@ def invite_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         entry_points=[
             command_handler("invite", invite.start),
             # /members offers it for an organisation not on board yet.
-            button(r"^inv:new:(\d+)$", invite.preselected),
+            button(InviteFor.pattern, invite.preselected),
         ],
         states={
-            invite.State.ORGANISATION: [button(r"^inv:org:(\d+)$", invite.chose_organisation)],
-            invite.State.ROLE: [button(rf"^inv:role:({ROLES})$", invite.chose_role)],
-            invite.State.USES: [button(r"^inv:uses:(\d+)$", invite.chose_uses)],
+            invite.State.ORGANISATION: [
+                button(InviteOrganisation.pattern, invite.chose_organisation)
+            ],
+            invite.State.ROLE: [button(InviteRole.pattern, invite.chose_role)],
+            invite.State.USES: [button(InviteUses.pattern, invite.chose_uses)],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

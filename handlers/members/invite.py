@@ -9,12 +9,13 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.i18n.formatting import format_date
-from bot.presentation import keyboards
 from bot.presentation.message_fit import and_more
 from bot.services.errors import DomainError
 from bot.services.invites import check_invitable, create_invite, invitable_roles
 from bot.services.roster import organisations
 from bot.telegram.context import BotContext
+from handlers.members import keyboards
+from handlers.members.callbacks import InviteRole
 from storage.models import Role
 
 
@@ -62,7 +63,7 @@ async def preselected(update: Update, context: BotContext) -> int:
     roles = invitable_roles(context.member)
     await update.effective_message.reply_text(
         context.t("invite.asks_role_for", organisation=names[chosen]),
-        reply_markup=keyboards.roles(context.t, roles, "inv:role"),
+        reply_markup=keyboards.roles(context.t, roles, lambda role: InviteRole(role).pack()),
     )
     return State.ROLE
 
@@ -74,7 +75,8 @@ async def chose_organisation(update: Update, context: BotContext) -> int:
     await query.answer()
     roles = invitable_roles(context.member)
     await query.edit_message_text(
-        context.t("invite.asks_role"), reply_markup=keyboards.roles(context.t, roles, "inv:role")
+        context.t("invite.asks_role"),
+        reply_markup=keyboards.roles(context.t, roles, lambda role: InviteRole(role).pack()),
     )
     return State.ROLE
 

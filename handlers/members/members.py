@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from telegram import BotCommandScopeChat, Update
 
 from bot.i18n import Html
-from bot.presentation import keyboards
 from bot.presentation.menus import publish_member_menu
 from bot.presentation.message_fit import fit_list, split_list
 from bot.presentation.reach import reason
@@ -26,6 +25,8 @@ from bot.services.roster import (
 )
 from bot.telegram.context import BotContext
 from bot.telegram.conversations import end_conversations
+from handlers.members import keyboards
+from handlers.members.callbacks import SetRole
 from storage.models import Role
 
 
@@ -81,8 +82,8 @@ async def toggle_contact(update: Update, context: BotContext) -> None:
 async def ask_role(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query
-    roles = [role.value for role in Role]
-    markup = keyboards.roles(context.t, roles, f"mem:{_target(context)}:role")
+    roles, target = [role.value for role in Role], _target(context)
+    markup = keyboards.roles(context.t, roles, lambda role: SetRole(target, role).pack())
     await query.answer()
     await query.edit_message_reply_markup(markup)
 

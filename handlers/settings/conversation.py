@@ -14,35 +14,50 @@ from bot.telegram.registration import (
     expiry_guard,
 )
 from handlers.settings import settings
+from handlers.settings.callbacks import (
+    AskHour,
+    AskLanguage,
+    AskPause,
+    AskQuiet,
+    Menu,
+    QuietFrom,
+    QuietOff,
+    QuietTo,
+    SaveHour,
+    SaveLanguage,
+    SavePause,
+    SettingsDone,
+    SwitchDigest,
+)
 
 
 def settings_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
-    back = button(r"^set:menu$", settings.menu)
+    back = button(Menu.pattern, settings.menu)
     return persistent_conversation(
         name=settings.NAME,
         command="settings",
         entry_points=[command_handler("settings", settings.start)],
         states={
             settings.State.MENU: [
-                button(r"^set:lang$", settings.ask_language),
-                button(r"^set:hour$", settings.ask_hour),
-                button(r"^set:quiet$", settings.ask_quiet_from),
-                button(r"^set:pause$", settings.ask_pause),
-                button(r"^set:digest$", settings.switch_digest),
-                button(r"^set:done$", settings.done),
+                button(AskLanguage.pattern, settings.ask_language),
+                button(AskHour.pattern, settings.ask_hour),
+                button(AskQuiet.pattern, settings.ask_quiet_from),
+                button(AskPause.pattern, settings.ask_pause),
+                button(SwitchDigest.pattern, settings.switch_digest),
+                button(SettingsDone.pattern, settings.done),
             ],
-            settings.State.LANGUAGE: [button(r"^set:lang:(\w+)$", settings.save_language), back],
-            settings.State.HOUR: [button(r"^set:hour:(\d+)$", settings.save_hour), back],
+            settings.State.LANGUAGE: [button(SaveLanguage.pattern, settings.save_language), back],
+            settings.State.HOUR: [button(SaveHour.pattern, settings.save_hour), back],
             settings.State.QUIET_FROM: [
-                button(r"^set:quiet_from:(\d+)$", settings.ask_quiet_to),
-                button(r"^set:quiet_off$", settings.quiet_hours_off),
+                button(QuietFrom.pattern, settings.ask_quiet_to),
+                button(QuietOff.pattern, settings.quiet_hours_off),
                 back,
             ],
             settings.State.QUIET_TO: [
-                button(r"^set:quiet_to:(\d+)$", settings.save_quiet_hours),
+                button(QuietTo.pattern, settings.save_quiet_hours),
                 back,
             ],
-            settings.State.PAUSE: [button(r"^set:pause:(\d+|end)$", settings.save_pause), back],
+            settings.State.PAUSE: [button(SavePause.pattern, settings.save_pause), back],
         },
         fallbacks=conversation_fallbacks(),
         guard=expiry_guard(runtime),

@@ -9,7 +9,6 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.i18n.formatting import format_date
-from bot.presentation import keyboards
 from bot.presentation.menus import publish_member_menu
 from bot.services.settings.settings import (
     PAUSE_CHOICES_DAYS,
@@ -20,6 +19,7 @@ from bot.services.settings.settings import (
     toggle_digest,
 )
 from bot.telegram.context import BotContext
+from handlers.settings import keyboards
 
 
 class State(IntEnum):
