@@ -60,6 +60,11 @@ from handlers.concern.callbacks import (
 from handlers.concern.conversation import concern_reply_conversation
 from handlers.concern.flow import RECEIPT_ALONE, AnswerFilter, HasDraft
 from handlers.export import export
+from handlers.export.callbacks import (
+    ExportFormat,
+    ExportPeriod,
+    ExportWhat,
+)
 from handlers.export.conversation import export_range_conversation
 from handlers.help import cancel, fallback, groups, help
 from handlers.joining import start
@@ -251,14 +256,12 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(ShowAnswers.pattern, reminders.show_answers, REMINDER_DESK)),
         (
             0,
-            stateless(
-                r"^exp:(values|concerns|pulse|activities)$", export.chose_what, COMPLETENESS_DESK
-            ),
+            stateless(ExportWhat.pattern, export.chose_what, COMPLETENESS_DESK),
         ),
         (
             0,
             stateless(
-                r"^exp:(values|concerns|pulse|activities):(csv|xlsx)$",
+                ExportFormat.pattern,
                 export.chose_format,
                 COMPLETENESS_DESK,
             ),
@@ -266,7 +269,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (
             0,
             stateless(
-                r"^exp:(values|concerns|pulse|activities):(csv|xlsx):(this|last|all)$",
+                ExportPeriod.pattern,
                 export.send_file,
                 COMPLETENESS_DESK,
             ),

@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.telegram.callback_data import MAX_DATA_BYTES, CallbackData
 from handlers.broadcast import callbacks as broadcast_callbacks
 from handlers.concern import callbacks as concern_callbacks
+from handlers.export import callbacks as export_callbacks
 from handlers.joining import callbacks as joining_callbacks
 from handlers.members import callbacks as members_callbacks
 from handlers.missing import callbacks as missing_callbacks
@@ -35,6 +36,7 @@ KINDS = [kind for kind in CallbackData.kinds if kind.__module__.startswith("hand
 MODULES = [
     broadcast_callbacks,
     concern_callbacks,
+    export_callbacks,
     joining_callbacks,
     members_callbacks,
     missing_callbacks,
@@ -46,7 +48,7 @@ MODULES = [
     signals_callbacks,
 ]
 # Buttons still built as strings: the features whose keyboards are not converted yet.
-NOT_YET = ("acf:", "act:", "exp:")
+NOT_YET = ("acf:", "act:")
 # The longest value a field's regex takes that a keyboard may send, per regex.
 LONGEST = {
     r"\d+": str(INTEGER_MAX),

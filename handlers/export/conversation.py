@@ -15,6 +15,9 @@ from bot.telegram.registration import (
     expiry_guard,
 )
 from handlers.export import export
+from handlers.export.callbacks import (
+    ExportRange,
+)
 
 
 def export_range_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
@@ -22,9 +25,7 @@ def export_range_conversation(runtime: Runtime) -> ConversationHandler[BotContex
     return persistent_conversation(
         name=export.NAME,
         command="export",
-        entry_points=[
-            button(r"^exp:(values|concerns|pulse|activities):(csv|xlsx):range$", export.ask_range)
-        ],
+        entry_points=[button(ExportRange.pattern, export.ask_range)],
         states={
             export.State.TYPED_RANGE: [
                 MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.COMMAND, export.got_range)

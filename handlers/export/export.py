@@ -14,6 +14,7 @@ from bot.i18n.formatting import format_date
 from bot.services.export.date_ranges import parse_range
 from bot.services.export.kinds import export_table
 from bot.telegram.context import BotContext
+from handlers.export.callbacks import ExportFormat, ExportWhat, period_data
 
 RANGES = ("this", "last", "all", "range")
 # The conversation state while a coordinator types a period of their own.
@@ -69,14 +70,10 @@ KINDS = {
 }
 
 
-def _keyboard(
-    context: BotContext, prefix: str, choices: list[tuple[str, str]]
-) -> InlineKeyboardMarkup:
+def _keyboard(context: BotContext, choices: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One button per (callback data, text key)."""
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(context.t(key), callback_data=f"{prefix}:{code}")]
-            for code, key in choices
-        ]
+        [[InlineKeyboardButton(context.t(key), callback_data=data)] for data, key in choices]
     )
 
 
@@ -84,18 +81,21 @@ async def start(update: Update, context: BotContext) -> None:
     assert update.effective_message
     await update.effective_message.reply_text(
         context.t("export.asks_what"),
-        reply_markup=_keyboard(context, "exp", [(w, kind.button) for w, kind in KINDS.items()]),
+        reply_markup=_keyboard(
+            context, [(ExportWhat(w).pack(), kind.button) for w, kind in KINDS.items()]
+        ),
     )
 
 
 async def chose_what(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches
-    choices = [("xlsx", "export.button.xlsx"), ("csv", "export.button.csv")]
+    what = context.matches[0].group(1)
+    choices = [(ExportFormat(what, f).pack(), f"export.button.{f}") for f in ("xlsx", "csv")]
     await query.answer()
     await query.edit_message_text(
         context.t("export.asks_format"),
-        reply_markup=_keyboard(context, f"exp:{context.matches[0].group(1)}", choices),
+        reply_markup=_keyboard(context, choices),
     )
 
 
@@ -103,11 +103,11 @@ async def chose_format(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and context.matches
     what, file_format = context.matches[0].group(1), context.matches[0].group(2)
-    choices = [(r, f"export.button.{r}") for r in RANGES]
+    choices = [(period_data(what, file_format, r), f"export.button.{r}") for r in RANGES]
     await query.answer()
     await query.edit_message_text(
         context.t("export.asks_range"),
-        reply_markup=_keyboard(context, f"exp:{what}:{file_format}", choices),
+        reply_markup=_keyboard(context, choices),
     )
 
 
