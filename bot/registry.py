@@ -29,6 +29,12 @@ from bot.telegram.registration import (
     stateless,
 )
 from handlers.activity import feed as activities
+from handlers.activity.callbacks import (
+    FeedGaps,
+    FeedGoals,
+    FeedOrganisations,
+    FeedPage,
+)
 from handlers.activity.conversation import activity_conversation
 from handlers.agenda import agenda
 from handlers.broadcast import news
@@ -296,10 +302,10 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (0, stateless(WaiverDay.pattern, missing.confirm_waiver, COMPLETENESS_DESK)),
         (0, stateless(Waive.pattern, missing.waive, COMPLETENESS_DESK)),
         (0, stateless(KeepWaiver.pattern, missing.cancel_waiver, COMPLETENESS_DESK)),
-        (0, stateless(r"^acf:(a|g|o):(\d+):(\d+)$", activities.page, MEMBER)),
-        (0, stateless(r"^acf:goals$", activities.choose_goal, MEMBER)),
-        (0, stateless(r"^acf:orgs$", activities.choose_organisation, MEMBER)),
-        (0, stateless(r"^acf:gaps$", activities.gaps, GAPS)),
+        (0, stateless(FeedPage.pattern, activities.page, MEMBER)),
+        (0, stateless(FeedGoals.pattern, activities.choose_goal, MEMBER)),
+        (0, stateless(FeedOrganisations.pattern, activities.choose_organisation, MEMBER)),
+        (0, stateless(FeedGaps.pattern, activities.gaps, GAPS)),
         (0, stateless(SaveFile.pattern, value_file.save, COORDINATOR)),
         (0, stateless(CancelFile.pattern, value_file.cancel, COORDINATOR)),
         # A spreadsheet file (CSV/XLSX, or one to be saved as such), here in group 0 before the

@@ -18,12 +18,29 @@ from bot.telegram.registration import (
 )
 from handlers.activity import own as activity_own
 from handlers.activity import record as activity
+from handlers.activity.callbacks import (
+    AskChange,
+    AskDelete,
+    Cancel,
+    Day,
+    Delete,
+    District,
+    Goal,
+    Mine,
+    NoDescription,
+    NoReach,
+    PartnersDone,
+    Save,
+    ShowOwn,
+    TargetGroup,
+    TogglePartner,
+)
 
 
 def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
     """/aktivitaet: a new activity step by step, or one's own recent ones changed or deleted."""
     typed = PRIVATE & NEW_MESSAGE & ~filters.COMMAND
-    cancel = button(r"^act:x$", activity.cancel)
+    cancel = button(Cancel.pattern, activity.cancel)
     return persistent_conversation(
         name=activity.NAME,
         command="activity",
@@ -31,26 +48,26 @@ def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
         states={
             activity.State.TITLE: [
                 MessageHandler(typed, activity.got_title),
-                button(r"^act:mine$", activity_own.mine),
-                button(r"^act:m:(\d+)$", activity_own.show),
-                button(r"^act:del:(\d+)$", activity_own.ask_delete),
-                button(r"^act:dely:(\d+)$", activity_own.delete),
-                button(r"^act:e:(\d+):(\w+)$", activity_own.ask_change),
+                button(Mine.pattern, activity_own.mine),
+                button(ShowOwn.pattern, activity_own.show),
+                button(AskDelete.pattern, activity_own.ask_delete),
+                button(Delete.pattern, activity_own.delete),
+                button(AskChange.pattern, activity_own.ask_change),
                 cancel,
             ],
             activity.State.DAY: [
-                button(r"^act:d:([01])$", activity.got_day),
+                button(Day.pattern, activity.got_day),
                 MessageHandler(typed, activity.got_day),
                 cancel,
             ],
-            activity.State.GOAL: [button(r"^act:g:([\w-]+)$", activity.got_goal), cancel],
+            activity.State.GOAL: [button(Goal.pattern, activity.got_goal), cancel],
             activity.State.GROUP: [
-                button(r"^act:tg:(\d+|other|none)$", activity.got_group),
+                button(TargetGroup.pattern, activity.got_group),
                 cancel,
             ],
             activity.State.GROUP_OTHER: [MessageHandler(typed, activity.got_group_other), cancel],
             activity.State.DISTRICT: [
-                button(r"^act:di:(\d+|other|none)$", activity.got_district),
+                button(District.pattern, activity.got_district),
                 cancel,
             ],
             activity.State.DISTRICT_OTHER: [
@@ -58,21 +75,21 @@ def activity_conversation(runtime: Runtime) -> ConversationHandler[BotContext]:
                 cancel,
             ],
             activity.State.REACH: [
-                button(r"^act:r:none$", activity.got_reach),
+                button(NoReach.pattern, activity.got_reach),
                 MessageHandler(typed, activity.got_reach),
                 cancel,
             ],
             activity.State.PARTNERS: [
-                button(r"^act:p:done$", activity.partners_done),
-                button(r"^act:p:([\w-]+)$", activity.toggle_partner),
+                button(PartnersDone.pattern, activity.partners_done),
+                button(TogglePartner.pattern, activity.toggle_partner),
                 cancel,
             ],
             activity.State.TEXT: [
-                button(r"^act:t:none$", activity.got_description),
+                button(NoDescription.pattern, activity.got_description),
                 MessageHandler(typed, activity.got_description),
                 cancel,
             ],
-            activity.State.CONFIRM: [button(r"^act:save$", activity.save), cancel],
+            activity.State.CONFIRM: [button(Save.pattern, activity.save), cancel],
             activity.State.EDIT: [MessageHandler(typed, activity_own.got_change), cancel],
         },
         fallbacks=conversation_fallbacks(),

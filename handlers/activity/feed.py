@@ -18,6 +18,12 @@ from bot.services.activity.feed import FeedItem, Filters
 from bot.services.errors import DomainError
 from bot.services.members import is_coordinator
 from bot.telegram.context import BotContext
+from handlers.activity.callbacks import (
+    FeedGaps,
+    FeedGoals,
+    FeedOrganisations,
+    FeedPage,
+)
 from handlers.activity.format import reach_text
 
 ALL, GOAL, ORGANISATION = "a", "g", "o"
@@ -93,12 +99,12 @@ async def _choose(update: Update, context: BotContext, kind: str) -> None:
         raise DomainError("error.stale_button")
     rows, left_out = fit_keyboard(
         [
-            InlineKeyboardButton(label, callback_data=f"acf:{kind}:{choice}:0")
+            InlineKeyboardButton(label, callback_data=FeedPage(kind, choice, 0).pack())
             for choice, label in choices
         ],
         reserved=1,
     )
-    rows.append([_button(context.t, "activities.button.all", f"acf:{ALL}:0:0")])
+    rows.append([_button(context.t, "activities.button.all", FeedPage(ALL, 0, 0).pack())])
     text = and_more(
         context.t(question),
         left_out,
@@ -129,7 +135,7 @@ async def _page(update: Update, context: BotContext, kind: str, chosen: int, off
     parts = split_message("\n\n".join([title, *entries]))
     for part in parts[:-1]:
         await update.effective_message.reply_text(part)
-    older = f"acf:{kind}:{chosen}:{offset + service.PAGE}" if more else None
+    older = FeedPage(kind, chosen, offset + service.PAGE).pack() if more else None
     markup = _keyboard(context, kind, older)
     await update.effective_message.reply_text(parts[-1], reply_markup=markup)
 
@@ -182,14 +188,14 @@ def _keyboard(context: BotContext, kind: str, older: str | None) -> InlineKeyboa
     t = context.t
     rows = [
         [
-            _button(t, "activities.button.by_goal", "acf:goals"),
-            _button(t, "activities.button.by_organisation", "acf:orgs"),
+            _button(t, "activities.button.by_goal", FeedGoals().pack()),
+            _button(t, "activities.button.by_organisation", FeedOrganisations().pack()),
         ]
     ]
     if older is not None:
         rows.append([_button(t, "activities.button.older", older)])
     if kind != ALL:
-        rows.append([_button(t, "activities.button.all", f"acf:{ALL}:0:0")])
+        rows.append([_button(t, "activities.button.all", FeedPage(ALL, 0, 0).pack())])
     if is_coordinator(context.member):
-        rows.append([_button(t, "activities.button.gaps", "acf:gaps")])
+        rows.append([_button(t, "activities.button.gaps", FeedGaps().pack())])
     return InlineKeyboardMarkup(rows)

@@ -17,6 +17,10 @@ from bot.services.activity.activities import Choices, NewActivity
 from bot.services.errors import DomainError
 from bot.telegram.context import BotContext
 from handlers.activity import keyboards
+from handlers.activity.callbacks import (
+    NoDescription,
+    NoReach,
+)
 from handlers.activity.texts import hints_text, summary_text
 
 NAME = "activity"
@@ -184,7 +188,7 @@ async def _ask_reach(update: Update, context: BotContext) -> int:
     await _say(
         update,
         context.t("activity.asks_reach", max=activities.REACH_MAX),
-        reply_markup=keyboards.skip(context.t, "act:r:none"),
+        reply_markup=keyboards.skip(context.t, NoReach().pack()),
     )
     return State.REACH
 
@@ -224,7 +228,7 @@ async def partners_done(update: Update, context: BotContext) -> int:
     await _say(
         update,
         context.t("activity.asks_description", limit=activities.DESCRIPTION_LIMIT),
-        reply_markup=keyboards.skip(context.t, "act:t:none"),
+        reply_markup=keyboards.skip(context.t, NoDescription().pack()),
     )
     return State.TEXT
 
