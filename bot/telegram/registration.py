@@ -28,12 +28,10 @@ from bot.telegram.context import BotContext
 from bot.telegram.conversations import ExpiryGuard
 from bot.telegram.identity import Callback, Roles, role_guard, roles_guard
 from handlers.help import cancel, fallback
-from storage.models import Role
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 Handler = BaseHandler[Any, BotContext, Any]
-ROLES = "|".join(role.value for role in Role)
 
 
 def command_handler(name: str, callback: Callback) -> CommandHandler[BotContext, Any]:
