@@ -80,6 +80,8 @@ WRITE_RETRY_MAX = 2.0
 # Runs in its own transaction after each round that sent something, e.g. to tell a broadcast's
 # author that it is done. What it enqueues goes out in a later round.
 RoundHook = Callable[[AsyncSession, datetime], Awaitable[object]]
+# Drops due deliveries no longer needed, in the claim's transaction; returns how many.
+ClaimHook = Callable[[AsyncSession, datetime], Awaitable[int]]
 # Hears how each round of run_forever went: None, or what it failed with.
 Watch = Callable[[Exception | None], Awaitable[None]]
 FINAL = frozenset({DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.BLOCKED})
@@ -145,7 +147,7 @@ class Dispatcher:
         owner: str | None = None,
         after_round: Sequence[RoundHook] = (),
         pace_clock: Clock | None = None,
-        before_claim: Sequence[RoundHook] = (),
+        before_claim: Sequence[ClaimHook] = (),
         open_contact: Callable[[str], int] | None = None,
     ) -> None:
         self.sessions, self.bot, self.clock, self.sleep = sessions, bot, clock, sleep
@@ -296,9 +298,13 @@ class Dispatcher:
         turn: Turn | None = None
         claimed: list[Claimed] = []
         async with self.sessions.begin() as session:
-            for hook in self.before_claim:
-                await hook(session, now)
-            if await any_due(session, now):
+            # The hooks drop what is due and no longer needed: with nothing due they have
+            # nothing to look at, and only what they dropped needs a second look.
+            due = await any_due(session, now)
+            if due and self.before_claim:
+                dropped = [await hook(session, now) for hook in self.before_claim]
+                due = sum(dropped) == 0 or await any_due(session, now)
+            if due:
                 turn = await take_turn(session, self.owner, pace_now, wanted)
                 if turn.mine:
                     claimed = await claim_due(
