@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Date, and_, case, delete, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
@@ -54,32 +54,18 @@ async def write_obligations(session: AsyncSession, now: datetime) -> list[Writte
     """Write the obligations of every period that has started since the last look.
 
     Each (indicator, organisation) keeps a mark of the span already written, so this reads
-    the active indicators, organisations and marks - never the obligations themselves - and
-    its work does not grow with the history: it runs on every tick, /report and /missing.
+    only the spans whose mark falls short - never the obligations themselves - and its work
+    does not grow with the history: it runs on every tick, /report and /missing.
     """
     initiative = await session.get(Initiative, 1)
     if initiative is None:
         return []
     zone, holidays = await initiative_calendar(session)
     today = now.astimezone(zone).date()
-    # Plain rows, not entities: this runs on every tick and every /report, and building an
-    # object for each of hundreds of marks cost more than the query.
-    marks: dict[tuple[int, int], tuple[date, date]] = {
-        (indicator, organisation): (owed_from, written_until)
-        for indicator, organisation, owed_from, written_until in await session.execute(
-            select(
-                ObligationMark.indicator_id,
-                ObligationMark.organisation_id,
-                ObligationMark.owed_from,
-                ObligationMark.written_until,
-            )
-        )
-    }
     rows: list[dict[str, object]] = []
     new_marks: list[dict[str, object]] = []
     moved_marks: list[dict[str, object]] = []
-    for span in await owed_spans(session, initiative.start):
-        mark = marks.get((span.indicator_id, span.organisation_id))
+    for span, mark in await _spans_to_write(session, initiative.start, today):
         periods = _unwritten(span.frequency, span.since, today, mark)
         if mark is None and not periods:
             continue  # owed from a day still to come (`since`, an indicator's `start`)
@@ -115,6 +101,64 @@ async def write_obligations(session: AsyncSession, now: datetime) -> list[Writte
         Obligation.id, Obligation.organisation_id, Obligation.due_at
     )
     return [Written(*row) for row in await session.execute(written, rows)]
+
+
+async def _spans_to_write(
+    session: AsyncSession, initiative_start: date, today: date
+) -> list[tuple[Span, tuple[date, date] | None]]:
+    """The spans (see `owed_spans`) whose mark does not cover them up to today, with their
+    mark (owed from, written until). One statement, and on most calls no row: a span is
+    written through its current period (a mark until today or later, from its start) until
+    the next period begins or the span's start moves."""
+    start = func.coalesce(Indicator.start, literal(initiative_start, Date()))
+    since = case((Organisation.active_since > start, Organisation.active_since), else_=start)
+    reports = case(
+        (Indicator.reported_by_all, Organisation.backbone.is_(False)),
+        else_=exists().where(
+            IndicatorReporter.indicator_id == Indicator.id,
+            IndicatorReporter.organisation_id == Organisation.id,
+        ),
+    )
+    mark = ObligationMark
+    rows = await session.execute(
+        select(
+            Indicator.id,
+            Organisation.id,
+            Indicator.frequency,
+            Indicator.due_days,
+            Indicator.start,
+            Organisation.active_since,
+            mark.owed_from,
+            mark.written_until,
+        )
+        .select_from(Indicator)
+        .join(Organisation, and_(Organisation.active, reports))
+        .outerjoin(
+            mark,
+            and_(mark.indicator_id == Indicator.id, mark.organisation_id == Organisation.id),
+        )
+        .where(
+            Indicator.active,
+            or_(
+                mark.written_until.is_(None),
+                mark.written_until < literal(today, Date()),
+                mark.owed_from != since,
+            ),
+        )
+        .order_by(Indicator.id, Organisation.id)
+    )
+    found: list[tuple[Span, tuple[date, date] | None]] = []
+    for indicator_id, organisation_id, frequency, due_days, own_start, active_since, *known in rows:
+        begins = own_start or initiative_start
+        span = Span(
+            indicator_id,
+            organisation_id,
+            frequency,
+            due_days,
+            max(begins, active_since or begins),
+        )
+        found.append((span, (known[0], known[1]) if known[1] is not None else None))
+    return found
 
 
 def _unwritten(
