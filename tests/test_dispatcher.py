@@ -190,7 +190,7 @@ async def test_a_slow_answer_times_out_and_the_message_is_sent_again(outbox: Out
 
 
 # The dispatcher writes outcomes in batches of 8 and leaves at most twice that unrecorded:
-# what a database restart or a crash may send twice (DESIGN 5, README "at most 16").
+# what a database restart or a crash may send twice (DESIGN 5, docs/operators.md "at most 16").
 UNRECORDED_AT_MOST = 16
 
 

@@ -258,6 +258,9 @@ async def test_writing_obligations_does_not_grow_with_the_history(
     year_two_new_week = await work_of_ensuring(sessions, datetime(2028, 1, 10, 12, tzinfo=UTC))
     assert year_two_quiet == year_one_quiet
     assert year_two_new_week == year_one_new_week
+    # A look on a day when no period began reads the initiative row and nothing else: no
+    # span, no mark (it runs on every tick and every /melden).
+    assert year_one_quiet.rows == 1
     async with sessions() as session:
         weeks = await session.scalar(
             select(func.count())

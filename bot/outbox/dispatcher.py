@@ -42,6 +42,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -80,9 +81,20 @@ WRITE_RETRY_MAX = 2.0
 # Runs in its own transaction after each round that sent something, e.g. to tell a broadcast's
 # author that it is done. What it enqueues goes out in a later round.
 RoundHook = Callable[[AsyncSession, datetime], Awaitable[object]]
+# Drops due deliveries no longer needed, in the claim's transaction; returns how many.
+ClaimHook = Callable[[AsyncSession, datetime], Awaitable[int]]
 # Hears how each round of run_forever went: None, or what it failed with.
 Watch = Callable[[Exception | None], Awaitable[None]]
 FINAL = frozenset({DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.BLOCKED})
+
+
+class Unknown(Enum):
+    """Not looked at yet (None already means: nothing waits)."""
+
+    UNKNOWN = "unknown"
+
+
+UNKNOWN = Unknown.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -145,7 +157,7 @@ class Dispatcher:
         owner: str | None = None,
         after_round: Sequence[RoundHook] = (),
         pace_clock: Clock | None = None,
-        before_claim: Sequence[RoundHook] = (),
+        before_claim: Sequence[ClaimHook] = (),
         open_contact: Callable[[str], int] | None = None,
     ) -> None:
         self.sessions, self.bot, self.clock, self.sleep = sessions, bot, clock, sleep
@@ -181,6 +193,8 @@ class Dispatcher:
         self._turn_until: datetime | None = None  # this dispatcher's turn to send
         self._turn_elsewhere: datetime | None = None  # another's, as last seen
         self._stop: asyncio.Event | None = None
+        # When the next delivery falls due, as the last claim saw it.
+        self._next_due: datetime | Unknown | None = UNKNOWN
 
     async def run_once(self) -> int:
         """Claim one batch of due deliveries and send it; returns how many were claimed (none
@@ -237,10 +251,14 @@ class Dispatcher:
         until another dispatcher's turn to send ends)."""
         until = self.clock() + horizon
         while True:
+            self._next_due = UNKNOWN
             if await self.run_once():
                 continue
-            async with self.sessions() as session:
-                due = await next_due(session)
+            seen: datetime | Unknown | None = self._next_due
+            if isinstance(seen, Unknown):  # the round ended before its claim looked
+                async with self.sessions() as session:
+                    seen = await next_due(session)
+            due = seen
             if due is None or due > until:
                 return
             wait = (due - self.clock()).total_seconds()
@@ -296,9 +314,16 @@ class Dispatcher:
         turn: Turn | None = None
         claimed: list[Claimed] = []
         async with self.sessions.begin() as session:
-            for hook in self.before_claim:
-                await hook(session, now)
-            if await any_due(session, now):
+            # When the next delivery falls due answers "anything due now?" and, when nothing
+            # is, tells run_until_idle how long to sleep: one statement for both.
+            self._next_due = await next_due(session)
+            due = self._next_due is not None and self._next_due <= now
+            # The hooks drop what is due and no longer needed: with nothing due they have
+            # nothing to look at, and only what they dropped needs a second look.
+            if due and self.before_claim:
+                dropped = [await hook(session, now) for hook in self.before_claim]
+                due = sum(dropped) == 0 or await any_due(session, now)
+            if due:
                 turn = await take_turn(session, self.owner, pace_now, wanted)
                 if turn.mine:
                     claimed = await claim_due(

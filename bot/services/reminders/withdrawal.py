@@ -20,19 +20,24 @@ from bot.services.missing.completeness import NUDGE_KIND
 from bot.services.report.reminders import REMINDER_KIND, reminded_on
 from storage.models import Member, Obligation, ReportingReminder
 from storage.queries.obligations import missing
-from storage.queries.outbox import drop, due_of_kind
+from storage.queries.outbox import drop, due_of_kinds
 
 
 async def drop_settled_reminders(session: AsyncSession, now: datetime) -> int:
     """Drop the due reminders and nudges whose reports all arrived; returns how many."""
-    return await _reporting_reminders(session, now) + await _nudges(session, now)
+    # Looked at before every claim: one query for both kinds.
+    due = await due_of_kinds(session, (REMINDER_KIND, NUDGE_KIND), now)
+    return await _reporting_reminders(session, now, due) + await _nudges(session, now, due)
 
 
-async def _reporting_reminders(session: AsyncSession, now: datetime) -> int:
+Due = list[tuple[int, str, int | None, str | None]]
+
+
+async def _reporting_reminders(session: AsyncSession, now: datetime, due: Due) -> int:
     waiting: dict[int, tuple[int, date]] = {
         delivery: (member, reminded_on(reference))
-        for delivery, member, reference in await due_of_kind(session, REMINDER_KIND, now)
-        if member is not None and reference
+        for delivery, kind, member, reference in due
+        if kind == REMINDER_KIND and member is not None and reference
     }
     if not waiting:
         return 0
@@ -52,11 +57,11 @@ async def _reporting_reminders(session: AsyncSession, now: datetime) -> int:
     return len(settled)
 
 
-async def _nudges(session: AsyncSession, now: datetime) -> int:
+async def _nudges(session: AsyncSession, now: datetime, due: Due) -> int:
     waiting: dict[int, tuple[int, str]] = {
         delivery: (member, reference.split(":", 1)[1])
-        for delivery, member, reference in await due_of_kind(session, NUDGE_KIND, now)
-        if member is not None and reference
+        for delivery, kind, member, reference in due
+        if kind == NUDGE_KIND and member is not None and reference
     }
     if not waiting:
         return 0

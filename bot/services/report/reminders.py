@@ -254,27 +254,35 @@ async def _remind(
         for organisation, persons in people.items()
     }
     told = await _told(session, items, [p.member_id for ps in due.values() for p in ps])
-    queued = 0
-    for organisation, persons in due.items():
-        owed = [i for i in items if i.organisation_id == organisation]
-        for person in persons:
-            untold = [i for i in owed if (i.obligation_id, i.offset, person.member_id) not in told]
-            fresh = await _claim(session, person.member_id, untold, today)
-            if not fresh:
-                continue
-            rows = delivery_rows(
-                [person],
-                kind=REMINDER_KIND,
-                messages=render(fresh),
-                # Now (its moment has come, see above), and never in quiet hours.
-                placement=Placement.MEETING,
-                wanted=now,
-                reference=reminder_reference(person.member_id, today),
-                calendar=calendar,
-            )
-            await write_deliveries(session, rows)
-            queued += len(rows)
-    return queued
+    untold = {
+        person: [
+            i
+            for i in items
+            if i.organisation_id == organisation
+            and (i.obligation_id, i.offset, person.member_id) not in told
+        ]
+        for organisation, persons in due.items()
+        for person in persons
+    }
+    # One statement for every claim and one for every delivery of the tick, however many
+    # people are reminded.
+    fresh = await _claim(session, untold, today)
+    rows = [
+        row
+        for person, claimed in fresh.items()
+        for row in delivery_rows(
+            [person],
+            kind=REMINDER_KIND,
+            messages=render(claimed),
+            # Now (its moment has come, see above), and never in quiet hours.
+            placement=Placement.MEETING,
+            wanted=now,
+            reference=reminder_reference(person.member_id, today),
+            calendar=calendar,
+        )
+    ]
+    await write_deliveries(session, rows)
+    return len(rows)
 
 
 async def _told(
@@ -298,27 +306,34 @@ async def _told(
 
 
 async def _claim(
-    session: AsyncSession, member_id: int, items: list[Item], today: date
-) -> list[Item]:
-    """Record the reminders as sent; only those not sent before (by this or another process)
-    come back."""
-    if not items:
-        return []
+    session: AsyncSession, untold: Mapping[Recipient, list[Item]], today: date
+) -> dict[Recipient, list[Item]]:
+    """Record the reminders as sent; per person, only those not sent before (by this or
+    another process) come back."""
     rows = [
         {
             "obligation_id": i.obligation_id,
             "offset_days": i.offset,
-            "member_id": member_id,
+            "member_id": person.member_id,
             "sent_on": today,
         }
+        for person, items in untold.items()
         for i in items
     ]
+    if not rows:
+        return {}
     result = await session.execute(
-        insert_new(session, ReportingReminder).returning(ReportingReminder.obligation_id),
+        insert_new(session, ReportingReminder).returning(
+            ReportingReminder.obligation_id, ReportingReminder.member_id
+        ),
         rows,
     )
-    claimed = {row[0] for row in result.all()}
-    return [i for i in items if i.obligation_id in claimed]
+    claimed = {(obligation, member) for obligation, member in result.all()}
+    fresh = {
+        person: [i for i in items if (i.obligation_id, person.member_id) in claimed]
+        for person, items in untold.items()
+    }
+    return {person: items for person, items in fresh.items() if items}
 
 
 async def _not_told_today(
@@ -350,23 +365,20 @@ async def _escalate(
     waiting: list[Recipient],
     messages: Mapping[str, OutgoingMessage],
 ) -> int:
-    queued = 0
-    for person in waiting:
-        claimed = await session.execute(
-            insert_new(session, Escalation).returning(Escalation.id),
-            [{"member_id": person.member_id, "sent_on": today}],
-        )
-        if not claimed.all():
-            continue  # already told today
-        rows = delivery_rows(
-            [person],
-            kind="escalation",
-            messages=messages,
-            placement=Placement.MEETING,
-            wanted=now,
-            reference=f"escalation:{today}",
-            calendar=calendar,
-        )
-        await write_deliveries(session, rows)
-        queued += len(rows)
-    return queued
+    claimed = await session.execute(
+        insert_new(session, Escalation).returning(Escalation.member_id),
+        [{"member_id": person.member_id, "sent_on": today} for person in waiting],
+    )
+    # Whoever another process told today meanwhile is not told twice.
+    fresh = set(claimed.scalars().all())
+    rows = delivery_rows(
+        [person for person in waiting if person.member_id in fresh],
+        kind="escalation",
+        messages=messages,
+        placement=Placement.MEETING,
+        wanted=now,
+        reference=f"escalation:{today}",
+        calendar=calendar,
+    )
+    await write_deliveries(session, rows)
+    return len(rows)

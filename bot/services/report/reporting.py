@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError, NotFound
@@ -73,44 +74,67 @@ async def question(session: AsyncSession, obligation_id: int, actor: MemberInfo 
     point anyone can forge) and obligations of other organisations."""
     if actor is None:
         raise DomainError("start.stranger")
-    obligation = await session.get(Obligation, obligation_id)
-    if obligation is None:
+    # One round trip for what is asked and its state (asked on every step of /report and
+    # again when saving); the stored value only when there is one.
+    row = (
+        await session.execute(
+            select(
+                Obligation.period,
+                Organisation.id,
+                Organisation.code,
+                Organisation.name,
+                Indicator,
+                exists().where(ClosedPeriod.period == Obligation.period).label("closed"),
+                select(func.max(IndicatorValue.revision))
+                .where(
+                    IndicatorValue.indicator_id == Obligation.indicator_id,
+                    IndicatorValue.organisation_id == Obligation.organisation_id,
+                    IndicatorValue.period == Obligation.period,
+                )
+                .scalar_subquery()
+                .label("revision"),
+            )
+            .join(Organisation, Organisation.id == Obligation.organisation_id)
+            .join(Indicator, Indicator.id == Obligation.indicator_id)
+            .where(Obligation.id == obligation_id)
+        )
+    ).one_or_none()
+    if row is None:
         raise NotFound("report.unknown")
-    organisation = await session.get(Organisation, obligation.organisation_id)
-    indicator = await session.get(Indicator, obligation.indicator_id)
-    assert organisation is not None and indicator is not None
-    own = organisation.code == actor.organisation_code
+    period, organisation_id, organisation_code, organisation_name, indicator = row[:5]
+    closed, revision = bool(row.closed), int(row.revision or 0)
+    own = organisation_code == actor.organisation_code
     if actor.role not in REPORTERS or not (own or actor.role in COORDINATORS):
         raise DomainError("report.not_yours")
     if not indicator.active:
         raise NotFound("report.unknown")
-    closed = await session.get(ClosedPeriod, obligation.period) is not None
     if closed and actor.role not in COORDINATORS:
         raise DomainError("report.closed")
-    revision = await stored.revision_count(
-        session, indicator.id, organisation.id, obligation.period
-    )
     latest = None
     if revision:
-        found = await stored.latest(
-            session,
-            IndicatorValue.indicator_id == indicator.id,
-            IndicatorValue.organisation_id == organisation.id,
-            IndicatorValue.period == obligation.period,
-        )
-        latest = found[0].value if found else None
+        stored_value = (
+            await session.execute(
+                select(IndicatorValue.value, IndicatorValue.not_applicable).where(
+                    IndicatorValue.indicator_id == indicator.id,
+                    IndicatorValue.organisation_id == organisation_id,
+                    IndicatorValue.period == period,
+                    IndicatorValue.revision == revision,
+                )
+            )
+        ).one()
+        latest = None if stored_value.not_applicable else stored_value.value
     return Question(
-        obligation_id=obligation.id,
+        obligation_id=obligation_id,
         indicator_id=indicator.id,
-        organisation_id=organisation.id,
-        organisation_name=organisation.name,
+        organisation_id=organisation_id,
+        organisation_name=organisation_name,
         name_de=indicator.name_de,
         name_en=indicator.name_en,
         unit=indicator.unit,
         kind=Kind(indicator.type),
         min_value=indicator.min_value,
         max_value=indicator.max_value,
-        period=obligation.period,
+        period=period,
         revision=revision,
         latest_value=latest,
         on_behalf=not own,
