@@ -40,8 +40,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.config import DatabaseSettings
@@ -76,6 +76,7 @@ from storage.queries.obligations import missing
 from storage.queries.outbox import next_due
 from tests.clock import FakeClock
 from tests.fake_telegram import FakeTelegram, InProcessRequest
+from tests.statements import Work, counting
 
 T = TypeVar("T")
 SEED = 1
@@ -92,17 +93,6 @@ EARLY, LATE = date(year.YEAR, 2, 24), date(year.YEAR, 12, 15)
 AT_ONCE = frozenset({broadcasts.KIND, completeness.NUDGE_KIND})
 TICKET = re.compile(r"#([0-9A-Z]{6,})")
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
-
-
-@dataclass
-class Work:
-    """Statements run and rows fetched while counting."""
-
-    statements: int = 0
-    rows: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.statements} statements, {self.rows} rows"
 
 
 @dataclass
@@ -156,23 +146,6 @@ async def current_periods(
         if known is None or start > known[2]:
             latest[indicator_id] = (code, period, start)
     return {indicator: (code, period) for indicator, (code, period, _) in latest.items()}
-
-
-@contextmanager
-def counting(engine: AsyncEngine, work: Work) -> Iterator[None]:
-    """Count statements and the rows they returned. SQLAlchemy's asyncio adapters (aiosqlite
-    and asyncpg alike) fetch a statement's whole result into the cursor's `_rows` when it
-    runs, so its length is what the statement returned; a private name, read in tests only."""
-
-    def after(conn: Any, cursor: Any, statement: Any, *args: Any) -> None:
-        work.statements += 1
-        work.rows += len(getattr(cursor, "_rows", ()) or ())
-
-    event.listen(engine.sync_engine, "after_cursor_execute", after)
-    try:
-        yield
-    finally:
-        event.remove(engine.sync_engine, "after_cursor_execute", after)
 
 
 class StepErrors(logging.Handler):
