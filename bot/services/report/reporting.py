@@ -54,6 +54,9 @@ class Question(BaseModel):
     revision: int
     latest_value: float | None = None
     on_behalf: bool = False
+    # Whether a value far off the earlier ones asks for a note; None in drafts saved before
+    # it was asked along (then the indicator says).
+    note_on_implausible: bool | None = None
 
     def name(self, language: str) -> str:
         return self.name_de if language == "de" else self.name_en
@@ -138,6 +141,7 @@ async def question(session: AsyncSession, obligation_id: int, actor: MemberInfo 
         revision=revision,
         latest_value=latest,
         on_behalf=not own,
+        note_on_implausible=indicator.note_on_implausible,
     )
 
 
@@ -154,8 +158,11 @@ async def earlier_values(session: AsyncSession, asked: Question) -> list[float]:
 
 async def needs_note(session: AsyncSession, asked: Question, value: float) -> list[float] | None:
     """The earlier values when `value` is far off them and the indicator wants a note then."""
-    indicator = await session.get(Indicator, asked.indicator_id)
-    if indicator is None or not indicator.note_on_implausible:
+    wanted = asked.note_on_implausible
+    if wanted is None:
+        indicator = await session.get(Indicator, asked.indicator_id)
+        wanted = indicator is not None and indicator.note_on_implausible
+    if not wanted:
         return None
     earlier = await earlier_values(session, asked)
     return earlier if is_implausible(value, earlier) else None
