@@ -5,7 +5,7 @@ conversation leaves no row and no exact time behind."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storage.models import ConcernMessage, ConversationState, UserData
 from tests.concern_steps import batch_over, open_desk, raise_concern
@@ -114,3 +114,68 @@ async def test_a_backlog_understood_before_a_restart_is_saved_after_it(bot: Runn
         ("2026-W01", 4.0),
         ("2026-W02", 6.0),
     ]
+
+
+async def replace_draft(bot: RunningBot, user: FakeUser, drafts: dict[str, object]) -> None:
+    """While the bot is stopped: the user's stored drafts become `drafts`."""
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(UserData).where(UserData.user_id == user.id).values(data=drafts)
+        )
+
+
+async def stored_draft_of(bot: RunningBot, user: FakeUser, key: str) -> dict[str, object]:
+    async with bot.sessions() as session:
+        data = await session.scalar(select(UserData.data).where(UserData.user_id == user.id))
+    assert isinstance(data, dict) and isinstance(data.get(key), dict)
+    return data[key]
+
+
+async def test_a_draft_saved_by_the_version_before_typed_drafts_still_loads(
+    bot: RunningBot,
+) -> None:
+    await example(bot)
+    anna = await partner(bot, "Anna Berger", "awo")
+    await open_item(anna, KITA_JANUARY)
+    await settled(anna)
+    draft = await stored_draft_of(bot, anna, "report")
+    await bot.stop()
+    # The earlier version kept only what it had been told so far, as a plain dict.
+    old = {key: draft[key] for key in ("obligation", "seen_revision", "organisation")}
+    await replace_draft(bot, anna, {"report": old})
+    await bot.restart()
+
+    await anna.send("13")
+    note_question = await anna.next_message()
+    summary = await anna.press_and_read(note_question, "Ohne Anmerkung")
+    assert "13 Plätze" in summary
+    saved = await anna.press_and_read(note_question, "✅ Speichern")
+    assert saved.startswith("✅ Gespeichert: Neue Kita-Plätze · Januar 2026 · 13 Plätze.")
+    assert [v.value for v in await values(bot)] == [13.0]
+
+
+async def test_a_forged_report_draft_ends_the_conversation_as_an_expiry_would(
+    bot: RunningBot,
+) -> None:
+    await example(bot)
+    anna = await partner(bot, "Anna Berger", "awo")
+    await open_item(anna, KITA_JANUARY)
+    await settled(anna)
+    draft = await stored_draft_of(bot, anna, "report")
+    await bot.stop()
+    await replace_draft(bot, anna, {"report": draft | {"obligation": "the one of another"}})
+    await bot.restart()
+
+    await anna.send("13")
+    answer = await anna.next_message()
+    assert answer.text.startswith("⏰ Ihre Eingabe ist nach")
+    assert "/melden" in answer.text
+    assert await values(bot) == []
+    await settled(anna)
+    assert await stored_conversations(bot, anna) == []
+    assert await stored_drafts(bot) == []
+    # Beginning anew works as ever.
+    await open_item(anna, KITA_JANUARY)
+    await anna.send("13")
+    note_question = await anna.next_message()
+    assert "13 Plätze" in await anna.press_and_read(note_question, "Ohne Anmerkung")

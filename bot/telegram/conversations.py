@@ -12,7 +12,8 @@ access guard stands beside the expiry guard, around the entry points, every stat
 and the fallbacks: it runs them only while the member is active and their role may use the
 conversation's command, and else tells them and ends the conversation. It also drops the
 conversation's draft (user_data[name]) whenever the conversation ends, so a finished
-conversation leaves nothing behind.
+conversation leaves nothing behind. A draft that no longer fits its model
+(bot.telegram.drafts) ends the conversation as an expiry would.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from telegram.warnings import PTBUserWarning
 from bot.commands import Command
 from bot.commands import command as command_entry
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import StaleDraft
 from bot.telegram.identity import Callback, refusal
 from bot.telegram.persistence import DatabasePersistence
 
@@ -49,7 +51,7 @@ class ExpiryGuard(BaseHandler[Update, BotContext, Any]):
         timeout: timedelta,
         clock: Callable[[], datetime],
     ) -> None:
-        super().__init__(self._expired)
+        super().__init__(self.expired)
         self.name, self.command = name, command
         self.persistence, self.timeout, self.clock = persistence, timeout, clock
 
@@ -60,7 +62,7 @@ class ExpiryGuard(BaseHandler[Update, BotContext, Any]):
         last = self.persistence.last_activity(self.name, key)
         return last is not None and self.clock() - last > self.timeout
 
-    async def _expired(self, update: Update, context: BotContext) -> int:
+    async def expired(self, update: Update, context: BotContext) -> int:
         if context.user_data is not None:
             context.user_data.pop(self.name, None)  # the draft goes with the conversation
         if update.callback_query:
@@ -78,11 +80,13 @@ class ExpiryGuard(BaseHandler[Update, BotContext, Any]):
 class AccessGuard(BaseHandler[Update, BotContext, Any]):
     """Runs the first of `handlers` that matches, if the member of the update may (still) use
     the conversation's command; otherwise it tells them and ends the conversation. Whenever
-    the conversation ends, its draft goes too."""
+    the conversation ends, its draft goes too. A step that finds its stored draft stale
+    (saved by an older version, or forged) is answered by `stale`, as an expiry is."""
 
-    def __init__(self, name: str, entry: Command, handlers: Handlers) -> None:
+    def __init__(self, name: str, entry: Command, handlers: Handlers, stale: Callback) -> None:
         super().__init__(self._refuse)
         self.name, self.entry, self.handlers = name, entry, list(handlers)
+        self.stale = stale
 
     def check_update(self, update: object) -> tuple[Handler, object] | None:
         for handler in self.handlers:
@@ -100,7 +104,10 @@ class AccessGuard(BaseHandler[Update, BotContext, Any]):
     ) -> object:
         handler, check = check_result
         if refusal(context, self.entry) is None:
-            state = await handler.handle_update(update, application, check, context)
+            try:
+                state = await handler.handle_update(update, application, check, context)
+            except StaleDraft:
+                state = await self.stale(update, context)
         else:
             state = await self._refuse(update, context)
         if state == ConversationHandler.END and context.user_data is not None:
@@ -132,7 +139,7 @@ def persistent_conversation(
     entry = command_entry(command)
 
     def checked(handlers: Handlers) -> list[Handler]:
-        return [AccessGuard(name, entry, handlers)]
+        return [AccessGuard(name, entry, handlers, expiry.expired)]
 
     with warnings.catch_warnings():
         # PTB warns that button presses are tracked per user, not per message: that is what

@@ -17,22 +17,17 @@ from bot.services.report import menu as report_menu
 from bot.services.report import reporting
 from bot.services.roster import OrganisationChoice
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import drop_draft, read_draft, write_draft
 from handlers.report import keyboards, texts
 from handlers.report import value as report_value
+from handlers.report.drafts import ReportDraft
 from handlers.report.states import State
 from handlers.report.texts import period_label, value_text
-from handlers.report.value import NAME
-
-
-def _draft(context: BotContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(NAME, {})
-    return draft
 
 
 async def start(update: Update, context: BotContext) -> int:
     assert update.effective_message and context.member
-    _draft(context).clear()
+    write_draft(context, ReportDraft())
     async with context.runtime.sessions.begin() as session:
         await ensure_obligations(session, context.runtime.clock())
         own = await organisation_of(session, context.member.organisation_code)
@@ -66,9 +61,9 @@ async def show_owed(
     async with context.runtime.reads() as session:
         found = await report_menu.menu(session, organisation_id, context.member, now, page)
         zone = await local_zone(session)
-    draft = _draft(context)
-    draft.pop("indicator", None)
-    draft.update(organisation=organisation_id)
+    draft = read_draft(context, ReportDraft)
+    draft.indicator, draft.organisation = None, organisation_id
+    write_draft(context, draft)
     items = [
         (
             item.obligation_id,
@@ -88,7 +83,7 @@ async def show_owed(
 async def menu_page(update: Update, context: BotContext) -> int:
     assert update.callback_query and context.matches
     page = int(context.matches[0].group(1))
-    organisation = _draft(context).get("organisation", -1)
+    organisation = read_draft(context, ReportDraft).organisation
     state = await show_owed(update, context, organisation, page)
     await update.callback_query.answer()
     return state
@@ -99,15 +94,16 @@ async def indicator_page(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and context.matches and context.member
     indicator_id, page = int(context.matches[0].group(1)), int(context.matches[0].group(2))
-    organisation = _draft(context).get("organisation", -1)
+    draft = read_draft(context, ReportDraft)
     now, language = context.runtime.clock(), context.language
     async with context.runtime.reads() as session:
         found = await report_menu.indicator_items(
-            session, organisation, indicator_id, context.member, page
+            session, draft.organisation, indicator_id, context.member, page
         )
         zone = await local_zone(session)
         name = await report_menu.indicator_name(session, indicator_id, language)
-    _draft(context).update(indicator=indicator_id)
+    draft.indicator = indicator_id
+    write_draft(context, draft)
     items = [
         (i.obligation_id, texts.item_label(context.t, i, language, now, zone)) for i in found.items
     ]
@@ -121,18 +117,14 @@ async def typed(update: Update, context: BotContext) -> int:
     """Text in the menu: a backlog of the indicator shown, else a search."""
     message = update.effective_message
     assert message and message.text and context.member
-    draft = _draft(context)
-    if "indicator" in draft:
-        state = await report_value.backlog(
-            update, context, draft.get("organisation", -1), draft["indicator"]
-        )
+    draft = read_draft(context, ReportDraft)
+    if draft.indicator is not None:
+        state = await report_value.backlog(update, context, draft.organisation, draft.indicator)
         if state is not None:
             return state
     now, language = context.runtime.clock(), context.language
     async with context.runtime.reads() as session:
-        found = await report_menu.search(
-            session, draft.get("organisation", -1), context.member, message.text
-        )
+        found = await report_menu.search(session, draft.organisation, context.member, message.text)
         zone = await local_zone(session)
     if not found:
         await message.reply_text(context.t("report.nothing_found", typed=shorten(message.text, 60)))
@@ -153,7 +145,7 @@ async def corrections(update: Update, context: BotContext) -> int:
     now, language = context.runtime.clock(), context.language
     async with context.runtime.reads() as session:
         name, found = await report_menu.corrections(
-            session, _draft(context).get("organisation", -1), context.member
+            session, read_draft(context, ReportDraft).organisation, context.member
         )
         zone = await local_zone(session)
     items = [(i.obligation_id, texts.fix_label(context.t, i, language, now, zone)) for i in found]
@@ -177,13 +169,14 @@ async def chose_item(update: Update, context: BotContext) -> int:
 async def _open_item(update: Update, context: BotContext, obligation_id: int) -> int:
     async with context.runtime.reads() as session:
         asked = await reporting.question(session, obligation_id, context.member)
-    draft = _draft(context)
-    draft.clear()
     # The organisation stays: "back to the overview" and the next item are its.
-    draft.update(
-        obligation=asked.obligation_id,
-        seen_revision=asked.revision,
-        organisation=asked.organisation_id,
+    write_draft(
+        context,
+        ReportDraft(
+            obligation=asked.obligation_id,
+            seen_revision=asked.revision,
+            organisation=asked.organisation_id,
+        ),
     )
     if not asked.revision:
         return await report_value.ask_value(update, context, asked)
@@ -212,7 +205,7 @@ async def _show(update: Update, text: str, markup: Any) -> None:
 async def done(update: Update, context: BotContext) -> int:
     """[Fertig] under a saved value: the buttons go, the message stays."""
     assert update.callback_query
-    _draft(context).clear()
+    drop_draft(context, ReportDraft)
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(reply_markup=None)
     return ConversationHandler.END
@@ -220,7 +213,7 @@ async def done(update: Update, context: BotContext) -> int:
 
 async def cancel(update: Update, context: BotContext) -> int:
     assert update.callback_query
-    _draft(context).clear()
+    drop_draft(context, ReportDraft)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context.t("report.cancelled"))
     return ConversationHandler.END

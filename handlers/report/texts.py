@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
@@ -21,6 +20,7 @@ from bot.services.report.menu import IndicatorPage, Menu, MenuItem
 from bot.services.report.number_reader import Kind, Reason, Rejected, Spec
 from bot.services.report.reporting import Question
 from handlers.report.callbacks import OpenItem
+from handlers.report.drafts import ReportDraft
 
 Translate = Callable[..., str]
 # Telegram shows long button labels cut off on phones; ours end visibly.
@@ -149,13 +149,13 @@ def implausible(
     return t(key, value=format_number(value, language), recent=recent)
 
 
-def summary(t: Translate, asked: Question, draft: dict[str, Any], language: str) -> str:
-    note = draft.get("note") or ""
+def summary(t: Translate, asked: Question, draft: ReportDraft, language: str) -> str:
+    note = draft.note
     return t(
         "report.summary_note" if note else "report.summary",
         name=asked.name(language),
         period=period_label(asked.period, language),
-        value=value_text(t, asked, draft.get("value"), language),
+        value=value_text(t, asked, draft.value, language),
         note=note,
         organisation=asked.organisation_name,
     )

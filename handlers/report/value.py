@@ -25,22 +25,18 @@ from bot.services.report.number_reader import (
 )
 from bot.services.report.reporting import Entry, Question
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import drop_draft, read_draft, write_draft
 from handlers.report import keyboards, texts
+from handlers.report.drafts import ReportDraft
 from handlers.report.states import State
 
-NAME = "report"
-
-
-def _draft(context: BotContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(NAME, {})
-    return draft
+NAME = ReportDraft.key
 
 
 async def _question(context: BotContext) -> Question:
     async with context.runtime.reads() as session:
         return await reporting.question(
-            session, int(_draft(context).get("obligation", -1)), context.known_member
+            session, read_draft(context, ReportDraft).obligation, context.known_member
         )
 
 
@@ -82,7 +78,9 @@ async def typed_value(update: Update, context: BotContext) -> int:
         return await ask_value(update, context, asked)
     if isinstance(answer, Ambiguous):
         fitting = [r for r in answer.readings if isinstance(validate(r, asked.spec), Read)]
-        _draft(context)["readings"] = fitting
+        draft = read_draft(context, ReportDraft)
+        draft.readings = fitting
+        write_draft(context, draft)
         labels = [texts.reading(asked, r, context.language) for r in fitting]
         await message.reply_text(
             context.t("report.ambiguous", typed=message.text.strip()),
@@ -114,7 +112,7 @@ async def pressed_value(update: Update, context: BotContext) -> int:
 
 async def picked(update: Update, context: BotContext) -> int:
     assert update.callback_query and context.matches
-    readings = _draft(context).get("readings", [])
+    readings = read_draft(context, ReportDraft).readings
     index = int(context.matches[0].group(1))
     if index >= len(readings):
         raise DomainError("report.invalid_value")
@@ -131,8 +129,9 @@ async def not_applicable(update: Update, context: BotContext) -> int:
 async def _got_value(
     update: Update, context: BotContext, asked: Question, value: float | None
 ) -> int:
-    draft = _draft(context)
-    draft.update(value=value, note="")
+    draft = read_draft(context, ReportDraft)
+    draft.value, draft.note = value, ""
+    write_draft(context, draft)
     earlier = None
     if value is not None:
         async with context.runtime.reads() as session:
@@ -152,7 +151,9 @@ async def typed_note(update: Update, context: BotContext) -> int:
         raise DomainError(
             "report.note_too_long", length=len(message.text), limit=reporting.MAX_NOTE_LENGTH
         )
-    _draft(context)["note"] = message.text.strip()
+    draft = read_draft(context, ReportDraft)
+    draft.note = message.text.strip()
+    write_draft(context, draft)
     return await _summary(update, context)
 
 
@@ -164,7 +165,7 @@ async def no_note(update: Update, context: BotContext) -> int:
 
 async def _summary(update: Update, context: BotContext) -> int:
     asked = await _question(context)
-    text = texts.summary(context.t, asked, _draft(context), context.language)
+    text = texts.summary(context.t, asked, read_draft(context, ReportDraft), context.language)
     await _say(update, text, keyboards.confirm(context.t))
     return State.CONFIRM
 
@@ -172,12 +173,12 @@ async def _summary(update: Update, context: BotContext) -> int:
 async def save(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query
-    draft = _draft(context)
+    draft = read_draft(context, ReportDraft)
     entry = Entry(
-        obligation_id=draft.get("obligation", -1),
-        value=draft.get("value"),
-        note=draft.get("note", ""),
-        seen_revision=draft.get("seen_revision", -1),
+        obligation_id=draft.obligation,
+        value=draft.value,
+        note=draft.note,
+        seen_revision=draft.seen_revision,
     )
     coordinator = is_coordinator(context.known_member)
     async with context.runtime.sessions.begin() as session:
@@ -190,7 +191,7 @@ async def save(update: Update, context: BotContext) -> int:
             asked.organisation_id,
             coordinator=coordinator,
         )
-    draft.clear()
+    drop_draft(context, ReportDraft)
     await query.answer()
     text = texts.saved(context.t, asked, where, context.language, entry.value)
     await _after_saving(update, context, text, asked.organisation_id)
@@ -231,12 +232,13 @@ async def backlog(
         )
     if understood is None:
         return None
-    draft = _draft(context)
-    draft.clear()
-    draft.update(
-        organisation=organisation_id,
-        indicator=indicator_id,
-        backlog=[[t.obligation_id, t.period, t.value] for t in understood.taken],
+    write_draft(
+        context,
+        ReportDraft(
+            organisation=organisation_id,
+            indicator=indicator_id,
+            backlog=[(t.obligation_id, t.period, t.value) for t in understood.taken],
+        ),
     )
     parts = split_message(texts.backlog_text(context.t, understood, context.language))
     for part in parts[:-1]:
@@ -250,19 +252,16 @@ async def save_backlog(update: Update, context: BotContext) -> int:
     """[Alle speichern]: every value understood, in one transaction."""
     query = update.callback_query
     assert query
-    draft = _draft(context)
-    taken = [
-        report_backlog.Taken(obligation_id=int(o), period=str(p), value=v)
-        for o, p, v in draft.get("backlog", [])
-    ]
+    draft = read_draft(context, ReportDraft)
+    taken = [report_backlog.Taken(obligation_id=o, period=p, value=v) for o, p, v in draft.backlog]
     if not taken:
         raise DomainError("error.stale_button")
-    organisation_id = int(draft.get("organisation", -1))
+    organisation_id = draft.organisation
     async with context.runtime.sessions.begin() as session:
         count = await report_backlog.save_all(
             session, context.known_member, taken, context.runtime.clock()
         )
-    draft.clear()
+    drop_draft(context, ReportDraft)
     await query.answer()
     periods = ", ".join(texts.period_label(t.period, context.language) for t in taken)
     text = context.t("report.backlog.saved", count=count, periods=periods)

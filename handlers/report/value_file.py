@@ -10,7 +10,7 @@ replaces the draft, and an older summary's buttons are then answered as stale.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar
 
 from telegram import Update
 
@@ -18,19 +18,29 @@ from bot.i18n.formatting import format_number
 from bot.services.errors import DomainError
 from bot.services.report import value_files
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, StaleDraft, drop_draft, read_draft, write_draft
 from handlers.report import value_file_texts as texts
 from storage.models import Role
 
-DRAFT = "value_file"
+
+class ValueFileDraft(Draft):
+    key: ClassVar[str] = "value_file"
+
+    # The message id of the file, which the summary's buttons carry; None: no summary.
+    token: int | None = None
+    file_id: str = ""
+    name: str = ""
+    digest: str = ""
+    language: str = ""
 
 
 async def received(update: Update, context: BotContext) -> None:
     message = update.effective_message
-    assert message and message.document and context.user_data is not None
+    assert message and message.document
     document, name = message.document, message.document.file_name or ""
     value_files.check_upload(context.member, name, document.file_size)
     # A newer table file makes an older summary stale, even when this one has problems.
-    context.user_data.pop(DRAFT, None)
+    drop_draft(context, ValueFileDraft)
     content = await _download(context, document.file_id)
     async with context.runtime.reads() as session:
         preview = await value_files.preview(
@@ -48,13 +58,16 @@ async def received(update: Update, context: BotContext) -> None:
     if not preview.written:
         await message.reply_text(summary)
         return
-    context.user_data[DRAFT] = {
-        "token": message.message_id,
-        "file_id": document.file_id,
-        "name": name,
-        "digest": preview.digest,
-        "language": context.language,
-    }
+    write_draft(
+        context,
+        ValueFileDraft(
+            token=message.message_id,
+            file_id=document.file_id,
+            name=name,
+            digest=preview.digest,
+            language=context.language,
+        ),
+    )
     await message.reply_text(summary, reply_markup=texts.keyboard(context.t, message.message_id))
 
 
@@ -62,15 +75,15 @@ async def save(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and update.effective_message
     draft = _take_draft(context)
-    content = await _download(context, draft["file_id"])
+    content = await _download(context, draft.file_id)
     async with context.runtime.sessions.begin() as session:
         saved = await value_files.save(
             session,
             context.member,
             content,
-            draft["name"],
-            expected_digest=draft["digest"],
-            language=draft["language"],
+            draft.name,
+            expected_digest=draft.digest,
+            language=draft.language,
             now=context.runtime.clock(),
         )
     await query.answer()
@@ -107,14 +120,19 @@ async def not_for_this_role(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(context.t(key))
 
 
-def _take_draft(context: BotContext) -> dict[str, Any]:
+def _take_draft(context: BotContext) -> ValueFileDraft:
     """The draft this summary's button names, removed at once: a second press (or a
-    redelivery) finds none. Without it, or for another summary, the button is stale."""
-    assert context.user_data is not None and context.matches
-    draft = context.user_data.get(DRAFT)
-    if not isinstance(draft, dict) or str(draft.get("token")) != context.matches[0].group(1):
+    redelivery) finds none. Without it, with one that does not validate, or for another
+    summary, the button is stale."""
+    assert context.matches
+    try:
+        draft = read_draft(context, ValueFileDraft)
+    except StaleDraft:
+        drop_draft(context, ValueFileDraft)
+        raise DomainError("valuefile.stale") from None
+    if str(draft.token) != context.matches[0].group(1):
         raise DomainError("valuefile.stale")
-    del context.user_data[DRAFT]
+    drop_draft(context, ValueFileDraft)
     return draft
 
 
