@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import Update
 from telegram.ext import ConversationHandler
@@ -14,6 +15,7 @@ from bot.services.errors import DomainError
 from bot.services.invites import check_invitable, create_invite, invitable_roles
 from bot.services.roster import organisations
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, StaleDraft, drop_draft, read_draft, write_draft
 from handlers.members import keyboards
 from handlers.members.callbacks import InviteRole
 from storage.models import Role
@@ -29,6 +31,14 @@ class State(IntEnum):
 
 NAME = "invite"
 USES_CHOICES = (1, 10, 50)
+
+
+class InviteDraft(Draft):
+    key: ClassVar[str] = NAME
+
+    # -1: none chosen; no organisation has it, so the invite is refused.
+    organisation: int = -1
+    role: Role | None = None
 
 
 async def start(update: Update, context: BotContext) -> int:
@@ -51,13 +61,13 @@ async def start(update: Update, context: BotContext) -> int:
 async def preselected(update: Update, context: BotContext) -> int:
     """/invite started from /members for one organisation: on to the role."""
     query = update.callback_query
-    assert query and context.matches and context.member and context.user_data is not None
+    assert query and context.matches and context.member
     chosen = int(context.matches[0].group(1))
     async with context.runtime.reads() as session:
         names = {o.id: o.name for o in await organisations(session)}
     if chosen not in names:
         raise DomainError("error.stale_button")  # forged, or no longer active
-    context.user_data[NAME] = {"organisation": chosen}
+    write_draft(context, InviteDraft(organisation=chosen))
     await query.answer()
     assert update.effective_message
     roles = invitable_roles(context.member)
@@ -70,8 +80,8 @@ async def preselected(update: Update, context: BotContext) -> int:
 
 async def chose_organisation(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    assert query and context.matches and context.member and context.user_data is not None
-    context.user_data[NAME] = {"organisation": int(context.matches[0].group(1))}
+    assert query and context.matches and context.member
+    write_draft(context, InviteDraft(organisation=int(context.matches[0].group(1))))
     await query.answer()
     roles = invitable_roles(context.member)
     await query.edit_message_text(
@@ -83,11 +93,13 @@ async def chose_organisation(update: Update, context: BotContext) -> int:
 
 async def chose_role(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    assert query and context.matches and context.user_data is not None
+    assert query and context.matches
     role = Role(context.matches[0].group(1))
     # Only the roles this member was offered: a forged button is refused here, at once.
     check_invitable(context.member, role)
-    context.user_data.setdefault(NAME, {})["role"] = role.value
+    draft = read_draft(context, InviteDraft)
+    draft.role = role
+    write_draft(context, draft)
     await query.answer()
     await query.edit_message_text(
         context.t("invite.asks_uses"), reply_markup=keyboards.invite_uses(context.t, USES_CHOICES)
@@ -97,19 +109,21 @@ async def chose_role(update: Update, context: BotContext) -> int:
 
 async def chose_uses(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    assert query and context.matches and context.member and context.user_data is not None
-    draft = context.user_data.get(NAME, {})
+    assert query and context.matches and context.member
+    draft = read_draft(context, InviteDraft)
+    if draft.role is None:  # no role chosen in this conversation: as good as no draft
+        raise StaleDraft
     async with context.runtime.sessions.begin() as session:
         choices = {o.id: o.code for o in await organisations(session)}
         new = await create_invite(
             session,
-            organisation_code=choices.get(draft.get("organisation", -1), ""),
-            role=Role(draft.get("role", "")),
+            organisation_code=choices.get(draft.organisation, ""),
+            role=draft.role,
             now=context.runtime.clock(),
             uses=int(context.matches[0].group(1)),
             inviter=context.member,
         )
-    context.user_data.pop(NAME, None)
+    drop_draft(context, InviteDraft)
     await query.answer()
     await query.edit_message_text(
         context.t(

@@ -4,6 +4,7 @@ all by buttons."""
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
@@ -19,6 +20,7 @@ from bot.services.settings.settings import (
     toggle_digest,
 )
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, drop_draft, read_draft, write_draft
 from handlers.settings import keyboards
 
 
@@ -34,6 +36,15 @@ class State(IntEnum):
 
 
 NAME = "settings"
+
+
+class SettingsDraft(Draft):
+    key: ClassVar[str] = NAME
+
+    # The start of the quiet hours chosen, while their end is asked.
+    quiet_from: int | None = None
+
+
 REMINDER_HOURS = range(6, 22)
 QUIET_FROM_HOURS = range(17, 24)
 QUIET_TO_HOURS = range(4, 11)
@@ -52,7 +63,7 @@ async def start(update: Update, context: BotContext) -> int:
 
 async def menu(update: Update, context: BotContext) -> int:
     """Back to the overview without changing anything."""
-    _drop_draft(context)
+    drop_draft(context, SettingsDraft)
     query = await _answer(update)
     async with context.runtime.reads() as session:
         settings = await get_settings(session, _member_id(context))
@@ -84,9 +95,9 @@ async def ask_quiet_from(update: Update, context: BotContext) -> int:
 
 async def ask_quiet_to(update: Update, context: BotContext) -> int:
     query = await _answer(update)
-    assert context.matches and context.user_data is not None
+    assert context.matches
     # The draft lives in user_data, which is persisted: it survives a restart.
-    context.user_data[NAME] = {"quiet_from": int(context.matches[0].group(1))}
+    write_draft(context, SettingsDraft(quiet_from=int(context.matches[0].group(1))))
     markup = keyboards.hour_choice(context.t, "quiet_to", QUIET_TO_HOURS)
     await query.edit_message_text(context.t("settings.ask.quiet_to"), reply_markup=markup)
     return State.QUIET_TO
@@ -125,12 +136,12 @@ async def save_hour(update: Update, context: BotContext) -> int:
 
 
 async def save_quiet_hours(update: Update, context: BotContext) -> int:
-    assert context.user_data is not None
-    draft = context.user_data.pop(NAME, {})
-    if "quiet_from" not in draft:  # a stale button from an earlier run of /settings
+    start = read_draft(context, SettingsDraft).quiet_from
+    drop_draft(context, SettingsDraft)
+    if start is None:  # a stale button from an earlier run of /settings
         return await menu(update, context)
     end = int(_choice(context))
-    settings = await _save(update, context, quiet_start=draft["quiet_from"], quiet_end=end)
+    settings = await _save(update, context, quiet_start=start, quiet_end=end)
     await _show_menu(update.callback_query, context, settings, saved=True)
     return State.MENU
 
@@ -159,7 +170,7 @@ async def switch_digest(update: Update, context: BotContext) -> int:
 
 
 async def done(update: Update, context: BotContext) -> int:
-    _drop_draft(context)
+    drop_draft(context, SettingsDraft)
     query = await _answer(update)
     await query.edit_message_text(context.t("settings.done"))
     return ConversationHandler.END
@@ -209,11 +220,6 @@ async def _answer(update: Update) -> CallbackQuery:
     assert query
     await query.answer()
     return query
-
-
-def _drop_draft(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(NAME, None)
 
 
 def _choice(context: BotContext) -> str:
