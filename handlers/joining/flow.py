@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import Update
 from telegram.ext import ConversationHandler
@@ -12,6 +13,7 @@ from bot.services.errors import DomainError
 from bot.services.invites import check_invite
 from bot.services.joining.joining import join
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, drop_draft, read_draft, write_draft
 from handlers.joining import keyboards
 
 
@@ -24,6 +26,14 @@ class State(IntEnum):
 
 
 NAME_KEY = "join"
+
+
+class JoinDraft(Draft):
+    key: ClassVar[str] = NAME_KEY
+
+    code: str = ""
+    # The language chosen; None: not yet, the context's stays.
+    language: str | None = None
 
 
 async def start_with_code(update: Update, context: BotContext) -> int:
@@ -43,7 +53,8 @@ async def start_with_code(update: Update, context: BotContext) -> int:
         runtime.join_attempts.failed(user.id, now)
         await message.reply_text(context.t(error.key))
         return ConversationHandler.END
-    _draft(context)["code"] = context.args[0]
+    # Anew: the language is asked again after the consent.
+    write_draft(context, JoinDraft(code=context.args[0]))
     privacy = runtime.settings.privacy
     await message.reply_text(
         context.t(
@@ -70,8 +81,8 @@ async def consented(update: Update, context: BotContext) -> int:
 
 async def declined(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    assert query and context.user_data is not None
-    context.user_data.pop(NAME_KEY, None)
+    assert query
+    drop_draft(context, JoinDraft)
     await query.answer()
     await query.edit_message_text(context.t("join.declined"))
     return ConversationHandler.END
@@ -80,7 +91,9 @@ async def declined(update: Update, context: BotContext) -> int:
 async def chose_language(update: Update, context: BotContext) -> int:
     query, user = update.callback_query, update.effective_user
     assert query and user and context.matches
-    context.language = _draft(context)["language"] = context.matches[0].group(1)
+    draft = read_draft(context, JoinDraft)
+    context.language = draft.language = context.matches[0].group(1)
+    write_draft(context, draft)
     await query.answer()
     await query.edit_message_text(
         context.t("join.asks_name"), reply_markup=keyboards.take_name(context.t, user.full_name)
@@ -101,19 +114,19 @@ async def typed_name(update: Update, context: BotContext) -> int:
 
 async def _finish(update: Update, context: BotContext, name: str) -> int:
     user, chat = update.effective_user, update.effective_chat
-    assert user and chat and context.user_data is not None
-    draft = _draft(context)
-    context.language = draft.get("language", context.language)
+    assert user and chat
+    draft = read_draft(context, JoinDraft)
+    context.language = draft.language or context.language
     async with context.runtime.sessions.begin() as session:
         member = await join(
             session,
-            code=draft.get("code", ""),
+            code=draft.code,
             telegram_id=user.id,
             name=name,
             language=context.language,
             now=context.runtime.clock(),
         )
-    context.user_data.pop(NAME_KEY, None)
+    drop_draft(context, JoinDraft)
     context.member = member
     translator = context.runtime.translator
     await publish_member_menu(context.bot, translator, chat.id, context.language, member.role)
@@ -126,9 +139,3 @@ async def _finish(update: Update, context: BotContext, name: str) -> int:
         ),
     )
     return ConversationHandler.END
-
-
-def _draft(context: BotContext) -> dict[str, str]:
-    assert context.user_data is not None
-    draft: dict[str, str] = context.user_data.setdefault(NAME_KEY, {})
-    return draft
