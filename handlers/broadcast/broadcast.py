@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import Field
 from telegram import Update
 from telegram.ext import ConversationHandler
 
@@ -23,6 +24,7 @@ from bot.services.missing import completeness
 from bot.services.obligations import ensure_obligations
 from bot.services.roster import Unreachable, organisations
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, StaleDraft, drop_draft, read_draft, write_draft
 from handlers.broadcast import keyboards
 from handlers.broadcast.texts import body, recipient_messages
 from handlers.report.texts import period_label
@@ -45,15 +47,20 @@ NAME = "broadcast"
 AUDIENCE_LIMIT = 2000
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(NAME, {})
-    return draft
+class BroadcastDraft(Draft):
+    key: ClassVar[str] = NAME
+
+    # The ids of the organisations ticked so far, in the order they were ticked.
+    organisations: list[int] = Field(default_factory=list)
+    # The audience's code (Audience.parse); the text as HTML.
+    audience: str = ""
+    text: str = ""
+    ask_ack: bool = False
 
 
 async def start(update: Update, context: BotContext) -> int:
     assert update.effective_message
-    _draft(context).clear()
+    write_draft(context, BroadcastDraft())
     await update.effective_message.reply_text(
         context.t("broadcast.asks_audience"), reply_markup=keyboards.audience(context.t)
     )
@@ -98,25 +105,29 @@ async def chose_period(update: Update, context: BotContext) -> int:
 
 
 async def ask_organisations(update: Update, context: BotContext) -> int:
-    _draft(context)["organisations"] = []
+    draft = read_draft(context, BroadcastDraft)
+    draft.organisations = []
+    write_draft(context, draft)
     return await _show_organisations(update, context, "broadcast.asks_organisations")
 
 
 async def toggle_organisation(update: Update, context: BotContext) -> int:
     assert context.matches
-    chosen, selected = int(context.matches[0].group(1)), _draft(context).get("organisations", [])
+    draft = read_draft(context, BroadcastDraft)
+    chosen, selected = int(context.matches[0].group(1)), draft.organisations
     async with context.runtime.reads() as session:
         if chosen not in {o.id for o in await organisations(session)}:
             raise DomainError("error.stale_button")  # forged: not one of the choices
-    _draft(context)["organisations"] = [
+    draft.organisations = [
         *(i for i in selected if i != chosen),
         *([] if chosen in selected else [chosen]),
     ]
+    write_draft(context, draft)
     return await _show_organisations(update, context, "broadcast.asks_organisations")
 
 
 async def organisations_chosen(update: Update, context: BotContext) -> int:
-    selected = set(_draft(context).get("organisations", []))
+    selected = set(read_draft(context, BroadcastDraft).organisations)
     async with context.runtime.reads() as session:
         codes = [o.code for o in await organisations(session) if o.id in selected]
     if not codes:
@@ -129,7 +140,7 @@ async def _show_organisations(update: Update, context: BotContext, key: str) -> 
     assert query
     async with context.runtime.reads() as session:
         choices = await organisations(session)
-    selected = set(_draft(context).get("organisations", []))
+    selected = set(read_draft(context, BroadcastDraft).organisations)
     markup, left_out = keyboards.organisations(context.t, choices, selected)
     text = and_more(
         context.t(key),
@@ -153,7 +164,9 @@ async def _ask_text(update: Update, context: BotContext, audience: Audience) -> 
                     "broadcast.nobody_owing", lines=reach_texts.lines(context.t, unreached)
                 )
             raise DomainError("broadcast.nobody")
-    _draft(context)["audience"] = audience.code
+    draft = read_draft(context, BroadcastDraft)
+    draft.audience = audience.code
+    write_draft(context, draft)
     await query.answer()
     await query.edit_message_text(context.t("broadcast.asks_text"))
     return State.TEXT
@@ -162,7 +175,9 @@ async def _ask_text(update: Update, context: BotContext, audience: Audience) -> 
 async def got_text(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message and message.text
-    _draft(context)["text"] = broadcasts.check_text(message.text_html)
+    draft = read_draft(context, BroadcastDraft)
+    draft.text = broadcasts.check_text(message.text_html)
+    write_draft(context, draft)
     await message.reply_text(
         context.t("broadcast.asks_ack"), reply_markup=keyboards.ack_question(context.t)
     )
@@ -179,9 +194,10 @@ async def chose_ack(update: Update, context: BotContext) -> int:
     """Show the broadcast as recipients will see it, then ask to send it."""
     query = update.callback_query
     assert query and context.matches and context.member
-    draft = _draft(context)
-    draft["ask_ack"] = context.matches[0].group(1) == "yes"
-    audience = Audience.parse(draft.get("audience", ""))
+    draft = read_draft(context, BroadcastDraft)
+    draft.ask_ack = context.matches[0].group(1) == "yes"
+    write_draft(context, draft)
+    audience = Audience.parse(draft.audience)
     async with context.runtime.reads() as session:
         count = len(await broadcasts.recipients(session, audience, context.member))
         label = await _audience_label(context, audience, session)
@@ -191,8 +207,8 @@ async def chose_ack(update: Update, context: BotContext) -> int:
         context.runtime.translator,
         context.language,
         context.member.organisation_name,
-        draft.get("text", ""),
-        draft["ask_ack"],
+        draft.text,
+        draft.ask_ack,
     )
     await query.edit_message_text(preview)
     assert update.effective_message
@@ -206,7 +222,10 @@ async def chose_ack(update: Update, context: BotContext) -> int:
 async def send(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query and context.member
-    draft = broadcasts.Draft.model_validate(_draft(context))
+    kept = read_draft(context, BroadcastDraft)
+    if not kept.text:  # none written in this conversation: as good as no draft
+        raise StaleDraft
+    draft = broadcasts.Draft(audience=kept.audience, text=kept.text, ask_ack=kept.ask_ack)
     render = recipient_messages(
         context.runtime.translator, context.member.organisation_name, draft.text, draft.ask_ack
     )
@@ -215,7 +234,7 @@ async def send(update: Update, context: BotContext) -> int:
             session, context.member, draft, context.runtime.clock(), render
         )
     context.runtime.outbox_wake.set()
-    _draft(context).clear()
+    drop_draft(context, BroadcastDraft)
     await query.answer()
     await query.edit_message_text(context.t("broadcast.sent", count=created.recipients))
     return ConversationHandler.END
@@ -230,7 +249,7 @@ async def edit_text(update: Update, context: BotContext) -> int:
 
 async def cancel(update: Update, context: BotContext) -> int:
     assert update.callback_query
-    _draft(context).clear()
+    drop_draft(context, BroadcastDraft)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context.t("broadcast.cancelled"))
     return ConversationHandler.END
