@@ -4,7 +4,7 @@ audience by buttons, then the text; stored as an RRULE and marked as made in cha
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import ClassVar
 
 from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -13,6 +13,7 @@ from telegram.ext import ConversationHandler
 from bot.services.recurrence import describe
 from bot.services.reminders import reminders as service
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, StaleDraft, drop_draft, read_draft, write_draft
 from handlers.reminders.callbacks import (
     AddAudience,
     AddCancel,
@@ -50,10 +51,37 @@ NTH_KEYS = {
 }
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(NAME, {})
-    return draft
+class ReminderDraft(Draft):
+    """What was chosen so far; None and "": not yet."""
+
+    key: ClassVar[str] = NAME
+
+    kind: str = ""
+    every_weeks: int | None = None
+    nth: int | None = None
+    weekday: int | None = None
+    hour: int | None = None
+    audience: str = ""
+    text: str = ""
+
+    def reminder(self) -> service.NewReminder:
+        """The reminder to save; its text is checked there. A draft without the choices
+        before the text was not made in this conversation: as good as none."""
+        if self.weekday is None or self.hour is None or not self.kind or not self.audience:
+            raise StaleDraft
+        return service.NewReminder(
+            kind=self.kind,
+            every_weeks=self.every_weeks,
+            nth=self.nth,
+            weekday=self.weekday,
+            hour=self.hour,
+            audience=self.audience,
+            text=self.text,
+        )
+
+
+def _update(context: BotContext, **chosen: object) -> None:
+    write_draft(context, read_draft(context, ReminderDraft).model_copy(update=chosen))
 
 
 def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -74,7 +102,7 @@ async def _ask(
 
 
 async def start(update: Update, context: BotContext) -> int:
-    _draft(context).clear()
+    write_draft(context, ReminderDraft())
     t = context.t
     rows = [
         [
@@ -88,7 +116,7 @@ async def start(update: Update, context: BotContext) -> int:
 
 async def chose_kind(update: Update, context: BotContext) -> int:
     assert context.matches
-    _draft(context)["kind"] = context.matches[0].group(1)
+    _update(context, kind=context.matches[0].group(1))
     t = context.t
     rows = [
         [(t("reminders.every", weeks=n), AddEvery(n).pack()) for n in (1, 2)],
@@ -101,7 +129,7 @@ async def chose_kind(update: Update, context: BotContext) -> int:
 
 async def chose_every(update: Update, context: BotContext) -> int:
     assert context.matches
-    _draft(context).update(every_weeks=int(context.matches[0].group(1)), nth=None)
+    _update(context, every_weeks=int(context.matches[0].group(1)), nth=None)
     return await _ask_weekday(update, context)
 
 
@@ -113,7 +141,7 @@ async def ask_nth(update: Update, context: BotContext) -> int:
 
 async def chose_nth(update: Update, context: BotContext) -> int:
     assert context.matches
-    _draft(context).update(nth=int(context.matches[0].group(1)), every_weeks=None)
+    _update(context, nth=int(context.matches[0].group(1)), every_weeks=None)
     return await _ask_weekday(update, context)
 
 
@@ -126,7 +154,7 @@ async def _ask_weekday(update: Update, context: BotContext) -> int:
 
 async def chose_weekday(update: Update, context: BotContext) -> int:
     assert context.matches
-    _draft(context)["weekday"] = int(context.matches[0].group(1))
+    _update(context, weekday=int(context.matches[0].group(1)))
     hours = [(f"{h}:00", AddHour(h).pack()) for h in HOURS]
     await _ask(
         update, context, "reminders.asks_hour", [hours[i : i + 5] for i in range(0, len(hours), 5)]
@@ -136,7 +164,7 @@ async def chose_weekday(update: Update, context: BotContext) -> int:
 
 async def chose_hour(update: Update, context: BotContext) -> int:
     assert context.matches
-    _draft(context)["hour"] = int(context.matches[0].group(1))
+    _update(context, hour=int(context.matches[0].group(1)))
     rows = [
         [(context.t(f"reminders.audience.{a}"), AddAudience(a).pack())] for a in service.AUDIENCES
     ]
@@ -146,7 +174,7 @@ async def chose_hour(update: Update, context: BotContext) -> int:
 
 async def chose_audience(update: Update, context: BotContext) -> int:
     assert context.matches and update.callback_query
-    _draft(context)["audience"] = context.matches[0].group(1)
+    _update(context, audience=context.matches[0].group(1))
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context.t("reminders.asks_text"))
     return State.TEXT
@@ -155,9 +183,10 @@ async def chose_audience(update: Update, context: BotContext) -> int:
 async def got_text(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message and message.text
-    draft = _draft(context)
-    draft["text"] = message.text_html
-    new = service.NewReminder.model_validate(draft)
+    draft = read_draft(context, ReminderDraft)
+    draft.text = message.text_html
+    new = draft.reminder()
+    write_draft(context, draft)
     summary = context.t(
         "reminders.summary",
         kind=context.t(f"reminders.kind.{new.kind}"),
@@ -179,10 +208,10 @@ async def got_text(update: Update, context: BotContext) -> int:
 async def save(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query
-    new = service.NewReminder.model_validate(_draft(context))
+    new = read_draft(context, ReminderDraft).reminder()
     async with context.runtime.sessions.begin() as session:
         schedule = await service.create(session, context.member, new, context.runtime.clock())
-    _draft(context).clear()
+    drop_draft(context, ReminderDraft)
     await query.answer()
     await query.edit_message_text(context.t("reminders.saved", code=schedule.code))
     return ConversationHandler.END
@@ -190,7 +219,7 @@ async def save(update: Update, context: BotContext) -> int:
 
 async def cancel(update: Update, context: BotContext) -> int:
     assert update.callback_query
-    _draft(context).clear()
+    drop_draft(context, ReminderDraft)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(context.t("reminders.cancelled"))
     return ConversationHandler.END
