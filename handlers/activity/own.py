@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar
 
 from telegram import Update
 from telegram.ext import ConversationHandler
@@ -12,8 +12,19 @@ from bot.services import typed_dates
 from bot.services.activity import activities
 from bot.services.errors import DomainError
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, drop_draft, read_draft, write_draft
 from handlers.activity import keyboards
 from handlers.activity.record import NAME, State, _say
+
+
+class ChangeDraft(Draft):
+    """Which activity's field a changed value is typed for; the conversation's draft while
+    no new activity is being told (the same key)."""
+
+    key: ClassVar[str] = NAME
+
+    edit: int | None = None
+    field: str | None = None
 
 
 async def mine(update: Update, context: BotContext) -> int:
@@ -72,7 +83,7 @@ async def delete(update: Update, context: BotContext) -> int:
 
 
 async def ask_change(update: Update, context: BotContext) -> int:
-    assert context.matches and context.user_data is not None
+    assert context.matches
     activity_id, field = int(context.matches[0].group(1)), context.matches[0].group(2)
     if field not in activities.EDITABLE:
         raise DomainError("error.stale_button")
@@ -80,16 +91,18 @@ async def ask_change(update: Update, context: BotContext) -> int:
         await activities.editable(
             session, context.known_member, activity_id, context.runtime.clock()
         )
-    context.user_data[NAME] = {"edit": activity_id, "field": field}
+    write_draft(context, ChangeDraft(edit=activity_id, field=field))
     await _say(update, context.t(f"activity.asks_new_{field}"))
     return State.EDIT
 
 
 async def got_change(update: Update, context: BotContext) -> int:
-    assert update.effective_message and context.user_data is not None
-    draft: dict[str, Any] = context.user_data.get(NAME) or {}
-    field, text = draft.get("field"), update.effective_message.text or ""
+    assert update.effective_message
+    draft = read_draft(context, ChangeDraft)
+    field, text = draft.field, update.effective_message.text or ""
     value: object
+    if draft.edit is None:
+        return ConversationHandler.END
     if field == "title":
         value = activities.checked_text(text, activities.TITLE_LIMIT)
     elif field == "date":
@@ -102,8 +115,8 @@ async def got_change(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     async with context.runtime.sessions.begin() as session:
         await activities.change_activity(
-            session, context.known_member, int(draft["edit"]), field, value, context.runtime.clock()
+            session, context.known_member, draft.edit, field, value, context.runtime.clock()
         )
-    context.user_data.pop(NAME, None)
+    drop_draft(context, ChangeDraft)
     await update.effective_message.reply_text(context.t("activity.changed"))
     return ConversationHandler.END

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import Field
 from telegram import Update
 from telegram.ext import ConversationHandler
 
@@ -16,6 +17,7 @@ from bot.services.activity import activities
 from bot.services.activity.activities import Choices, NewActivity
 from bot.services.errors import DomainError
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, StaleDraft, drop_draft, read_draft, write_draft
 from handlers.activity import keyboards
 from handlers.activity.callbacks import (
     NoDescription,
@@ -43,11 +45,27 @@ class State(IntEnum):
     EDIT = 11
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft = context.user_data.setdefault(NAME, {})
-    assert isinstance(draft, dict)
-    return draft
+# The field `date` keeps the key drafts were stored under; it hides the type in the class body.
+Day = date
+
+
+class ActivityDraft(Draft):
+    """The activity told so far; the summary needs at least its title, day and goal."""
+
+    key: ClassVar[str] = NAME
+
+    title: str = ""
+    date: Day | None = None
+    goal: str = ""
+    target_group: str | None = None
+    district: str | None = None
+    reach: int | None = None
+    partners: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+def _update(context: BotContext, **told: object) -> None:
+    write_draft(context, read_draft(context, ActivityDraft).model_copy(update=told))
 
 
 async def _choices(context: BotContext) -> Choices:
@@ -73,8 +91,8 @@ def _with_more(context: BotContext, key: str, left_out: int) -> str:
 
 
 async def start(update: Update, context: BotContext) -> int:
-    assert update.effective_message and context.user_data is not None
-    context.user_data[NAME] = {}
+    assert update.effective_message
+    write_draft(context, ActivityDraft())
     async with context.runtime.reads() as session:
         own = await activities.own_recent(session, context.known_member, context.runtime.clock())
     await update.effective_message.reply_text(
@@ -86,9 +104,8 @@ async def start(update: Update, context: BotContext) -> int:
 
 async def got_title(update: Update, context: BotContext) -> int:
     assert update.effective_message
-    _draft(context)["title"] = activities.checked_text(
-        update.effective_message.text or "", activities.TITLE_LIMIT
-    )
+    title = activities.checked_text(update.effective_message.text or "", activities.TITLE_LIMIT)
+    _update(context, title=title)
     await _say(update, context.t("activity.asks_date"), reply_markup=keyboards.days(context.t))
     return State.DAY
 
@@ -101,7 +118,7 @@ async def got_day(update: Update, context: BotContext) -> int:
     else:
         assert update.effective_message
         day = typed_dates.parse_day(update.effective_message.text or "", context.language, today)
-    _draft(context)["date"] = day.isoformat()
+    _update(context, date=day)
     choices = await _choices(context)
     if not choices.goals:
         raise DomainError("activity.no_goals")
@@ -116,7 +133,7 @@ async def got_goal(update: Update, context: BotContext) -> int:
     choices = await _choices(context)
     if code not in {goal[0] for goal in choices.goals}:
         raise DomainError("error.stale_button")
-    _draft(context)["goal"] = code
+    _update(context, goal=code)
     await _say(
         update,
         context.t("activity.asks_group"),
@@ -145,15 +162,14 @@ async def got_group(update: Update, context: BotContext) -> int:
     if picked is False:
         await _say(update, context.t("activity.asks_group_other"))
         return State.GROUP_OTHER
-    _draft(context)["target_group"] = picked
+    _update(context, target_group=picked)
     return await _ask_district(update, context, choices)
 
 
 async def got_group_other(update: Update, context: BotContext) -> int:
     assert update.effective_message
-    _draft(context)["target_group"] = activities.checked_text(
-        update.effective_message.text or "", activities.NAME_LIMIT
-    )
+    group = activities.checked_text(update.effective_message.text or "", activities.NAME_LIMIT)
+    _update(context, target_group=group)
     return await _ask_district(update, context, await _choices(context))
 
 
@@ -172,15 +188,14 @@ async def got_district(update: Update, context: BotContext) -> int:
     if picked is False:
         await _say(update, context.t("activity.asks_district_other"))
         return State.DISTRICT_OTHER
-    _draft(context)["district"] = picked
+    _update(context, district=picked)
     return await _ask_reach(update, context)
 
 
 async def got_district_other(update: Update, context: BotContext) -> int:
     assert update.effective_message
-    _draft(context)["district"] = activities.checked_text(
-        update.effective_message.text or "", activities.NAME_LIMIT
-    )
+    district = activities.checked_text(update.effective_message.text or "", activities.NAME_LIMIT)
+    _update(context, district=district)
     return await _ask_reach(update, context)
 
 
@@ -195,16 +210,16 @@ async def _ask_reach(update: Update, context: BotContext) -> int:
 
 async def got_reach(update: Update, context: BotContext) -> int:
     if update.callback_query:
-        _draft(context)["reach"] = None
+        _update(context, reach=None)
     else:
         assert update.effective_message
-        _draft(context)["reach"] = activities.parse_reach(update.effective_message.text or "")
+        _update(context, reach=activities.parse_reach(update.effective_message.text or ""))
     return await _ask_partners(update, context)
 
 
 async def _ask_partners(update: Update, context: BotContext) -> int:
     choices = await _choices(context)
-    chosen = _draft(context).setdefault("partners", [])
+    chosen = read_draft(context, ActivityDraft).partners
     markup, left_out = keyboards.partners(context.t, choices.partners, chosen)
     text = _with_more(context, "activity.asks_partners", left_out)
     await _say(update, text, reply_markup=markup)
@@ -216,11 +231,12 @@ async def toggle_partner(update: Update, context: BotContext) -> int:
     code = context.matches[0].group(1)
     if code not in {c for c, _ in (await _choices(context)).partners}:
         raise DomainError("error.stale_button")
-    chosen: list[str] = _draft(context).setdefault("partners", [])
-    if code in chosen:
-        chosen.remove(code)
+    draft = read_draft(context, ActivityDraft)
+    if code in draft.partners:
+        draft.partners.remove(code)
     else:
-        chosen.append(code)
+        draft.partners.append(code)
+    write_draft(context, draft)
     return await _ask_partners(update, context)
 
 
@@ -235,12 +251,11 @@ async def partners_done(update: Update, context: BotContext) -> int:
 
 async def got_description(update: Update, context: BotContext) -> int:
     if update.callback_query:
-        _draft(context)["description"] = ""
+        _update(context, description="")
     else:
         assert update.effective_message
-        _draft(context)["description"] = activities.checked_text(
-            update.effective_message.text or "", activities.DESCRIPTION_LIMIT
-        )
+        text = update.effective_message.text or ""
+        _update(context, description=activities.checked_text(text, activities.DESCRIPTION_LIMIT))
     new = _new(context)
     choices = await _choices(context)
     await _say(
@@ -252,27 +267,28 @@ async def got_description(update: Update, context: BotContext) -> int:
 
 
 def _new(context: BotContext) -> NewActivity:
-    draft = _draft(context)
+    draft = read_draft(context, ActivityDraft)
+    if not draft.title or draft.date is None or not draft.goal:
+        raise StaleDraft  # not told in this conversation: as good as no draft
     return NewActivity(
-        title=draft["title"],
-        activity_date=date.fromisoformat(draft["date"]),
-        goal_code=draft["goal"],
-        target_group=draft.get("target_group"),
-        district=draft.get("district"),
-        reach=draft.get("reach"),
-        partner_codes=tuple(draft.get("partners", [])),
-        description=draft.get("description", ""),
+        title=draft.title,
+        activity_date=draft.date,
+        goal_code=draft.goal,
+        target_group=draft.target_group,
+        district=draft.district,
+        reach=draft.reach,
+        partner_codes=tuple(draft.partners),
+        description=draft.description,
     )
 
 
 async def save(update: Update, context: BotContext) -> int:
-    assert context.user_data is not None
     new = _new(context)
     async with context.runtime.sessions.begin() as session:
         logged = await activities.log_activity(
             session, context.known_member, new, context.runtime.clock()
         )
-    context.user_data.pop(NAME, None)
+    drop_draft(context, ActivityDraft)
     text = context.t("activity.saved", title=new.title)
     if logged.hints:
         text += "\n\n" + hints_text(context.t, logged.hints)
@@ -281,7 +297,6 @@ async def save(update: Update, context: BotContext) -> int:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(NAME, None)
+    drop_draft(context, ActivityDraft)
     await _say(update, context.t("activity.cancelled"))
     return ConversationHandler.END
