@@ -5,13 +5,16 @@ text, shows it back and sends it only when confirmed."""
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any, ClassVar
 
+from pydantic import model_validator
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.services.concern import desk as concern_desk
 from bot.services.concern.concerns import checked_text
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, read_draft, write_draft
 from handlers.concern import keyboards
 from handlers.concern.texts import desk_thread, reporter_notice
 
@@ -127,11 +130,11 @@ async def set_status(update: Update, context: BotContext) -> None:
 
 
 async def ask_reply(update: Update, context: BotContext) -> int:
-    assert update.callback_query and context.matches and context.user_data is not None
+    assert update.callback_query and context.matches
     ticket = context.matches[0].group(1)
     async with context.runtime.reads() as session:
         await concern_desk.view(session, ticket)  # refuses a ticket that is gone
-    context.user_data[NAME] = {"ticket": ticket}
+    write_draft(context, ReplyDraft(ticket=ticket))
     await update.callback_query.answer()
     assert update.effective_message
     await update.effective_message.reply_text(context.t("concerns.asks_reply", ticket=ticket))
@@ -149,9 +152,10 @@ async def got_reply(update: Update, context: BotContext) -> int:
     if not message.text:
         await message.reply_text(context.t("concern.text_only"))
         return State.TEXT
-    draft["text"] = checked_text(message.text)
+    draft.text = checked_text(message.text)
+    write_draft(context, draft)
     await message.reply_text(
-        context.t("concerns.reply_preview", ticket=draft["ticket"], text=draft["text"]),
+        context.t("concerns.reply_preview", ticket=draft.ticket, text=draft.text),
         reply_markup=keyboards.reply_preview(context.t),
     )
     return State.CONFIRM
@@ -164,8 +168,9 @@ async def change_reply(update: Update, context: BotContext) -> int:
     await query.answer()
     if draft is None:
         return ConversationHandler.END
-    draft.pop("text", None)
-    await query.edit_message_text(context.t("concerns.asks_reply", ticket=draft["ticket"]))
+    draft.text = None
+    write_draft(context, draft)
+    await query.edit_message_text(context.t("concerns.asks_reply", ticket=draft.ticket))
     return State.TEXT
 
 
@@ -182,10 +187,10 @@ async def send_reply(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query
     draft = _reply_draft(context)
-    if draft is None or not isinstance(draft.get("text"), str):
+    if draft is None or draft.text is None:
         await query.answer(context.t("error.stale_button"), show_alert=True)
         return ConversationHandler.END
-    ticket, text, runtime = draft["ticket"], draft["text"], context.runtime
+    ticket, text, runtime = draft.ticket, draft.text, context.runtime
     notice = reporter_notice(runtime.translator, "concern.notice.reply", ticket, text=text)
     async with runtime.sessions.begin() as session:
         reached = await concern_desk.reply(
@@ -208,12 +213,21 @@ async def send_reply(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def _reply_draft(context: BotContext) -> dict[str, str] | None:
+class ReplyDraft(Draft):
     """The reply being written: its ticket and, once typed, its text."""
-    assert context.user_data is not None
-    draft = context.user_data.get(NAME)
-    if isinstance(draft, str):  # stored before replies were confirmed: the ticket alone
-        draft = context.user_data[NAME] = {"ticket": draft}
-    if not isinstance(draft, dict) or not isinstance(draft.get("ticket"), str):
-        return None
-    return draft
+
+    key: ClassVar[str] = NAME
+
+    ticket: str = ""
+    text: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ticket_alone(cls, data: Any) -> Any:
+        # Stored before replies were confirmed: the ticket alone.
+        return {"ticket": data} if isinstance(data, str) else data
+
+
+def _reply_draft(context: BotContext) -> ReplyDraft | None:
+    draft = read_draft(context, ReplyDraft)
+    return draft if draft.ticket else None
