@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from typing import ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import ConversationHandler
@@ -14,6 +15,7 @@ from bot.i18n.formatting import format_date
 from bot.services.export.date_ranges import parse_range
 from bot.services.export.kinds import export_table
 from bot.telegram.context import BotContext
+from bot.telegram.drafts import Draft, drop_draft, read_draft, write_draft
 from handlers.export.callbacks import ExportFormat, ExportWhat, period_data
 
 RANGES = ("this", "last", "all", "range")
@@ -124,27 +126,37 @@ async def send_file(update: Update, context: BotContext) -> None:
     await _send(update, context, what, file_format, since, until)
 
 
+class RangeDraft(Draft):
+    """What to export and in which format, while the period is typed; "": none chosen."""
+
+    key: ClassVar[str] = NAME
+
+    what: str = ""
+    format: str = ""
+
+
 async def ask_range(update: Update, context: BotContext) -> int:
     """The button "📅 Anderer Zeitraum": the period is typed next (State.TYPED_RANGE)."""
     query = update.callback_query
-    assert query and context.matches and context.user_data is not None
+    assert query and context.matches
     what, file_format = context.matches[0].group(1), context.matches[0].group(2)
-    context.user_data[NAME] = {"what": what, "format": file_format}
+    write_draft(context, RangeDraft(what=what, format=file_format))
     await query.answer()
     await query.edit_message_text(context.t("export.asks_typed_range"))
     return State.TYPED_RANGE
 
 
 async def got_range(update: Update, context: BotContext) -> int:
-    assert update.effective_message and context.user_data is not None
+    assert update.effective_message
     since, until = parse_range(
         update.effective_message.text or "", context.language, context.runtime.today()
     )
-    chosen = context.user_data.pop(NAME, None)
-    if chosen is None:  # the choice was lost: start again
+    chosen = read_draft(context, RangeDraft)
+    drop_draft(context, RangeDraft)
+    if not chosen.what:  # the choice was lost: start again
         await update.effective_message.reply_text(context.t("error.stale_button"))
         return ConversationHandler.END
-    await _send(update, context, chosen["what"], chosen["format"], since, until)
+    await _send(update, context, chosen.what, chosen.format, since, until)
     return ConversationHandler.END
 
 
