@@ -1,6 +1,8 @@
 """Drafts across restarts (issue 22, finding 4): text typed after a restart never lands in an
 old conversation, a draft changed after a restart is the one saved, and a finished
-conversation leaves no row and no exact time behind."""
+conversation leaves no row and no exact time behind. Drafts stored by an earlier version
+still load; one that does not fit its model (issue 24) ends the conversation as an expiry
+does, never as our fault."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser
 from tests.steps import coordinator, member
 from tests.test_reporting import KITA_JANUARY, example, open_item, partner, values
+from tests.test_settings import open_settings, stored
 
 # How updates arrive matters here: by polling and by webhook.
 pytestmark = pytest.mark.both_transports
@@ -179,3 +182,26 @@ async def test_a_forged_report_draft_ends_the_conversation_as_an_expiry_would(
     await anna.send("13")
     note_question = await anna.next_message()
     assert "13 Plätze" in await anna.press_and_read(note_question, "Ohne Anmerkung")
+
+
+async def test_a_forged_settings_draft_saves_nothing_and_ends_the_conversation(
+    bot: RunningBot,
+) -> None:
+    user, menu = await open_settings(bot)
+    before = await stored(bot, user.id)
+    await user.press_and_read(menu, "Ruhezeit")
+    assert "bis wann morgens" in await user.press_and_read(menu, "22 Uhr")
+    await settled(user)
+    await bot.stop()
+    await replace_draft(bot, user, {"settings": {"quiet_from": "zehn"}})
+    await bot.restart()
+
+    await user.press(menu, "6 Uhr")
+    answer = await user.next_message()
+    assert answer.text.startswith("⏰ Ihre Eingabe ist nach")
+    assert "/einstellungen" in answer.text
+    after = await stored(bot, user.id)
+    assert (after.quiet_start, after.quiet_end) == (before.quiet_start, before.quiet_end)
+    await settled(user)
+    assert await stored_conversations(bot, user) == []
+    assert await stored_drafts(bot) == []
