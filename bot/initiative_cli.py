@@ -20,15 +20,9 @@ from bot.services.obligations import write_obligations
 from storage.engine import make_sessionmaker
 
 EXIT_INVALID = 2
-# Per line: the keys for one and for several reports, as applied and as a dry run would.
-OVERDUE = {
-    False: ("apply.overdue.one", "apply.overdue.other"),
-    True: ("apply.overdue_dry.one", "apply.overdue_dry.other"),
-}
-REMOVED = {
-    False: ("apply.removed.one", "apply.removed.other"),
-    True: ("apply.removed_dry.one", "apply.removed_dry.other"),
-}
+# Per line: the key as applied and as a dry run would say it.
+OVERDUE = {False: "apply.overdue", True: "apply.overdue_dry"}
+REMOVED = {False: "apply.removed", True: "apply.removed_dry"}
 
 
 async def apply_file(settings: Settings, path: Path, dry_run: bool = False) -> int:
@@ -84,10 +78,10 @@ def consequences(
 ) -> list[str]:
     """Per organisation: reports overdue at once, open ones removed before a later start."""
 
-    def t(keys: tuple[str, str], count: int, **values: Any) -> str:
+    def t(key: str, count: int, **values: Any) -> str:
         # Plain text for a terminal: nothing is HTML-escaped.
         plain = {name: Html(str(value)) for name, value in values.items()}
-        return translator.t(language, keys[count != 1], count=count, **plain)
+        return translator.t(language, key, count=count, **plain)
 
     lines = []
     for entry in owing:
