@@ -56,7 +56,7 @@ def extension_days(
     return InlineKeyboardMarkup(
         [
             [
-                _b(t, "missing.button.days", f"mis:exd:{period}:{organisation}:{d}", days=d)
+                _b(t, "missing.button.days", f"mis:exd:{period}:{organisation}:{d}", count=d)
                 for d in choices
             ]
         ]

@@ -16,7 +16,6 @@ from telegram import Update
 
 from bot import value_file_texts as texts
 from bot.context import BotContext
-from bot.formatting import format_number
 from bot.services import value_files
 from bot.services.errors import DomainError
 from storage.models import Role
@@ -78,8 +77,8 @@ async def save(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(
         context.t(
             "valuefile.saved",
-            written=format_number(saved.written, context.language),
-            unchanged=format_number(saved.unchanged, context.language),
+            count=saved.written,
+            unchanged=saved.unchanged,
         )
     )
 

@@ -54,10 +54,11 @@ def test_placeholders_match_across_languages(translator: Translator) -> None:
 # count of something, whose noun needs the form for that count ("1 Person", "2 Personen").
 COUNTED_NOUN = re.compile(r"\{(\w+)\}(?: [a-zäöüß]+(?:e|en|er|es))* [A-ZÄÖÜ]")
 # Placeholders followed by a capitalised word that are no count ("{hour} Uhr", "{period}
-# höchster Wert"), and limits and lengths that are never 1 (a limit of one character, a
-# text over a limit, at least one person per answer threshold).
+# höchster Wert"), and figures that are never 1: limits and lengths of texts (a text over a
+# limit), the most an invitation allows, the anonymity threshold (at least MIN_K), a reach
+# (below 5 it reads "< 5").
 NOT_COUNTS = {"hour", "end", "time", "batch", "command", "period", "mark", "megabytes"}
-NEVER_ONE = {"limit", "length", "max", "detail", "reach"}
+NEVER_ONE = {"limit", "length", "max", "detail", "max_uses", "max_days", "k", "reach"}
 # "Person(en)", "Woche(n)", "report(s)": a form left to the reader.
 BRACKETED_PLURAL = re.compile(r"\w\((?:en|n|e|s)\)")
 
