@@ -179,7 +179,7 @@ async def test_wrong_input_is_answered_and_nothing_is_saved(bot: RunningBot) -> 
     assert (await anna.callback_answer(query))["text"] == STALE
     await anna.press_and_read(flow, "Weiter")
     await anna.send("y" * 1001)
-    assert (await anna.next_message()).text.startswith("Das sind 1001 Zeichen")
+    assert (await anna.next_message()).text.startswith("Das sind 1.001 Zeichen")
     await anna.send("/abbrechen")
     await anna.next_message()
     assert await stored(bot) == []

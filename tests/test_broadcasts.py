@@ -146,7 +146,7 @@ async def test_over_long_text_is_refused_with_its_length(bot: RunningBot) -> Non
     await clara.press_and_read(question, "Alle Mitglieder")
     await clara.send("x" * 3751)
     refusal = await clara.next_message()
-    assert refusal.text.startswith("Ihr Text hat 3751 Zeichen; in einen Rundruf passen höchstens")
+    assert refusal.text.startswith("Ihr Text hat 3.751 Zeichen; in einen Rundruf passen höchstens")
     await clara.send_photo()
     assert "als Text" in (await clara.next_message()).text
     await clara.send("x" * 3750)  # the longest that fits

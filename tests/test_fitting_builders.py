@@ -221,7 +221,9 @@ def open_signals(draw: st.DrawFn) -> list[OpenSignal]:
 @given(open_signals())
 def test_the_signals_summary_fits(found: list[OpenSignal]) -> None:
     lines = shown(summary_text(partial(TRANSLATOR.t, "de"), found, "de"))
-    assert lines[0] == f"🔔 Wochenüberblick: {len(found)} offene Frühwarnsignale"
+    many = f"{len(found):,} offene Frühwarnsignale".replace(",", ".")
+    head = "1 offenes Frühwarnsignal" if len(found) == 1 else many
+    assert lines[0] == f"🔔 Wochenüberblick: {head}"
     listed = [line for line in lines if line.startswith("• ")]
     rest = [
         int(m.group(1))
@@ -251,7 +253,7 @@ def test_concern_batches_and_escalations_fit(
 ) -> None:
     texts = concern_texts(TRANSLATOR)
     expected = [f"🔴 Neues Anliegen #{s.ticket} · Kommunikation · Dringend" for s in found]
-    expected += [f"✉️ {n} neue Nachricht(en) zu #{t}" for t, n in messages.items()]
+    expected += [f"✉️ {n} neue Nachricht{'en' * (n != 1)} zu #{t}" for t, n in messages.items()]
     more = r"… und (\d+) weitere – alle unter /anliegenliste"
     counted(shown(texts.batch(Batch(found, messages))["de"].text), expected, more)
     counted(shown(texts.escalation(found, 48)["de"].text), expected[: len(found)], more)

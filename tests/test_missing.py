@@ -107,7 +107,7 @@ async def test_a_nudge_names_the_organisations_nobody_could_be_reached_in(
     overview = await clara.next_message()
     await clara.press(overview, "⏰ Alle Säumigen erinnern")
     done = (await clara.next_message()).text
-    assert done.startswith("⏰ 1 Personen aus 1 Organisationen erinnert.")
+    assert done.startswith("⏰ 1 Person aus 1 Organisation erinnert.")
     assert (
         "⚠️ Nicht erreicht (4):\n"
         f"• {CARITAS}: alle haben den Bot blockiert\n"
