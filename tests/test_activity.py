@@ -172,7 +172,7 @@ async def test_wrong_input_is_answered_and_nothing_is_saved(bot: RunningBot) -> 
     for wrong in ("viele", "-3", "100001"):
         await anna.send(wrong)
         answer = await anna.next_message()
-        assert answer.text == "Bitte eine ganze Zahl zwischen 0 und 100000 eingeben, z. B. 12."
+        assert answer.text == "Bitte eine ganze Zahl zwischen 0 und 100.000 eingeben, z. B. 12."
     await anna.send("1.500")
     flow = await anna.next_message()
     query = await anna.press_data(flow, "act:p:unbekannt")
