@@ -142,7 +142,9 @@ def test_the_overdue_summary_fits_with_every_organisation_counted(items: list[It
     lines = shown(text)
     organisations = list(dict.fromkeys(i.organisation_name for i in items))
     listed = [line for line in lines if any(line.startswith(f"{o}: ") for o in organisations)]
-    more = [m for line in lines if (m := re.fullmatch(r"… und (\d+) weitere Organisationen", line))]
+    more = [
+        m for line in lines if (m := re.fullmatch(r"… und (\d+) weitere Organisation(?:en)?", line))
+    ]
     assert len(listed) + (int(more[0].group(1)) if more else 0) == len(organisations)
     for line in listed:
         organisation = next(o for o in organisations if line.startswith(f"{o}: "))
@@ -463,7 +465,7 @@ def test_a_file_of_values_is_summed_up_in_one_message(
     preview = Preview("0" * 64, 5000, 4000, 1000, counts, periods)
     lines = shown(value_file_texts.summary(t, preview, file_name, "de"))
     expected = [shown(value_file_texts.organisation_line(t, c, "de"))[0] for c in counts]
-    counted(lines, expected, r"… und (\d+) weitere Organisationen")
+    counted(lines, expected, r"… und (\d+) weitere Organisation(?:en)?")
     problems = [
         Problem(n + 2, "value", "bad_value", "", detail, "above_max", (0, 500))
         if n % 2

@@ -55,7 +55,12 @@ def raised_keys() -> set[str]:
 
 
 def sample_values(translator: Translator, key: str) -> dict[str, object]:
-    text = translator.t("en", key)
+    """1,596 for every placeholder (the count of a text with plural forms too)."""
+    catalog = translator.catalogs["en"]
+    if key in catalog.plurals:
+        text = catalog.translations.ngettext(key, key, 2)
+    else:
+        text = catalog.translations.gettext(key)
     return {name: 1596 for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
