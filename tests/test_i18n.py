@@ -225,3 +225,58 @@ def test_language_is_the_choice_then_telegram_then_default(
 @given(st.one_of(st.none(), st.text(max_size=12)), st.sampled_from(LANGUAGES))
 def test_resolved_language_is_always_one_we_speak(telegram: str | None, default: str) -> None:
     assert resolve_language(None, telegram, default) in LANGUAGES
+
+
+@pytest.mark.parametrize(
+    ("key", "values", "german", "english"),
+    [
+        ("missing.nudged.people", {"count": 0}, "0 Personen", "0 people"),
+        ("missing.nudged.people", {"count": 1}, "1 Person", "1 person"),
+        ("missing.nudged.organisations", {"count": 2}, "2 Organisationen", "2 organisations"),
+        ("invite.people", {"count": 1596}, "1.596 Personen", "1,596 people"),
+        ("reminders.every", {"count": 1}, "jede Woche", "every week"),
+        ("reminders.every", {"count": 2}, "alle 2 Wochen", "every 2 weeks"),
+        ("signals.count.days_dative", {"count": 1}, "1 Tag", "1 day"),
+        ("signals.count.days_dative", {"count": 1596}, "1.596 Tagen", "1,596 days"),
+        ("export.done", {"count": 1}, "📎 Hier ist die Datei mit 1 Wert.", None),
+        ("export.done", {"count": 0}, "📎 Hier ist die Datei mit 0 Werten.", None),
+    ],
+)
+def test_counts_read_right_in_both_languages(
+    translator: Translator, key: str, values: dict[str, int], german: str, english: str | None
+) -> None:
+    assert translator.t("de", key, **values) == german
+    if english is not None:
+        assert translator.t("en", key, **values) == english
+
+
+def test_sentences_with_two_counts_take_each_form(translator: Translator) -> None:
+    def nudged(language: str, people: int, organisations: int) -> str:
+        return translator.t(
+            language,
+            "missing.nudged",
+            people=translator.t(language, "missing.nudged.people", count=people),
+            organisations=translator.t(
+                language, "missing.nudged.organisations", count=organisations
+            ),
+        )
+
+    assert nudged("de", 1, 1).startswith("⏰ 1 Person aus 1 Organisation erinnert.")
+    assert nudged("de", 1596, 2).startswith("⏰ 1.596 Personen aus 2 Organisationen erinnert.")
+    assert nudged("en", 1, 1).startswith("⏰ Reminded 1 person from 1 organisation.")
+    assert nudged("en", 2, 1596).startswith("⏰ Reminded 2 people from 1,596 organisations.")
+
+
+def test_invitations_and_years_read_naturally(translator: Translator) -> None:
+    created = translator.t(
+        "de",
+        "invite.created",
+        organisation="AWO",
+        role="Partner*in",
+        uses=translator.t("de", "invite.people", count=1),
+        until="1.12.2026",
+        link="https://t.me/x",
+    )
+    assert "für bis zu 1 Person, gültig bis 1.12.2026" in created
+    # A year is passed as text: a name, not an amount.
+    assert translator.t("de", "report.period.week_year", week=48, year="2026") == "KW 48/2026"
