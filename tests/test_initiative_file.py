@@ -98,16 +98,20 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
             'name = "AWO"\ncolour = "rot"',
             'organisations[1] "awo": colour: unknown key',
         ),
-        ("min = 0", 'min = "null"', 'indicators[1] "plaetze": min: Input should be a valid number'),
+        ("min = 0", 'min = "null"', 'indicators[1] "plaetze": min: must be a number, e.g. 6.5'),
         ("max = 10", "max = -1", 'indicators[1] "plaetze": min (0) is greater than max (-1)'),
-        ('type = "integer"', 'type = "text"', 'indicators[1] "plaetze": type: Input should be'),
-        ('"monthly"', '"daily"', 'indicators[1] "plaetze": frequency: Input should be'),
-        ('"sum"', '"median"', 'indicators[1] "plaetze": aggregation: Input should be'),
+        (
+            'type = "integer"',
+            'type = "text"',
+            'indicators[1] "plaetze": type: must be one of "integer", "decimal", "percent"',
+        ),
+        ('"monthly"', '"daily"', 'indicators[1] "plaetze": frequency: must be one of'),
+        ('"sum"', '"median"', 'indicators[1] "plaetze": aggregation: must be one of'),
         ('goal = "ziel"', 'goal = "ziel"\nlevel = "effect"', 'indicators[1] "plaetze": level:'),
         (
             'goal = "ziel"',
             'goal = "ziel"\ntarget = { value = 5, by = 2027-01-01, mode = "total" }',
-            'indicators[1] "plaetze": target.mode: Input should be',
+            'indicators[1] "plaetze": target.mode: must be one of',
         ),
         ('goal = "ziel"', 'goal = "gibtsnicht"', 'indicators[1] "plaetze": goal: there is no goal'),
         (
@@ -155,6 +159,27 @@ def test_a_broken_file_names_file_entry_and_field(
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        ("start = 2026-01-01", "start = 2026-01-01\nbaseline = 6,5", "6.5 rather than 6,5"),
+        ("start = 2026-01-01", "start = 01.09.2026", "without quotes: 2026-09-01."),
+        ('name = "AWO"', "name = AWO Neustadt", 'text needs quotes: name = "AWO Neustadt"'),
+    ],
+)
+def test_the_usual_toml_mistakes_get_a_hint(tmp_path: Path, old: str, new: str, hint: str) -> None:
+    with pytest.raises(InitiativeFileError) as info:
+        load_initiative_file(broken(tmp_path, old, new))
+    assert "TOML syntax error" in str(info.value)
+    assert hint in str(info.value)
+
+
+def test_a_file_without_a_usual_mistake_gets_no_hint(tmp_path: Path) -> None:
+    with pytest.raises(InitiativeFileError) as info:
+        load_initiative_file(broken(tmp_path, "start = 2026-01-01", "start = 2026-13-01"))
+    assert "Hint" not in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("reminder", "message"),
     [
         (
@@ -171,7 +196,7 @@ def test_a_broken_file_names_file_entry_and_field(
             'kind = "custom"\nrrule = "FREQ=DAILY"\nstarts = 2026-01-13',
             "a custom reminder needs a text",
         ),
-        ('kind = "birthday"', 'reminders[1] "r": kind: Input should be'),
+        ('kind = "birthday"', 'reminders[1] "r": kind: must be one of "reporting", "meeting"'),
         (
             'kind = "meeting"\nrrule = "FREQ=DAILY"\nstarts = 2026-01-13\ntext = { de = "x" }\n'
             'audience = { organisations = ["caritas"] }',

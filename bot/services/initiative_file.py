@@ -239,7 +239,9 @@ def load_initiative_file(path: Path) -> InitiativeFile:
     except FileNotFoundError:
         raise InitiativeFileError([f"{path}: the file does not exist"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InitiativeFileError([f"{path}: TOML syntax error: {exc}"]) from None
+        hint = _syntax_hint(path, exc)
+        message = f"{path}: TOML syntax error: {exc}" + (f"\n    {hint}" if hint else "")
+        raise InitiativeFileError([message]) from None
     try:
         parsed = InitiativeFile.model_validate(raw)
     except ValidationError as exc:
@@ -248,6 +250,32 @@ def load_initiative_file(path: Path) -> InitiativeFile:
     if problems:
         raise InitiativeFileError(problems)
     return parsed
+
+
+# The mistakes people make who write German numbers and dates, or text without quotes:
+# `baseline = 6,5`, `start = 01.09.2026`, `name = AWO Neustadt`.
+DECIMAL_COMMA = re.compile(r"=\s*-?\d+,\d+\s*(?:#.*)?$")
+GERMAN_DATE = re.compile(r"=\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*(?:#.*)?$")
+UNQUOTED_TEXT = re.compile(r"=\s*[^\s\"'\[{\d+\-#tf]")
+
+
+def _syntax_hint(path: Path, error: tomllib.TOMLDecodeError) -> str | None:
+    """What the line the parser stopped at most likely needs, in plain words."""
+    found = re.search(r"\(at line (\d+)", str(error))
+    if found is None:
+        return None
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    number = int(found.group(1))
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    if DECIMAL_COMMA.search(line):
+        return "Hint: numbers take a decimal point, not a comma: 6.5 rather than 6,5."
+    if date := GERMAN_DATE.search(line):
+        day, month, year = date.groups()
+        iso = f"{year}-{int(month):02d}-{int(day):02d}"
+        return f"Hint: dates are written year-month-day, without quotes: {iso}."
+    if UNQUOTED_TEXT.search(line) or re.search(r"=\s*(?!true|false)[a-z]", line):
+        return 'Hint: text needs quotes: name = "AWO Neustadt".'
+    return None
 
 
 def _entry_label(raw: dict[str, Any], section: str, index: int) -> str:
@@ -267,13 +295,35 @@ def _describe(path: Path, raw: dict[str, Any], error: Any) -> str:
     else:
         where = f"[{loc[0]}]" if loc else "file"
         field = ".".join(str(part) for part in loc[1:])
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "missing":
-        message = "missing"
-    else:
+    message = PLAIN.get(error["type"])
+    if error["type"] == "literal_error":
+        expected = (error.get("ctx") or {}).get("expected", "")
+        message = f"must be one of {expected.replace(' or ', ', ')}".replace("'", '"')
+    if message is None:
         message = str(error["msg"]).removeprefix("Value error, ")
     return f"{path}: {where}" + (f": {field}" if field else "") + f": {message}"
+
+
+# Pydantic's wording for the usual mistakes, said the way the file's readers write it.
+PLAIN = {
+    "extra_forbidden": "unknown key",
+    "missing": "missing",
+    "int_parsing": "must be a whole number, e.g. 12",
+    "int_from_float": "must be a whole number, e.g. 12",
+    "int_type": "must be a whole number, e.g. 12",
+    "float_parsing": "must be a number, e.g. 6.5 (with a point)",
+    "float_type": "must be a number, e.g. 6.5 (with a point)",
+    "decimal_parsing": "must be a number, e.g. 6.5 (with a point)",
+    "string_type": 'must be text in quotes, e.g. "AWO Neustadt"',
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "date_type": "must be a date without quotes, e.g. 2026-09-01",
+    "date_parsing": "must be a date without quotes, e.g. 2026-09-01",
+    "date_from_datetime_parsing": "must be a date without quotes, e.g. 2026-09-01",
+    "list_type": 'must be a list in brackets, e.g. ["awo", "caritas"]',
+    "dict_type": 'must be a table, e.g. { de = "…", en = "…" }',
+    "model_type": 'must be a table, e.g. { de = "…", en = "…" }',
+}
 
 
 def _cross_references(parsed: InitiativeFile) -> list[str]:
