@@ -78,7 +78,7 @@ async def test_a_broadcast_to_one_role(bot: RunningBot) -> None:
     anna = await member(bot, "Anna Berger")
     olga = await member(bot, "Olga Obs", Role.OBSERVER)
     confirm = await compose(clara, ["Nach Rolle", "Beobachter*in"], "Nur für Beobachtende")
-    assert "an 1 Personen (Beobachter*in)" in confirm.text
+    assert "an 1 Person (Beobachter*in)" in confirm.text
     await clara.press_and_read(confirm, "✅ Senden")
     assert "Nur für Beobachtende" in (await olga.next_message()).text
     await clara.next_message()  # the report: everything was delivered

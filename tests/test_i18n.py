@@ -52,12 +52,13 @@ def test_placeholders_match_across_languages(translator: Translator) -> None:
 
 # A placeholder, maybe adjectives ("offene", "weitere"), then a German noun (capitalised): a
 # count of something, whose noun needs the form for that count ("1 Person", "2 Personen").
-COUNTED_NOUN = re.compile(r"\{(\w+)\}(?: [a-zäöüß]+(?:e|en|er|es))* [A-ZÄÖÜ]")
+COUNTED_NOUN = re.compile(r"\{(\w+)\}(?:</b>)?(?: [a-zäöüß]+(?:e|en|er|es))* [A-ZÄÖÜ]")
 # Placeholders followed by a capitalised word that are no count ("{hour} Uhr", "{period}
 # höchster Wert"), and figures that are never 1: limits and lengths of texts (a text over a
 # limit), the most an invitation allows, the anonymity threshold (at least MIN_K), a reach
 # (below 5 it reads "< 5").
 NOT_COUNTS = {"hour", "end", "time", "batch", "command", "period", "mark", "megabytes"}
+NOT_COUNTS |= {"organisation"}  # "<b>{organisation}</b> möchten Sie"
 NEVER_ONE = {"limit", "length", "max", "detail", "max_uses", "max_days", "k", "reach"}
 # "Person(en)", "Woche(n)", "report(s)": a form left to the reader.
 BRACKETED_PLURAL = re.compile(r"\w\((?:en|n|e|s)\)")
