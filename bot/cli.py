@@ -173,6 +173,12 @@ def _parser() -> argparse.ArgumentParser:
         help="say what applying would change, and which reports would be overdue at once;"
         " write nothing",
     )
+    apply.add_argument(
+        "--lang",
+        choices=("de", "en"),
+        help="the language of what it says (default: the file's [initiative] default_language,"
+        " else [bot] default_language)",
+    )
     periods = commands.add_parser(
         "periods", parents=[common], help="reporting periods: waive what is still open"
     )
@@ -347,7 +353,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     async def initiative_apply() -> int:
         from bot.initiative_cli import apply_file
 
-        return await apply_file(settings, args.file, args.dry_run)
+        return await apply_file(settings, args.file, args.dry_run, args.lang)
 
     async def periods() -> int:
         from bot.periods_cli import waive_command

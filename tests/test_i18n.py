@@ -136,6 +136,8 @@ def test_german_texts_are_translated(translator: Translator) -> None:
 
 
 KEY_SHAPE = re.compile(r"[a-z]+(\.[a-z0-9_]*[a-z0-9])+")
+# File names look like keys ("initiative.toml").
+FILE_NAMES = (".toml", ".csv", ".xlsx", ".json", ".db")
 
 
 def keys_used_in_code() -> set[str]:
@@ -175,6 +177,7 @@ def keys_in_tables(catalog_keys: frozenset[str]) -> set[str]:
                     isinstance(node, ast.Constant)
                     and isinstance(node.value, str)
                     and KEY_SHAPE.fullmatch(node.value)
+                    and not node.value.endswith(FILE_NAMES)
                     and node.value.split(".")[0] in prefixes
                 ):
                     keys.add(node.value)

@@ -162,7 +162,11 @@ def test_a_broken_file_names_file_entry_and_field(
     ("old", "new", "hint"),
     [
         ("start = 2026-01-01", "start = 2026-01-01\nbaseline = 6,5", "6.5 rather than 6,5"),
-        ("start = 2026-01-01", "start = 01.09.2026", "without quotes: 2026-09-01."),
+        (
+            "start = 2026-01-01",
+            "start = 01.09.2026",
+            "without quotes: 2026-09-01 rather than 01.09.2026.",
+        ),
         ('name = "AWO"', "name = AWO Neustadt", 'text needs quotes: name = "AWO Neustadt"'),
     ],
 )
@@ -216,7 +220,7 @@ def test_the_cli_refuses_a_broken_file_and_writes_nothing(
 ) -> None:
     good = write(tmp_path, MINIMAL, "good.toml")
     main(["initiative", "apply", str(good)])
-    assert "organisations: 1 created (awo)" in capsys.readouterr().out
+    assert "organisations: 1 neu (awo)" in capsys.readouterr().out
     bad = write(
         tmp_path, MINIMAL.replace('name = "AWO"', 'name = "AWO neu"\nfarbe = 1'), "bad.toml"
     )
@@ -224,10 +228,12 @@ def test_the_cli_refuses_a_broken_file_and_writes_nothing(
         main(["initiative", "apply", str(bad)])
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert f'{bad}: organisations[1] "awo": farbe: unknown key' in err
+    assert f"gwbot: {bad} wurde nicht angewendet (1 Problem):" in err
+    assert f'{bad}: organisations[1] "awo": farbe: unbekannter Schlüssel' in err
     assert "Traceback" not in err
     main(["initiative", "apply", str(good)])
-    assert "nothing changed" in capsys.readouterr().out  # the refused rename was not written
+    # The refused rename was not written.
+    assert "nichts hat sich geändert" in capsys.readouterr().out
 
 
 async def test_changes_update_and_removed_entries_are_deactivated(
@@ -255,3 +261,30 @@ async def test_changes_update_and_removed_entries_are_deactivated(
     (term,) = await rows(database, GlossaryTerm)
     assert not term.active
     assert [g.code for g in await rows(database, Goal)] == ["ziel"]
+
+
+def test_the_cli_explains_a_syntax_error_in_the_configured_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(tmp_path, MINIMAL.replace("start = 2026-01-01", "start = 01.09.2026"), "bad.toml")
+    with pytest.raises(SystemExit):
+        main(["initiative", "apply", str(bad)])
+    err = capsys.readouterr().err
+    # The file could not be read, so [bot] default_language (German) speaks.
+    assert f"gwbot: {bad} wurde nicht angewendet (1 Problem):" in err
+    assert f"{bad}: TOML-Syntaxfehler:" in err
+    assert "Tipp: Daten als Jahr-Monat-Tag ohne Anführungszeichen schreiben: 2026-09-01" in err
+    with pytest.raises(SystemExit):
+        main(["initiative", "apply", str(bad), "--lang", "en"])
+    assert "Hint: dates are written year-month-day" in capsys.readouterr().err
+
+
+def test_validation_errors_are_said_in_the_files_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(tmp_path, MINIMAL.replace("min = 0", 'min = "null"'), "bad.toml")
+    with pytest.raises(SystemExit):
+        main(["initiative", "apply", str(bad)])
+    err = capsys.readouterr().err
+    assert 'indicators[1] "plaetze": min: muss eine Zahl sein, z. B. 6.5 (mit Punkt)' in err
+    assert "Input should be" not in err
