@@ -94,8 +94,8 @@ async def fill(url: str, schema: str | None, count: int, due: bool) -> None:
 async def startup(url: str, count: int) -> float:
     from bot.app import build_application
     from bot.config import Settings
-    from bot.jobs import run_schedules
-    from bot.runner import prepare_database
+    from bot.scheduling.jobs import run_schedules
+    from bot.telegram.runner import prepare_database
     from tests.clock import FakeClock
 
     schema = f"bench_{uuid.uuid4().hex[:8]}" if url.startswith("postgresql") else None
@@ -125,8 +125,8 @@ async def startup(url: str, count: int) -> float:
 
 async def engine_pass(url: str, count: int) -> float:
     from bot.i18n import Translator
-    from bot.reminder_messages import reminder_hooks
     from bot.services.schedules import run_due
+    from handlers.reminders.texts import reminder_hooks
     from storage.engine import make_engine, make_sessionmaker
     from storage.migrate import upgrade_database
 

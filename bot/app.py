@@ -10,22 +10,22 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot.concern_buffer import ConcernBuffer
-from bot.concern_flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
 from bot.config import Settings
-from bot.context import BotApplication, BotContext
-from bot.errors import on_error
 from bot.i18n import Translator
-from bot.jobs import register_jobs
-from bot.menus import publish_menus
-from bot.persistence import Clock, DatabasePersistence
-from bot.pulse_flow import PulseBuffer, PulseDrafts
-from bot.pulse_texts import dropped_notices
-from bot.rate_limit import RetryingRateLimiter
+from bot.presentation.menus import publish_menus
 from bot.registry import register_handlers
 from bot.runtime import DEFAULT_TIMEZONE, RUNTIME_KEY, Runtime, utc_now
+from bot.scheduling.jobs import register_jobs
+from bot.services.concern.buffer import ConcernBuffer
 from bot.services.privacy_crypto import DailyKey
-from bot.update_processor import PerUserUpdateProcessor
+from bot.telegram.context import BotApplication, BotContext
+from bot.telegram.errors import on_error
+from bot.telegram.persistence import Clock, DatabasePersistence
+from bot.telegram.rate_limit import RetryingRateLimiter
+from bot.telegram.update_processor import PerUserUpdateProcessor
+from handlers.concern.flow import MESSAGES_PER_DAY, ConcernDrafts, DailyCap
+from handlers.pulse.flow import PulseBuffer, PulseDrafts
+from handlers.pulse.texts import dropped_notices
 from storage.engine import make_sessionmaker
 
 
@@ -126,9 +126,9 @@ async def _on_start(application: BotApplication) -> None:
 
 async def _on_shutdown(application: BotApplication) -> None:
     runtime = runtime_of(application)
-    # Anonymous concerns waiting for their batch are written (bot.concern_buffer).
+    # Anonymous concerns waiting for their batch are written (bot.services.concern.buffer).
     await runtime.concern_buffer.write_all()
     # Answers still waiting for their batch are never written in a smaller one: they are
-    # dropped, and their people asked to answer again (bot.pulse_flow).
+    # dropped, and their people asked to answer again (handlers.pulse.flow).
     await runtime.pulse_buffer.drop_all()
     await runtime.engine.dispose()

@@ -1,4 +1,5 @@
-"""The one ordered registration table of handlers (conversations: bot/conversation_table.py).
+"""The one ordered registration table of handlers (conversations:
+handlers/<feature>/conversation.py).
 
 PTB runs, per update, the first matching handler of every group, in group order. Within a
 group the order of this table decides.
@@ -12,55 +13,137 @@ import operator
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot.activity_conversation import activity_conversation
 from bot.commands import COORDINATOR_PLUS, MEMBERS, all_names, command
-from bot.commit import commit_update
-from bot.concern_flow import RECEIPT_ALONE, AnswerFilter, HasDraft
-from bot.context import BotApplication
-from bot.conversation_table import (
+from bot.runtime import Runtime
+from bot.services.report.value_files import OTHER_SPREADSHEETS, SUFFIXES
+from bot.telegram.commit import commit_update
+from bot.telegram.context import BotApplication
+from bot.telegram.conversations import ending_other_conversations
+from bot.telegram.identity import Roles, load_identity, roles_guard
+from bot.telegram.registration import (
     ANYONE,
     NEW_MESSAGE,
     PRIVATE,
-    ROLES,
     Handler,
-    broadcast_conversation,
     command_handler,
-    concern_reply_conversation,
-    export_range_conversation,
-    invite_conversation,
-    joining_conversation,
-    reminder_conversation,
-    report_conversation,
-    settings_conversation,
     stateless,
 )
-from bot.conversations import ending_other_conversations
-from bot.identity import Roles, load_identity, roles_guard
-from bot.pulse_flow import HasPulseDraft
-from bot.runtime import Runtime
-from bot.services.value_files import OTHER_SPREADSHEETS, SUFFIXES
-from handlers import (
-    activities,
-    agenda,
-    cancel,
-    concern,
-    concern_answer,
-    concern_desk,
-    export,
-    fallback,
-    groups,
-    help,
-    members,
-    missing,
-    mydata,
-    news,
-    progress,
-    pulse,
-    pulse_results,
-    reminders,
-    signals,
-    start,
-    value_file,
+from handlers.activity import feed as activities
+from handlers.activity.callbacks import (
+    FeedGaps,
+    FeedGoals,
+    FeedOrganisations,
+    FeedPage,
+)
+from handlers.activity.conversation import activity_conversation
+from handlers.agenda import agenda
+from handlers.broadcast import news
+from handlers.broadcast.callbacks import (
+    Acknowledge,
+    OlderNews,
+    ShowStatus,
+    ShowUnconfirmed,
+)
+from handlers.broadcast.conversation import broadcast_conversation
+from handlers.concern import answer as concern_answer
+from handlers.concern import desk as concern_desk
+from handlers.concern import writing as concern
+from handlers.concern.callbacks import (
+    ConcernAnswer,
+    ConcernCancel,
+    ConcernCategory,
+    ConcernCode,
+    ConcernKind,
+    ConcernNotify,
+    ConcernSend,
+    ConcernSeverity,
+    DeskAcknowledge,
+    DeskAskStatus,
+    DeskList,
+    DeskSetStatus,
+    DeskView,
+)
+from handlers.concern.conversation import concern_reply_conversation
+from handlers.concern.flow import RECEIPT_ALONE, AnswerFilter, HasDraft
+from handlers.export import export
+from handlers.export.callbacks import (
+    ExportFormat,
+    ExportPeriod,
+    ExportWhat,
+)
+from handlers.export.conversation import export_range_conversation
+from handlers.help import cancel, fallback, groups, help
+from handlers.joining import start
+from handlers.joining.conversation import joining_conversation
+from handlers.members import members
+from handlers.members.callbacks import (
+    AskDeactivate,
+    AskRole,
+    Deactivate,
+    Member,
+    SetRole,
+    ToggleContact,
+)
+from handlers.members.conversation import invite_conversation
+from handlers.missing import missing
+from handlers.missing.callbacks import (
+    AsFile,
+    AskClose,
+    AskExtension,
+    AskWaiver,
+    ChoosePeriod,
+    Close,
+    ExtensionDays,
+    ExtensionOrganisation,
+    KeepWaiver,
+    Nudge,
+    ShowPeriod,
+    Waive,
+    WaiverDay,
+)
+from handlers.progress import progress
+from handlers.progress.callbacks import (
+    Chart,
+)
+from handlers.pulse import answer as pulse
+from handlers.pulse import results as pulse_results
+from handlers.pulse.callbacks import (
+    AskNewSurvey,
+    CancelAnswering,
+    CancelNewSurvey,
+    NoComment,
+    Results,
+    Score,
+    StartAnswering,
+    StartNewSurvey,
+)
+from handlers.pulse.flow import HasPulseDraft
+from handlers.reminders import reminders
+from handlers.reminders.callbacks import (
+    PauseOrResume,
+    Rsvp,
+    ShowAnswers,
+)
+from handlers.reminders.conversation import reminder_conversation
+from handlers.report import value_file
+from handlers.report.callbacks import (
+    CancelFile,
+    SaveFile,
+)
+from handlers.report.conversation import report_conversation
+from handlers.settings import mydata
+from handlers.settings.callbacks import (
+    CancelLeave,
+    ConfirmLeave,
+    Leave,
+)
+from handlers.settings.conversation import settings_conversation
+from handlers.signals import signals
+from handlers.signals.callbacks import (
+    Ask,
+    Details,
+    Later,
+    Seen,
 )
 
 # Documents named like a spreadsheet (Telegram sends the name of every document).
@@ -96,7 +179,7 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         # (they own the updates of users inside them and answer any other button as stale),
         # single commands (private chat), group chats, and the fallbacks, which must come last
         # because they match anything the features left.
-        # The concern flow comes first: its drafts live in memory (bot.concern_flow), and a
+        # The concern flow comes first: its drafts live in memory (handlers.concern.flow), and a
         # user with one must reach it whatever other conversation they left open. Starting it
         # ends those, so nothing typed for the concern can land in them after a restart.
         (0, command_handler("concern", ending_other_conversations(concern.start))),
@@ -106,14 +189,14 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
                 list(command("cancel").names), concern.cancel, filters=PRIVATE & HasDraft(drafts)
             ),
         ),
-        (0, stateless(r"^anl:k:(anon|named)$", concern.choose_kind, ANYONE)),
-        (0, stateless(r"^anl:c:(\w+)$", concern.choose_category, ANYONE)),
-        (0, stateless(r"^anl:s:(\w+)$", concern.choose_severity, ANYONE)),
-        (0, stateless(r"^anl:ok$", concern.send, ANYONE)),
-        (0, stateless(r"^anl:nf:(yes|no)$", concern.choose_notify, ANYONE)),
-        (0, stateless(r"^anl:x$", concern.cancel, ANYONE)),
-        (0, stateless(r"^anl:code$", concern_answer.ask_code, ANYONE)),
-        (0, stateless(r"^anl:r:([0-9A-Z]{8}):([\w-]+)$", concern_answer.ask_answer, ANYONE)),
+        (0, stateless(ConcernKind.pattern, concern.choose_kind, ANYONE)),
+        (0, stateless(ConcernCategory.pattern, concern.choose_category, ANYONE)),
+        (0, stateless(ConcernSeverity.pattern, concern.choose_severity, ANYONE)),
+        (0, stateless(ConcernSend.pattern, concern.send, ANYONE)),
+        (0, stateless(ConcernNotify.pattern, concern.choose_notify, ANYONE)),
+        (0, stateless(ConcernCancel.pattern, concern.cancel, ANYONE)),
+        (0, stateless(ConcernCode.pattern, concern_answer.ask_code, ANYONE)),
+        (0, stateless(ConcernAnswer.pattern, concern_answer.ask_answer, ANYONE)),
         (
             0,
             MessageHandler(
@@ -134,11 +217,11 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
                 PRIVATE & NEW_MESSAGE & filters.Regex(RECEIPT_ALONE), concern_answer.read_with_code
             ),
         ),
-        # Answering a pulse survey: quiet too, drafts in memory (bot.pulse_flow).
-        (0, stateless(r"^pls:(\d+):go$", pulse.start, ANYONE)),
-        (0, stateless(r"^pls:(\d+):(\d+):(\d+)$", pulse.score, ANYONE)),
-        (0, stateless(r"^pls:(\d+):done$", pulse.no_comment, ANYONE)),
-        (0, stateless(r"^pls:x$", pulse.cancel, ANYONE)),
+        # Answering a pulse survey: quiet too, drafts in memory (handlers.pulse.flow).
+        (0, stateless(StartAnswering.pattern, pulse.start, ANYONE)),
+        (0, stateless(Score.pattern, pulse.score, ANYONE)),
+        (0, stateless(NoComment.pattern, pulse.no_comment, ANYONE)),
+        (0, stateless(CancelAnswering.pattern, pulse.cancel, ANYONE)),
         (
             0,
             CommandHandler(
@@ -156,37 +239,35 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         ),
         # Stateless buttons that act on whoever pressed them come before the conversations,
         # whose fallbacks answer any other button as stale.
-        (0, stateless(r"^plr:(\d+)$", pulse_results.results, MEMBER)),
-        (0, stateless(r"^pln:ask$", pulse_results.ask_start, PULSE_DESK)),
-        (0, stateless(r"^pln:go$", pulse_results.start_survey, PULSE_DESK)),
-        (0, stateless(r"^pln:no$", pulse_results.cancel_start, PULSE_DESK)),
-        (0, stateless(r"^mydata:leave$", mydata.ask_leave, MEMBER)),
-        (0, stateless(r"^mydata:leave:confirm$", mydata.confirm_leave, MEMBER)),
-        (0, stateless(r"^mydata:leave:cancel$", mydata.cancel_leave, MEMBER)),
-        (0, stateless(r"^mem:(\d+)$", members.detail, MEMBERS_DESK)),
-        (0, stateless(r"^mem:(\d+):contact$", members.toggle_contact, MEMBERS_DESK)),
-        (0, stateless(r"^mem:(\d+):role$", members.ask_role, MEMBERS_DESK)),
-        (0, stateless(rf"^mem:(\d+):role:({ROLES})$", members.set_role, MEMBERS_DESK)),
-        (0, stateless(r"^mem:(\d+):off$", members.ask_deactivate, MEMBERS_DESK)),
-        (0, stateless(r"^mem:(\d+):off:yes$", members.confirm_deactivate, MEMBERS_DESK)),
-        (0, stateless(r"^ack:(\d+)$", news.acknowledge, MEMBER)),
-        (0, stateless(r"^bcs:(\d+)$", news.show_status, BROADCAST_DESK)),
-        (0, stateless(r"^bcu:(\d+)$", news.show_unconfirmed, BROADCAST_DESK)),
-        (0, stateless(r"^news:(\d+)$", news.older, MEMBER)),
-        (0, stateless(r"^prg:(all|\d+)$", progress.chart, MEMBER)),
-        (0, stateless(r"^rsvp:(\d+):(\d{8}):(yes|no)$", reminders.rsvp, MEMBER)),
-        (0, stateless(r"^rem:(pause|resume):(\d+)$", reminders.pause, REMINDER_DESK)),
-        (0, stateless(r"^rem:rsvp:(\d+)$", reminders.show_answers, REMINDER_DESK)),
+        (0, stateless(Results.pattern, pulse_results.results, MEMBER)),
+        (0, stateless(AskNewSurvey.pattern, pulse_results.ask_start, PULSE_DESK)),
+        (0, stateless(StartNewSurvey.pattern, pulse_results.start_survey, PULSE_DESK)),
+        (0, stateless(CancelNewSurvey.pattern, pulse_results.cancel_start, PULSE_DESK)),
+        (0, stateless(Leave.pattern, mydata.ask_leave, MEMBER)),
+        (0, stateless(ConfirmLeave.pattern, mydata.confirm_leave, MEMBER)),
+        (0, stateless(CancelLeave.pattern, mydata.cancel_leave, MEMBER)),
+        (0, stateless(Member.pattern, members.detail, MEMBERS_DESK)),
+        (0, stateless(ToggleContact.pattern, members.toggle_contact, MEMBERS_DESK)),
+        (0, stateless(AskRole.pattern, members.ask_role, MEMBERS_DESK)),
+        (0, stateless(SetRole.pattern, members.set_role, MEMBERS_DESK)),
+        (0, stateless(AskDeactivate.pattern, members.ask_deactivate, MEMBERS_DESK)),
+        (0, stateless(Deactivate.pattern, members.confirm_deactivate, MEMBERS_DESK)),
+        (0, stateless(Acknowledge.pattern, news.acknowledge, MEMBER)),
+        (0, stateless(ShowStatus.pattern, news.show_status, BROADCAST_DESK)),
+        (0, stateless(ShowUnconfirmed.pattern, news.show_unconfirmed, BROADCAST_DESK)),
+        (0, stateless(OlderNews.pattern, news.older, MEMBER)),
+        (0, stateless(Chart.pattern, progress.chart, MEMBER)),
+        (0, stateless(Rsvp.pattern, reminders.rsvp, MEMBER)),
+        (0, stateless(PauseOrResume.pattern, reminders.pause, REMINDER_DESK)),
+        (0, stateless(ShowAnswers.pattern, reminders.show_answers, REMINDER_DESK)),
         (
             0,
-            stateless(
-                r"^exp:(values|concerns|pulse|activities)$", export.chose_what, COMPLETENESS_DESK
-            ),
+            stateless(ExportWhat.pattern, export.chose_what, COMPLETENESS_DESK),
         ),
         (
             0,
             stateless(
-                r"^exp:(values|concerns|pulse|activities):(csv|xlsx)$",
+                ExportFormat.pattern,
                 export.chose_format,
                 COMPLETENESS_DESK,
             ),
@@ -194,39 +275,39 @@ def handler_table(runtime: Runtime) -> list[tuple[int, Handler]]:
         (
             0,
             stateless(
-                r"^exp:(values|concerns|pulse|activities):(csv|xlsx):(this|last|all)$",
+                ExportPeriod.pattern,
                 export.send_file,
                 COMPLETENESS_DESK,
             ),
         ),
-        (0, stateless(r"^sig:a:(\d+)$", signals.acknowledge, SIGNAL_DESK)),
-        (0, stateless(r"^sig:s:(\d+)$", signals.snooze, SIGNAL_DESK)),
-        (0, stateless(r"^sig:o:(\d+)$", signals.organisation, SIGNAL_DESK)),
-        (0, stateless(r"^sig:m:(\d+)$", signals.ask, SIGNAL_DESK)),
-        (0, stateless(r"^cdk:list$", concern_desk.back_to_list, CONCERN_DESK)),
-        (0, stateless(r"^cdk:v:([0-9A-Z]{8})$", concern_desk.detail, CONCERN_DESK)),
-        (0, stateless(r"^cdk:a:([0-9A-Z]{8})$", concern_desk.acknowledge, CONCERN_DESK)),
-        (0, stateless(r"^cdk:st:([0-9A-Z]{8})$", concern_desk.ask_status, CONCERN_DESK)),
-        (0, stateless(r"^cdk:s:([0-9A-Z]{8}):(\w+)$", concern_desk.set_status, CONCERN_DESK)),
-        (0, stateless(r"^mis:p:([\w-]+)$", missing.show_period, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:periods$", missing.choose_period, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:nudge:([\w-]+)$", missing.nudge, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:file:([\w-]+)$", missing.send_file, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:ext:([\w-]+)$", missing.ask_extension, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:exo:([\w-]+):(\d+)$", missing.ask_days, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:exd:([\w-]+):(\d+):(\d+)$", missing.extend, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:close:([\w-]+)$", missing.ask_close, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:closey:([\w-]+)$", missing.close, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:wv$", missing.ask_waiver, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:wvd:(\d{4}-\d{2}-\d{2})$", missing.confirm_waiver, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:wvy:(\d{4}-\d{2}-\d{2})$", missing.waive, COMPLETENESS_DESK)),
-        (0, stateless(r"^mis:wvn$", missing.cancel_waiver, COMPLETENESS_DESK)),
-        (0, stateless(r"^acf:(a|g|o):(\d+):(\d+)$", activities.page, MEMBER)),
-        (0, stateless(r"^acf:goals$", activities.choose_goal, MEMBER)),
-        (0, stateless(r"^acf:orgs$", activities.choose_organisation, MEMBER)),
-        (0, stateless(r"^acf:gaps$", activities.gaps, GAPS)),
-        (0, stateless(r"^vf:ok:(\d+)$", value_file.save, COORDINATOR)),
-        (0, stateless(r"^vf:no:(\d+)$", value_file.cancel, COORDINATOR)),
+        (0, stateless(Seen.pattern, signals.acknowledge, SIGNAL_DESK)),
+        (0, stateless(Later.pattern, signals.snooze, SIGNAL_DESK)),
+        (0, stateless(Details.pattern, signals.organisation, SIGNAL_DESK)),
+        (0, stateless(Ask.pattern, signals.ask, SIGNAL_DESK)),
+        (0, stateless(DeskList.pattern, concern_desk.back_to_list, CONCERN_DESK)),
+        (0, stateless(DeskView.pattern, concern_desk.detail, CONCERN_DESK)),
+        (0, stateless(DeskAcknowledge.pattern, concern_desk.acknowledge, CONCERN_DESK)),
+        (0, stateless(DeskAskStatus.pattern, concern_desk.ask_status, CONCERN_DESK)),
+        (0, stateless(DeskSetStatus.pattern, concern_desk.set_status, CONCERN_DESK)),
+        (0, stateless(ShowPeriod.pattern, missing.show_period, COMPLETENESS_DESK)),
+        (0, stateless(ChoosePeriod.pattern, missing.choose_period, COMPLETENESS_DESK)),
+        (0, stateless(Nudge.pattern, missing.nudge, COMPLETENESS_DESK)),
+        (0, stateless(AsFile.pattern, missing.send_file, COMPLETENESS_DESK)),
+        (0, stateless(AskExtension.pattern, missing.ask_extension, COMPLETENESS_DESK)),
+        (0, stateless(ExtensionOrganisation.pattern, missing.ask_days, COMPLETENESS_DESK)),
+        (0, stateless(ExtensionDays.pattern, missing.extend, COMPLETENESS_DESK)),
+        (0, stateless(AskClose.pattern, missing.ask_close, COMPLETENESS_DESK)),
+        (0, stateless(Close.pattern, missing.close, COMPLETENESS_DESK)),
+        (0, stateless(AskWaiver.pattern, missing.ask_waiver, COMPLETENESS_DESK)),
+        (0, stateless(WaiverDay.pattern, missing.confirm_waiver, COMPLETENESS_DESK)),
+        (0, stateless(Waive.pattern, missing.waive, COMPLETENESS_DESK)),
+        (0, stateless(KeepWaiver.pattern, missing.cancel_waiver, COMPLETENESS_DESK)),
+        (0, stateless(FeedPage.pattern, activities.page, MEMBER)),
+        (0, stateless(FeedGoals.pattern, activities.choose_goal, MEMBER)),
+        (0, stateless(FeedOrganisations.pattern, activities.choose_organisation, MEMBER)),
+        (0, stateless(FeedGaps.pattern, activities.gaps, GAPS)),
+        (0, stateless(SaveFile.pattern, value_file.save, COORDINATOR)),
+        (0, stateless(CancelFile.pattern, value_file.cancel, COORDINATOR)),
         # A spreadsheet file (CSV/XLSX, or one to be saved as such), here in group 0 before the
         # conversations: a spreadsheet answers no question of theirs (each would only say "use
         # the buttons"), so it is read as a file of values whatever conversation waits, and that

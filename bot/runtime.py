@@ -10,16 +10,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.attempts import AttemptLimiter
-from bot.concern_buffer import ConcernBuffer
-from bot.concern_flow import ConcernDrafts, DailyCap
 from bot.config import Settings
-from bot.dispatcher import IdleWatch
 from bot.i18n import Translator
-from bot.persistence import DatabasePersistence
-from bot.pulse_flow import PulseBuffer, PulseDrafts
+from bot.outbox.dispatcher import IdleWatch
+from bot.services.concern.buffer import ConcernBuffer
 from bot.services.initiative import initiative_language
+from bot.services.joining.attempts import AttemptLimiter
 from bot.services.privacy_crypto import PrivacyKey
+from bot.telegram.persistence import DatabasePersistence
+from handlers.concern.flow import ConcernDrafts, DailyCap
+from handlers.pulse.flow import PulseBuffer, PulseDrafts
 
 RUNTIME_KEY = "runtime"
 # Until the initiative file names its own time zone.
@@ -58,12 +58,12 @@ class Runtime:
     reads: async_sessionmaker[AsyncSession]
     translator: Translator
     persistence: DatabasePersistence
-    # The concern flow's in-memory drafts and daily cap (bot.concern_flow).
+    # The concern flow's in-memory drafts and daily cap (handlers.concern.flow).
     concern_drafts: ConcernDrafts
     concern_cap: DailyCap
     # Anonymous concerns and messages waiting for the end of their batch.
     concern_buffer: ConcernBuffer
-    # Pulse answers in progress and finished ones waiting for their batch (bot.pulse_flow).
+    # Pulse answers in progress and finished ones waiting for their batch (handlers.pulse.flow).
     pulse_drafts: PulseDrafts
     pulse_buffer: PulseBuffer
     # None until `gwbot privacy init` made one: anonymous concerns are off then.

@@ -25,12 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from bot.app import build_application, runtime_of
 from bot.config import DatabaseSettings, Settings
-from bot.context import BotApplication
-from bot.logs import QUIET_LOGGERS
-from bot.runner import prepare_database, serve
+from bot.config.logs import QUIET_LOGGERS
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.privacy_crypto import generate_key
+from bot.telegram.context import BotApplication
+from bot.telegram.runner import prepare_database, serve
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from tests.clock import FakeClock

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE, create_invite
 from bot.services.members import find_member
-from bot.services.report_menu import menu
+from bot.services.report.menu import menu
 from storage.models import (
     AuditEntry,
     ConversationState,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.services.activities import parse_reach
+from bot.services.activity.activities import parse_reach
 from bot.services.errors import DomainError
 from bot.services.typed_dates import parse_day
 from storage.models import Activity, ActivityPartner, Goal, Organisation

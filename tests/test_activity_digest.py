@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.activity_digest_messages import digest_text
 from bot.i18n import Translator
-from bot.services.activity_digest import Entry, GoalWeek, Week
+from bot.services.activity.digest import Entry, GoalWeek, Week
 from bot.services.outbox import MESSAGE_LIMIT, visible_length
+from handlers.activity.digest_texts import digest_text
 from storage.models import (
     Activity,
     ActivityPartner,

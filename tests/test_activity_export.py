@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import DatabaseSettings
-from bot.services import activity_export
+from bot.services.activity import export as activity_export
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from storage.models import Member, Role

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import activity_feed as service
+from bot.services.activity import feed as service
 from bot.services.errors import DomainError
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file

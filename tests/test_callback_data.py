@@ -8,8 +8,8 @@ from typing import Any, cast
 
 import pytest
 
-from bot.callback_data import numbers_checked
 from bot.services.errors import DomainError
+from bot.telegram.callback_data import numbers_checked
 
 
 async def press(data: str) -> str:

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import charts
-from bot.services import chart_data
-from bot.services.chart_data import Bar, Series
+from bot.presentation import charts
+from bot.services.progress import chart_data
+from bot.services.progress.chart_data import Bar, Series
 from storage.models import Indicator, Organisation
 from tests.conftest import RunningBot
 from tests.test_completeness import at, put, sessions  # noqa: F401 (a fixture)
@@ -143,7 +143,8 @@ async def test_progress_charts_in_chat(bot: RunningBot) -> None:
 
 def test_matplotlib_loads_only_when_a_chart_is_drawn() -> None:
     code = (
-        "import sys, bot.app, bot.registry, handlers.progress; print('matplotlib' in sys.modules)"
+        "import sys, bot.app, bot.registry, handlers.progress.progress;"
+        " print('matplotlib' in sys.modules)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import DatabaseSettings
 from storage.migrate import head_revision, new_revision
 from tests.conftest import TEST_PRIVACY_KEY, free_port
@@ -179,7 +179,7 @@ async def test_gwbot_run_with_a_refused_token_says_so(fake: FakeTelegram, tmp_pa
 def test_privacy_init_prints_a_new_key_once(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
     from bot.services.privacy_crypto import PrivacyKey
 
     main(["privacy", "init"])

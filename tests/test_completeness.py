@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
-from bot.services import completeness, reporting
+from bot.cli.main import main
 from bot.services.errors import DomainError
 from bot.services.members import MemberInfo
+from bot.services.missing import completeness
 from bot.services.obligations import ensure_obligations
+from bot.services.report import reporting
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import Indicator, IndicatorValue, Member, Obligation, Organisation, Role
 from tests.conftest import apply_initiative_text

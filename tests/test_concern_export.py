@@ -16,14 +16,21 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import DatabaseSettings
-from bot.services import concern_desk, exports
-from bot.services.concern_batch import Waiting, write_batch
-from bot.services.concern_desk import ReporterNotice
-from bot.services.concerns import NewConcern, add_message, add_reporter_message, open_concern
+from bot.services import exports
+from bot.services.concern import desk as concern_desk
+from bot.services.concern.batch import Waiting, write_batch
+from bot.services.concern.concerns import (
+    NewConcern,
+    add_message,
+    add_reporter_message,
+    open_concern,
+)
+from bot.services.concern.desk import ReporterNotice
 from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import PrivacyKey, generate_key
+from handlers.concern.callbacks import answer_data
 from storage.models import Author, Concern, ConcernMessage, Member, Role
 from tests.conftest import RunningBot
 from tests.export_steps import export_this_year_as_csv, point_cli_at
@@ -35,6 +42,7 @@ KEY = PrivacyKey.from_text(generate_key())
 NOTICE = ReporterNotice(
     messages={"de": OutgoingMessage(text="Die Koordinierungsstelle hat geantwortet.")},
     answer_label={"de": "Antworten"},
+    answer_data=answer_data,
 )
 # The named reporter and the coordinator: none of this may reach a file.
 REPORTER, REPORTER_TELEGRAM_ID = "Berta Vogel", 4_711_000_123

@@ -1,4 +1,4 @@
-"""Which updates belong to the quiet concern flow (bot.concern_flow), and the daily cap."""
+"""Which updates belong to the quiet concern flow (handlers.concern.flow), and the daily cap."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import CallbackQuery, Chat, Message, Update, User
 
-from bot.concern_flow import RECEIPT_ALONE, ConcernDrafts, DailyCap, Step
 from bot.services.privacy_crypto import CROCKFORD, DailyKey, new_receipt
+from handlers.concern.flow import RECEIPT_ALONE, ConcernDrafts, DailyCap, Step
 from tests.clock import FakeClock
 
 ANNA = User(id=42, first_name="Anna", is_bot=False)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.logs import configure_logging
+from bot.config.logs import configure_logging
 from storage.models import Base, Concern, ConcernMessage, Member, ProcessedUpdate
 from tests.concern_steps import Raised, desk_reply, open_desk, raise_concern, sealed_deliveries_gone
 from tests.conftest import RunningBot

@@ -18,18 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden
 
-from bot.dispatcher import Dispatcher
-from bot.services import concern_desk as desk
-from bot.services.concern_batch import Waiting, write_batch
-from bot.services.concern_desk import ReporterNotice, Summary
-from bot.services.concern_jobs import (
-    Batch,
-    ConcernTexts,
-    delete_expired,
-    escalate,
-    notify_batches,
-)
-from bot.services.concerns import (
+from bot.outbox.dispatcher import Dispatcher
+from bot.services.concern import desk
+from bot.services.concern.batch import Waiting, write_batch
+from bot.services.concern.concerns import (
     TEXT_LIMIT,
     NewConcern,
     Opened,
@@ -39,11 +31,20 @@ from bot.services.concerns import (
     thread_of,
     want_notifications,
 )
-from bot.services.concerns import add_reporter_message as add_reporter_message_service
-from bot.services.concerns import open_concern as open_concern_service
+from bot.services.concern.concerns import add_reporter_message as add_reporter_message_service
+from bot.services.concern.concerns import open_concern as open_concern_service
+from bot.services.concern.desk import ReporterNotice, Summary
+from bot.services.concern.jobs import (
+    Batch,
+    ConcernTexts,
+    delete_expired,
+    escalate,
+    notify_batches,
+)
 from bot.services.errors import DomainError
 from bot.services.outbox import OutgoingMessage
 from bot.services.privacy_crypto import RECEIPT_RE, PrivacyKey, generate_key, new_receipt
+from handlers.concern.callbacks import answer_data
 from storage.models import (
     Author,
     Concern,
@@ -83,6 +84,7 @@ NOTICE = ReporterNotice(
         "en": OutgoingMessage(text="The coordination office replied."),
     },
     answer_label={"de": "Antworten", "en": "Answer"},
+    answer_data=answer_data,
 )
 
 

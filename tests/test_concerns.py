@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.logs import configure_logging
+from bot.config.logs import configure_logging
 from storage.models import ConcernMessage, Role
 from tests.concern_steps import (
     NOTIFY_NO,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import ConfigError, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.date_ranges import parse_range
 from bot.services.errors import DomainError
+from bot.services.export.date_ranges import parse_range
 
 TODAY = date(2026, 11, 28)
 HALF_YEAR = (date(2026, 1, 1), date(2026, 6, 30))

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import DatabaseSettings
 from storage.engine import make_engine
 from storage.views import views_suspended

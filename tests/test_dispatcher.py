@@ -17,7 +17,7 @@ from telegram import Bot, Message
 from telegram.request import HTTPXRequest
 
 from bot.config import DatabaseSettings
-from bot.dispatcher import Dispatcher, IdleWatch, Pacing
+from bot.outbox.dispatcher import Dispatcher, IdleWatch, Pacing
 from bot.services.outbox import Button, OutgoingMessage, enqueue
 from bot.services.placement import Placement
 from storage.engine import make_engine, make_sessionmaker
@@ -190,7 +190,7 @@ async def test_a_slow_answer_times_out_and_the_message_is_sent_again(outbox: Out
 
 
 # The dispatcher writes outcomes in batches of 8 and leaves at most twice that unrecorded:
-# what a database restart or a crash may send twice (DESIGN 5, README "at most 16").
+# what a database restart or a crash may send twice (DESIGN 5, docs/operators.md "at most 16").
 UNRECORDED_AT_MOST = 16
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.services import exports
 from bot.services.imports import import_values
 from bot.services.table_reader import read_table

@@ -16,39 +16,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardMarkup
 
-from bot import (
-    activity_keyboards,
-    broadcast_keyboards,
-    keyboards,
-    missing_keyboards,
-    report_keyboards,
-    value_file_texts,
-)
-from bot.activity_digest_messages import digest_messages
-from bot.activity_texts import summary_text as activity_summary
-from bot.broadcast_messages import recipient_messages, report_messages
-from bot.concern_texts import concern_texts, desk_thread, reporter_notice, reporter_thread
-from bot.formatting import format_date
 from bot.i18n import Translator
-from bot.missing_texts import nudge_messages, overview
-from bot.report_texts import period_label
-from bot.reporting_reminder_messages import ReportingTexts
-from bot.services.activities import Choices, NewActivity
-from bot.services.activity_digest import Entry, GoalWeek, Week
-from bot.services.broadcasts import MAX_TEXT_LENGTH, Status
-from bot.services.completeness import Completeness
-from bot.services.completeness import Item as CompletenessItem
-from bot.services.concern_desk import DeskView, Summary
-from bot.services.concern_jobs import Batch
-from bot.services.concerns import TEXT_LIMIT, Thread, ThreadMessage
+from bot.i18n.formatting import format_date
+from bot.services.activity.activities import Choices, NewActivity
+from bot.services.activity.digest import Entry, GoalWeek, Week
+from bot.services.broadcast.broadcasts import MAX_TEXT_LENGTH, Status
+from bot.services.concern.concerns import TEXT_LIMIT, Thread, ThreadMessage
+from bot.services.concern.desk import DeskView, Summary
+from bot.services.concern.jobs import Batch
 from bot.services.imports import Problem
 from bot.services.initiative_file import CODE_LENGTH
+from bot.services.missing.completeness import Completeness
+from bot.services.missing.completeness import Item as CompletenessItem
 from bot.services.outbox import OutgoingMessage, visible_length
-from bot.services.reporting_reminders import Item
+from bot.services.report.reminders import Item
+from bot.services.report.value_files import OrganisationCount, Preview
 from bot.services.roster import OrganisationChoice, RosterEntry
-from bot.services.signals import OpenSignal
-from bot.services.value_files import OrganisationCount, Preview
-from bot.signal_texts import SUMMARY_LINES, summary_text
+from bot.services.signals.signals import OpenSignal
+from handlers.activity import keyboards as activity_keyboards
+from handlers.activity.digest_texts import digest_messages
+from handlers.activity.texts import summary_text as activity_summary
+from handlers.broadcast import keyboards as broadcast_keyboards
+from handlers.broadcast.texts import recipient_messages, report_messages
+from handlers.concern.texts import concern_texts, desk_thread, reporter_notice, reporter_thread
+from handlers.members import keyboards
+from handlers.missing import keyboards as missing_keyboards
+from handlers.missing.texts import nudge_messages, overview
+from handlers.report import keyboards as report_keyboards
+from handlers.report import value_file_texts
+from handlers.report.reminder_texts import ReportingTexts
+from handlers.report.texts import period_label
+from handlers.signals.texts import SUMMARY_LINES, summary_text
 from tests.fake_telegram import parse_html
 from tests.test_signals import SAMPLES
 

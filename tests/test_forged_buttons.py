@@ -18,10 +18,16 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
-from bot.conversations import AccessGuard
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
-from handlers import activity, broadcast, invite, reminder_add, report, report_value, settings
+from bot.telegram.conversations import AccessGuard
+from handlers.activity import record as activity
+from handlers.broadcast import broadcast
+from handlers.members import invite
+from handlers.reminders import add as reminder_add
+from handlers.report import value as report_value
+from handlers.report.states import State as ReportState
+from handlers.settings import settings
 from storage.models import Member, Role
 from tests.conftest import RunningBot
 from tests.factories import add_activity
@@ -224,36 +230,38 @@ SETTINGS = ("/einstellungen",)
 ACTIVITY = ("/aktivitaet", "> Lesepaten gesucht", "act:d:0", r"act:g:.+")
 # Every conversation state with a button a forger can fill in.
 WALKS: dict[tuple[str | None, object], Walk] = {
-    (settings.NAME, settings.LANGUAGE): Walk(Role.PARTNER, (*SETTINGS, "set:lang")),
-    (settings.NAME, settings.HOUR): Walk(Role.PARTNER, (*SETTINGS, "set:hour")),
-    (settings.NAME, settings.QUIET_FROM): Walk(Role.PARTNER, (*SETTINGS, "set:quiet")),
-    (settings.NAME, settings.QUIET_TO): Walk(
+    (settings.NAME, settings.State.LANGUAGE): Walk(Role.PARTNER, (*SETTINGS, "set:lang")),
+    (settings.NAME, settings.State.HOUR): Walk(Role.PARTNER, (*SETTINGS, "set:hour")),
+    (settings.NAME, settings.State.QUIET_FROM): Walk(Role.PARTNER, (*SETTINGS, "set:quiet")),
+    (settings.NAME, settings.State.QUIET_TO): Walk(
         Role.PARTNER, (*SETTINGS, "set:quiet", r"set:quiet_from:\d+")
     ),
-    (settings.NAME, settings.PAUSE): Walk(Role.PARTNER, (*SETTINGS, "set:pause")),
-    (invite.NAME, invite.ORGANISATION): Walk(Role.COORDINATOR, ("/einladen",)),
-    (invite.NAME, invite.USES): Walk(
+    (settings.NAME, settings.State.PAUSE): Walk(Role.PARTNER, (*SETTINGS, "set:pause")),
+    (invite.NAME, invite.State.ORGANISATION): Walk(Role.COORDINATOR, ("/einladen",)),
+    (invite.NAME, invite.State.USES): Walk(
         Role.COORDINATOR, ("/einladen", r"inv:org:\d+", "inv:role:partner")
     ),
-    (broadcast.NAME, broadcast.PERIOD): Walk(Role.COORDINATOR, ("/rundruf", "bc:aud:owing")),
-    (broadcast.NAME, broadcast.ORGANISATIONS): Walk(Role.COORDINATOR, ("/rundruf", "bc:aud:org")),
-    (report_value.NAME, report.CHOOSE_ORG): Walk(Role.COORDINATOR, ("/melden",)),
-    (report_value.NAME, report.CHOOSE): Walk(Role.PARTNER, ("/melden",)),
-    (report_value.NAME, report_value.VALUE): Walk(
+    (broadcast.NAME, broadcast.State.PERIOD): Walk(Role.COORDINATOR, ("/rundruf", "bc:aud:owing")),
+    (broadcast.NAME, broadcast.State.ORGANISATIONS): Walk(
+        Role.COORDINATOR, ("/rundruf", "bc:aud:org")
+    ),
+    (report_value.NAME, ReportState.CHOOSE_ORG): Walk(Role.COORDINATOR, ("/melden",)),
+    (report_value.NAME, ReportState.CHOOSE): Walk(Role.PARTNER, ("/melden",)),
+    (report_value.NAME, ReportState.VALUE): Walk(
         Role.PARTNER, ("/melden", "label:Q1 2026 · Angebote")
     ),
-    (report_value.NAME, report_value.PICK): Walk(
+    (report_value.NAME, ReportState.PICK): Walk(
         Role.PARTNER, ("/melden", "label:Jan 2026 · Wartezeit", "> 1.234")
     ),
-    (reminder_add.NAME, reminder_add.HOUR): Walk(
+    (reminder_add.NAME, reminder_add.State.HOUR): Walk(
         Role.COORDINATOR,
         ("/erinnerungen", "rem:add", "radd:kind:meeting", "radd:every:1", "radd:day:0"),
     ),
-    (activity.NAME, activity.TITLE): Walk(Role.PARTNER, ACTIVITY[:1]),
-    (activity.NAME, activity.GOAL): Walk(Role.PARTNER, ACTIVITY[:3]),
-    (activity.NAME, activity.GROUP): Walk(Role.PARTNER, ACTIVITY),
-    (activity.NAME, activity.DISTRICT): Walk(Role.PARTNER, (*ACTIVITY, "act:tg:none")),
-    (activity.NAME, activity.PARTNERS): Walk(
+    (activity.NAME, activity.State.TITLE): Walk(Role.PARTNER, ACTIVITY[:1]),
+    (activity.NAME, activity.State.GOAL): Walk(Role.PARTNER, ACTIVITY[:3]),
+    (activity.NAME, activity.State.GROUP): Walk(Role.PARTNER, ACTIVITY),
+    (activity.NAME, activity.State.DISTRICT): Walk(Role.PARTNER, (*ACTIVITY, "act:tg:none")),
+    (activity.NAME, activity.State.PARTNERS): Walk(
         Role.PARTNER, (*ACTIVITY, "act:tg:none", "act:di:none", "act:r:none")
     ),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.formatting import format_date, format_number, format_value
+from bot.i18n.formatting import format_date, format_number, format_value
 
 
 def test_numbers_and_dates_per_language() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import Indicator, IndicatorValue, Organisation
 from tests.test_agenda import EXAMPLE
@@ -42,7 +42,7 @@ def apply(capsys: pytest.CaptureFixture[str], *arguments: str) -> list[str]:
 def test_apply_in_december_says_what_is_overdue_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.initiative_cli.utc_now", lambda: DECEMBER_7)
+    monkeypatch.setattr("bot.cli.initiative.utc_now", lambda: DECEMBER_7)
     english = variant(tmp_path, "en.toml", 'default_language = "de"', 'default_language = "en"')
     out = apply(capsys, str(english), "--dry-run")
     assert out[0] == f"{english}: dry run; applying it would change:"

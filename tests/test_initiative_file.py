@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import DatabaseSettings
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import InitiativeFileError, load_initiative_file

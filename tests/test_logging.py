@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.logs import configure_logging
+from bot.config.logs import configure_logging
 from tests.conftest import RunningBot
 from tests.factories import add_member
 

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.concern_texts import concern_texts
 from bot.i18n import Translator
-from bot.jobs import ConcernWork, PulseWork, TimedSteps, TimedWork, step_alert
-from bot.reporting_reminder_messages import ReportingTexts
-from bot.services.concern_batch import Waiting
-from bot.services.concern_jobs import JobSettings
-from bot.services.concerns import NewConcern, open_concern
+from bot.scheduling.jobs import ConcernWork, PulseWork, TimedSteps, TimedWork, step_alert
+from bot.services.concern.batch import Waiting
+from bot.services.concern.concerns import NewConcern, open_concern
+from bot.services.concern.jobs import JobSettings
 from bot.services.outbox import visible_length
+from handlers.concern.texts import concern_texts
+from handlers.report.reminder_texts import ReportingTexts
 from storage.models import Delivery, Member, Obligation, Organisation, Role
 from tests.conftest import RunningBot, apply_initiative_text
 from tests.fake_telegram import parse_html

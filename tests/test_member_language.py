@@ -11,10 +11,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import runtime_of
-from bot.context import BotContext
-from bot.errors import ALERT_LIMIT
 from bot.i18n import Translator
 from bot.services.errors import DomainError
+from bot.telegram.context import BotContext
+from bot.telegram.errors import ALERT_LIMIT
 from storage.models import Role
 from tests.conftest import RunningBot
 from tests.steps import member

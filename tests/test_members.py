@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.services.invites import hash_code
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import AuditEntry, Invite, Member, Organisation, Role

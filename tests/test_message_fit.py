@@ -1,6 +1,6 @@
-"""The one mechanism that makes every message fit Telegram (bot/message_fit.py): lists shortened
-at item boundaries with an exact "… and N more", texts split where every line matters, buttons
-kept under Telegram's 100, HTML balanced in every piece, as Telegram parses it."""
+"""The one mechanism that makes every message fit Telegram (bot/presentation/message_fit.py): lists
+shortened at item boundaries with an exact "… and N more", texts split where every line matters,
+buttons kept under Telegram's 100, HTML balanced in every piece, as Telegram parses it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import Html
-from bot.message_fit import fit_keyboard, fit_list, split_list, split_message
+from bot.presentation.message_fit import fit_keyboard, fit_list, split_list, split_message
 from bot.services.outbox import OutgoingMessage, visible_length
 from tests.fake_telegram import parse_html
 

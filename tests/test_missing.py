@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.app import runtime_of
-from bot.services.completeness_export import COMPLETENESS_COLUMNS
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
+from bot.services.missing.completeness_export import COMPLETENESS_COLUMNS
 from storage.models import Delivery, Indicator, IndicatorValue, Member, Organisation, Role
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeUser

@@ -4,7 +4,7 @@ role, dates) stays for the organisation's figures.
 
 The table scan covers every table of the models, so tables that later features add are checked
 without editing this file: a feature that stores a member's name or Telegram id must erase it
-in bot.services.own_data.ERASURE, or the scan fails.
+in bot.services.settings.own_data.ERASURE, or the scan fails.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from telegram import BotCommand, BotCommandScopeChat
 from bot.config import DatabaseSettings
 from bot.services.errors import NotFound
 from bot.services.obligations import ensure_obligations
-from bot.services.own_data import export_member_data, leave
+from bot.services.settings.own_data import export_member_data, leave
 from storage.models import (
     AuditEntry,
     Base,

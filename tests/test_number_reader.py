@@ -9,7 +9,7 @@ from babel.numbers import format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.number_reader import (
+from bot.services.report.number_reader import (
     MAX_LENGTH,
     Ambiguous,
     Kind,

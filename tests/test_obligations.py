@@ -4,22 +4,20 @@ public holidays, organisations joining later, idempotency; every aggregation and
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import aggregation
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
+from bot.services.progress import aggregation
 from storage.models import Indicator, IndicatorValue, Obligation, Organisation
 from tests.conftest import apply_initiative_text
+from tests.statements import Work, counting
 
 INITIATIVE = """
 [initiative]
@@ -204,37 +202,8 @@ async def test_an_organisation_added_to_a_running_initiative_owes_from_that_day(
     }
 
 
-@dataclass
-class Work:
-    """What the code under watch asked of the database: statements run and rows they returned."""
-
-    statements: int = 0
-    rows: int = 0
-
-
-@contextmanager
-def counting(sessions: async_sessionmaker[AsyncSession]) -> Iterator[Work]:
-    engine = sessions.kw["bind"].sync_engine
-    work = Work()
-
-    def before(*_: object) -> None:
-        work.statements += 1
-
-    def after(_conn: object, cursor: object, *_: object) -> None:
-        # Both async drivers' adapters buffer a statement's result rows before handing them on.
-        work.rows += len(getattr(cursor, "_rows", None) or ())
-
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-    try:
-        yield work
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-
-
 async def work_of_ensuring(sessions: async_sessionmaker[AsyncSession], now: datetime) -> Work:
-    with counting(sessions) as work:
+    with counting(sessions.kw["bind"]) as work:
         async with sessions.begin() as session:
             await ensure_obligations(session, now)
     return work
@@ -258,6 +227,9 @@ async def test_writing_obligations_does_not_grow_with_the_history(
     year_two_new_week = await work_of_ensuring(sessions, datetime(2028, 1, 10, 12, tzinfo=UTC))
     assert year_two_quiet == year_one_quiet
     assert year_two_new_week == year_one_new_week
+    # A look on a day when no period began reads the initiative row and nothing else: no
+    # span, no mark (it runs on every tick and every /melden).
+    assert year_one_quiet.rows == 1
     async with sessions() as session:
         weeks = await session.scalar(
             select(func.count())

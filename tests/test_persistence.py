@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.persistence import DatabasePersistence
+from bot.telegram.persistence import DatabasePersistence
 from storage.models import ChatData, ConversationState, UserData
 from tests.clock import FakeClock
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.plausibility import MIN_HISTORY, is_implausible
+from bot.services.report.plausibility import MIN_HISTORY, is_implausible
 
 
 def test_the_dialogue_example() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot import cli
+from bot.cli import main as cli
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -108,8 +108,8 @@ def test_make_run_runs_the_bot_with_a_token(monkeypatch: pytest.MonkeyPatch) -> 
     async def prepare_database(settings: object) -> None:
         ran.append("database")
 
-    monkeypatch.setattr("bot.runner.serve_until_signalled", serve_until_signalled)
-    monkeypatch.setattr("bot.runner.prepare_database", prepare_database)
+    monkeypatch.setattr("bot.telegram.runner.serve_until_signalled", serve_until_signalled)
+    monkeypatch.setattr("bot.telegram.runner.prepare_database", prepare_database)
     cli.main(["run", "--playground-without-token"])
     assert ran == ["database", "bot"]
     assert not Path("playground.db").exists()

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import charts
-from bot.services import chart_data
-from bot.services.agenda import load_agenda
+from bot.presentation import charts
+from bot.services.agenda.agenda import load_agenda
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
-from bot.services.progress import overall
+from bot.services.progress import chart_data
+from bot.services.progress.progress import overall
 from storage.models import Indicator, IndicatorValue, Organisation, Role
 from tests.conftest import RunningBot
 from tests.steps import member

@@ -18,8 +18,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DatabaseSettings
-from bot.services import aggregation
-from bot.services.progress import standing
+from bot.services.progress import aggregation
+from bot.services.progress.progress import standing
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import Goal, Indicator, IndicatorValue, Obligation, Organisation
 

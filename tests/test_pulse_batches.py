@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DatabaseSettings
 from bot.i18n import Translator
-from bot.pulse_flow import PulseBuffer, Waiting
-from bot.pulse_texts import closing_notices, dropped_notices
-from bot.services import pulse
 from bot.services.privacy_crypto import PrivacyKey, generate_key, random_id
-from bot.services.pulse import Completed, Respondent
+from bot.services.pulse import pulse
+from bot.services.pulse.pulse import Completed, Respondent
+from handlers.pulse.flow import PulseBuffer, Waiting
+from handlers.pulse.texts import closing_notices, dropped_notices
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import alembic_config, upgrade_database
 from storage.models import Delivery, PulseAnswer, PulseComment, PulseParticipation, PulseSurvey

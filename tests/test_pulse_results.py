@@ -19,19 +19,19 @@ from openpyxl import load_workbook
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import DatabaseSettings
-from bot.pulse_chart import pulse_chart, pulse_figure
 from bot.services import exports
 from bot.services.errors import NotFound
 from bot.services.privacy_crypto import random_id
-from bot.services.pulse_results import (
+from bot.services.pulse.results import (
     SurveyResults,
     SurveySummary,
     TrendPoint,
     recent_surveys,
     survey_results,
 )
+from handlers.pulse.chart import pulse_chart, pulse_figure
 from storage.models import PulseAnswer, PulseComment, PulseParticipation, PulseSurvey, Role
 from tests.conftest import RunningBot
 from tests.export_steps import export_this_year_as_csv, point_cli_at

@@ -17,23 +17,28 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.concern_texts import concern_texts
-from bot.config_sections import PrivacySettings, SignalSettings
+from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
-from bot.missing_texts import nudge_messages
-from bot.reporting_reminder_messages import ReportingTexts
-from bot.schedule_hooks import schedule_hooks
-from bot.services import broadcasts, completeness, concern_desk, concern_jobs, signal_actions
-from bot.services.concern_desk import ReporterNotice
+from bot.scheduling.hooks import schedule_hooks
+from bot.services.broadcast import broadcasts
+from bot.services.concern import desk as concern_desk
+from bot.services.concern import jobs as concern_jobs
+from bot.services.concern.desk import ReporterNotice
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.members import MemberInfo
+from bot.services.missing import completeness
 from bot.services.obligations import ensure_obligations
 from bot.services.outbox import OutgoingMessage
 from bot.services.placement import Preferences
-from bot.services.reporting_reminders import send_escalations, send_reminders
+from bot.services.report.reminders import send_escalations, send_reminders
 from bot.services.schedules import run_due
-from bot.signal_texts import check_in_messages
+from bot.services.signals import actions as signal_actions
+from handlers.concern.callbacks import answer_data
+from handlers.concern.texts import concern_texts
+from handlers.missing.texts import nudge_messages
+from handlers.report.reminder_texts import ReportingTexts
+from handlers.signals.texts import check_in_messages
 from storage.models import (
     Broadcast,
     Concern,
@@ -178,7 +183,9 @@ async def trigger(session: AsyncSession, now: datetime) -> None:
     await concern_jobs.escalate(session, now, texts, 24)
     concern = await session.get(Concern, "c" * 22)
     assert concern is not None
-    notice = ReporterNotice({"de": OutgoingMessage(text="Antwort")}, {"de": "Antworten"})
+    notice = ReporterNotice(
+        {"de": OutgoingMessage(text="Antwort")}, {"de": "Antworten"}, answer_data
+    )
     await concern_desk.tell_reporter(session, concern, None, notice, now)
     await broadcasts.queue_reports(session, now, lambda _: {"de": OutgoingMessage(text="Bericht")})
     signal = await session.scalar(select(Signal.id))

@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import report_menu
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import InitiativeFileError, load_initiative_file
 from bot.services.members import MemberInfo
 from bot.services.obligations import ensure_obligations
 from bot.services.periods import Frequency, Period
-from bot.services.report_search import read_backlog, read_search
+from bot.services.report import menu as report_menu
+from bot.services.report.search import read_backlog, read_search
 from storage.models import Member, Organisation, Role
 from tests.conftest import RunningBot
 from tests.fake_telegram import BotMessage

@@ -12,10 +12,10 @@ from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator
-from bot.reporting_reminder_messages import ReportingTexts
 from bot.services.obligations import ensure_obligations
-from bot.services.reminder_withdrawal import drop_settled_reminders
-from bot.services.reporting_reminders import send_escalations, send_reminders
+from bot.services.reminders.withdrawal import drop_settled_reminders
+from bot.services.report.reminders import send_escalations, send_reminders
+from handlers.report.reminder_texts import ReportingTexts
 from storage.models import (
     Delivery,
     Indicator,

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import DatabaseSettings
-from handlers.settings import HOUR
+from handlers.settings.settings import State
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade_database
 from storage.models import ConversationState, Member
@@ -104,7 +104,7 @@ async def halfway_through_settings(
     # its conversation state, so once /hilfe is answered the state before it is stored.
     await user.send("/hilfe")
     await user.next_message(timeout=30)
-    assert await conversation_state(engine) == HOUR
+    assert await conversation_state(engine) == State.HOUR
     return user, menu
 
 

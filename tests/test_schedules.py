@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config_sections import PrivacySettings, SignalSettings
+from bot.config.sections import PrivacySettings, SignalSettings
 from bot.i18n import Translator
-from bot.reminder_messages import reminder_hooks
-from bot.schedule_hooks import schedule_hooks
+from bot.scheduling.hooks import schedule_hooks
 from bot.services import schedules
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
+from handlers.reminders.texts import reminder_hooks
 from storage.models import Delivery, Member, Organisation, Role, Schedule, ScheduleRun
 from tests.conftest import RunningBot, apply_initiative_text
 from tests.steps import run_jobs

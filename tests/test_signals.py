@@ -10,12 +10,12 @@ from functools import partial
 
 from sqlalchemy import delete, select, text, update
 
-from bot.config_sections import SignalSettings
-from bot.formatting import format_date
+from bot.config.sections import SignalSettings
 from bot.i18n import LANGUAGES, Translator
-from bot.services.signal_types import Thresholds
-from bot.services.signals import OpenSignal
-from bot.signal_texts import reason_text, thresholds
+from bot.i18n.formatting import format_date
+from bot.services.signals.signal_types import Thresholds
+from bot.services.signals.signals import OpenSignal
+from handlers.signals.texts import reason_text, thresholds
 from storage.models import (
     Indicator,
     IndicatorValue,

@@ -11,9 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import signals
-from bot.services.signals import Thresholds
-from bot.services.signals_activities_climate import (
+from bot.services.signals import signals
+from bot.services.signals.activities_climate import (
     ActivityLimits,
     ConcernLimits,
     PulseLimits,
@@ -21,6 +20,7 @@ from bot.services.signals_activities_climate import (
     detect_concerns_rising,
     detect_pulse_fell,
 )
+from bot.services.signals.signals import Thresholds
 from storage.models import (
     Activity,
     Concern,

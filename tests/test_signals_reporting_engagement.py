@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import signals
-from bot.services.signals import Finding, Thresholds
-from bot.services.signals_engagement import EngagementLimits, detect_acks, detect_rsvps
-from bot.services.signals_reporting import OnTimeLimits, detect_on_time
+from bot.services.signals import signals
+from bot.services.signals.engagement import EngagementLimits, detect_acks, detect_rsvps
+from bot.services.signals.reporting import OnTimeLimits, detect_on_time
+from bot.services.signals.signals import Finding, Thresholds
 from storage.models import (
     Broadcast,
     ClosedPeriod,

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
+from bot.cli.status import status_command
 from bot.config import DatabaseSettings, Settings
 from bot.services import step_health
 from bot.services.outbox import OutgoingMessage, enqueue
 from bot.services.placement import Placement
 from bot.services.step_health import StepOutcome, error_kind
-from bot.status_cli import status_command
 from storage.migrate import head_revision, upgrade_database
 from storage.models import Delivery, Role, Signal, StepStatus
 from tests.factories import add_member
@@ -41,7 +41,7 @@ async def tick(
     failed: dict[str, str],
     process: str = "run",
 ) -> int:
-    """One tick's record, as bot.jobs keeps it; returns how many alerts were queued."""
+    """One tick's record, as bot.scheduling.jobs keeps it; returns how many alerts were queued."""
     outcomes = [StepOutcome(step, failed.get(step)) for step in STEPS]
     async with sessions.begin() as session:
         failing = await step_health.record(session, process, outcomes, now)

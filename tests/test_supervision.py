@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DatabaseSettings, Settings
+from bot.outbox.worker import DispatcherStopped, Supervision, dispatch_until
 from bot.services.outbox import OutgoingMessage, enqueue
 from bot.services.placement import Placement
-from bot.worker import DispatcherStopped, Supervision, dispatch_until
 from storage.models import StepStatus
 from tests.clock import FakeClock
 from tests.conftest import settings_for
@@ -79,7 +79,7 @@ async def test_the_dispatcher_survives_a_502_at_start_and_sends_once_telegram_re
         )
     fake.faults.fail_next("getMe", status=502, count=3, description="Bad Gateway")
     sleeps = Sleeps()
-    with caplog.at_level(logging.ERROR, logger="bot.worker"):
+    with caplog.at_level(logging.ERROR, logger="bot.outbox.worker"):
         running = asyncio.create_task(
             dispatch_until(settings, sessions, clock, stop, process="worker", sleep=sleeps)
         )
@@ -104,7 +104,10 @@ async def test_a_dispatcher_that_never_starts_gives_up_loudly(
 ) -> None:
     fake.faults.fail_next("getMe", status=502, count=100, description="Bad Gateway")
     sleeps = Sleeps()
-    with caplog.at_level(logging.ERROR, logger="bot.worker"), pytest.raises(DispatcherStopped):
+    with (
+        caplog.at_level(logging.ERROR, logger="bot.outbox.worker"),
+        pytest.raises(DispatcherStopped),
+    ):
         await dispatch_until(
             settings,
             sessions,

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.status_cli import status_command
+from bot.cli.status import status_command
 from storage.models import Delivery, Role, Schedule
 from tests.concern_steps import raise_concern
 from tests.conftest import RunningBot

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update, User
 
-from bot.update_processor import PerUserUpdateProcessor
+from bot.telegram.update_processor import PerUserUpdateProcessor
 
 
 def update_from(update_id: int, user_id: int) -> Update:

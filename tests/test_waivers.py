@@ -14,17 +14,19 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli import main
-from bot.formatting import format_number
+from bot.cli.main import main
 from bot.i18n import Translator
-from bot.message_fit import MESSAGE_LIMIT, visible_length
-from bot.services import completeness, obligations, signals_reporting, waivers
+from bot.i18n.formatting import format_number
+from bot.presentation.message_fit import MESSAGE_LIMIT, visible_length
+from bot.services import obligations
 from bot.services.errors import DomainError
 from bot.services.invites import COMMAND_LINE
 from bot.services.members import MemberInfo
-from bot.services.reminder_withdrawal import drop_settled_reminders
-from bot.services.signal_types import Thresholds
-from bot.waiver_texts import CONFIRM, waiver_lines
+from bot.services.missing import completeness, waivers
+from bot.services.reminders.withdrawal import drop_settled_reminders
+from bot.services.signals import reporting as signals_reporting
+from bot.services.signals.signal_types import Thresholds
+from handlers.missing.waiver_texts import CONFIRM, waiver_lines
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import AuditEntry, Indicator, Member, Obligation, Organisation, Role
 from storage.queries.obligations import counted
@@ -243,7 +245,7 @@ def test_gwbot_periods_waive(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "i.toml").write_text(INITIATIVE, encoding="utf-8")
-    for module in ("bot.initiative_cli", "bot.periods_cli"):
+    for module in ("bot.cli.initiative", "bot.cli.periods"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: APRIL_6)
     main(["initiative", "apply", str(tmp_path / "i.toml")])
     capsys.readouterr()

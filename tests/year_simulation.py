@@ -1,7 +1,7 @@
-"""A year in the life of the demo initiative (bot.demo.year), on a virtual clock: the plan's
-events through the services, the timed steps as production runs them (bot.jobs.TimedSteps),
-the outbox dispatcher delivering to the fake Bot API. What happened is kept in `Observations`
-for tests/test_year.py to check, one invariant per test.
+"""A year in the life of the demo initiative (bot.demo.year), on a virtual clock: the plan's events
+through the services, the timed steps as production runs them (bot.scheduling.jobs.TimedSteps), the
+outbox dispatcher delivering to the fake Bot API. What happened is kept in `Observations` for
+tests/test_year.py to check, one invariant per test.
 
 When the steps run. Production ticks every 30 s; a year of that is a million ticks. Here the
 tick runs once a day at 10:05 local time, plus a minute after each concern's batch ends:
@@ -40,25 +40,25 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.concern_buffer import ConcernBuffer
 from bot.config import DatabaseSettings
-from bot.config_sections import PrivacySettings, SignalSettings
+from bot.config.sections import PrivacySettings, SignalSettings
 from bot.demo import year
-from bot.dispatcher import Dispatcher
 from bot.i18n import Translator
-from bot.jobs import RUN, TimedSteps, TimedWork
-from bot.pulse_flow import PulseBuffer
-from bot.pulse_texts import dropped_notices
-from bot.schedule_hooks import schedule_hooks
-from bot.services import broadcasts, completeness, report_menu
-from bot.services.agenda import load_agenda
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.worker import round_hooks
+from bot.scheduling.hooks import schedule_hooks
+from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
+from bot.services.agenda.agenda import load_agenda
+from bot.services.broadcast import broadcasts
+from bot.services.concern.buffer import ConcernBuffer
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.members import MemberInfo, find_member
+from bot.services.missing import completeness
 from bot.services.obligations import (
     ensure_obligations,
     organisation_of,
@@ -66,13 +66,17 @@ from bot.services.obligations import (
 )
 from bot.services.outbox import local_zone, visible_length
 from bot.services.placement import Preferences
-from bot.services.reminder_withdrawal import drop_settled_reminders
-from bot.worker import round_hooks
+from bot.services.reminders.withdrawal import drop_settled_reminders
+from bot.services.report import menu as report_menu
+from handlers.pulse.flow import PulseBuffer
+from handlers.pulse.texts import dropped_notices
 from storage.engine import make_engine, make_sessionmaker
 from storage.models import ClosedPeriod, Delivery, Indicator, Member, Obligation, Organisation
 from storage.queries.obligations import missing
+from storage.queries.outbox import next_due
 from tests.clock import FakeClock
 from tests.fake_telegram import FakeTelegram, InProcessRequest
+from tests.statements import Work, counting
 
 T = TypeVar("T")
 SEED = 1
@@ -89,17 +93,6 @@ EARLY, LATE = date(year.YEAR, 2, 24), date(year.YEAR, 12, 15)
 AT_ONCE = frozenset({broadcasts.KIND, completeness.NUDGE_KIND})
 TICKET = re.compile(r"#([0-9A-Z]{6,})")
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
-
-
-@dataclass
-class Work:
-    """Statements run and rows fetched while counting."""
-
-    statements: int = 0
-    rows: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.statements} statements, {self.rows} rows"
 
 
 @dataclass
@@ -153,23 +146,6 @@ async def current_periods(
         if known is None or start > known[2]:
             latest[indicator_id] = (code, period, start)
     return {indicator: (code, period) for indicator, (code, period, _) in latest.items()}
-
-
-@contextmanager
-def counting(engine: AsyncEngine, work: Work) -> Iterator[None]:
-    """Count statements and the rows they returned. SQLAlchemy's asyncio adapters (aiosqlite
-    and asyncpg alike) fetch a statement's whole result into the cursor's `_rows` when it
-    runs, so its length is what the statement returned; a private name, read in tests only."""
-
-    def after(conn: Any, cursor: Any, statement: Any, *args: Any) -> None:
-        work.statements += 1
-        work.rows += len(getattr(cursor, "_rows", ()) or ())
-
-    event.listen(engine.sync_engine, "after_cursor_execute", after)
-    try:
-        yield
-    finally:
-        event.remove(engine.sync_engine, "after_cursor_execute", after)
 
 
 class StepErrors(logging.Handler):
@@ -231,7 +207,7 @@ class Year:
         sessions = make_sessionmaker(engine)
         self.sessions = sessions
         handler = StepErrors(self.clock)
-        jobs_log = logging.getLogger("bot.jobs")
+        jobs_log = logging.getLogger("bot.scheduling.jobs")
         jobs_log.addHandler(handler)
         try:
             async with FakeTelegram(token=TOKEN) as fake:
@@ -255,7 +231,7 @@ class Year:
             first, _, last = member.name.partition(" ")
             fake.user(user_id=member.telegram_id, first_name=first, last_name=last,
                       language_code=member.language)  # fmt: skip
-        # What `gwbot run` registers at start-up (bot.app, bot.worker).
+        # What `gwbot run` registers at start-up (bot.app, bot.outbox.worker).
         concern_buffer = ConcernBuffer(sessions)
         pulse_buffer = PulseBuffer(
             sessions, self.privacy.privacy_key(), dropped_notices(self.translator), self.clock
@@ -305,9 +281,12 @@ class Year:
                         self._push(batch + timedelta(minutes=1), "tick", False)
                 else:
                     await self._tick(steps, payload)
-                await self._note_queued()
-                horizon = (self._moments[0][0] if self._moments else self.clock()) - self.clock()
-                await dispatcher.run_until_idle(max(horizon, timedelta(0)))
+                due = await self._note_queued()
+                until = self._moments[0][0] if self._moments else self.clock()
+                # Most moments queue nothing due before the next one: the dispatcher's own
+                # question answers that in one statement instead of a round.
+                if due is not None and due <= until:
+                    await dispatcher.run_until_idle(max(until - self.clock(), timedelta(0)))
         await self._note_queued()
 
     async def _tick(self, steps: TimedSteps, look: bool) -> None:
@@ -356,7 +335,7 @@ class Year:
         return sorted(viewers.items())
 
     async def _measure(self, month: int) -> None:
-        """The work of /melden (what handlers/report.py runs for a partner of an organisation
+        """The work of /melden (what handlers/report/flow.py runs for a partner of an organisation
         that never reports, whose open items grow all year) and of /agenda."""
         joined = {m.organisation for m in self.initiative.members}
         laggard = next(
@@ -384,10 +363,11 @@ class Year:
         self.observed.work[("melden", month)] = melden
         self.observed.work[("agenda", month)] = agenda
 
-    async def _note_queued(self) -> None:
+    async def _note_queued(self) -> datetime | None:
         """Stamp deliveries queued since the last look with the virtual time (their
-        `created_at` is the real time)."""
+        `created_at` is the real time); returns when the next delivery falls due."""
         async with self.sessions() as session:
+            due = await next_due(session)
             rows = (
                 await session.execute(
                     select(Delivery.id, Delivery.kind, Delivery.member_id, Delivery.payload)
@@ -406,6 +386,7 @@ class Year:
             if kind == "concern_batch":
                 for ticket in TICKET.findall(str(payload.get("text", ""))):
                     self._announced.setdefault(ticket, now)
+        return due
 
     async def _check(self, fake: FakeTelegram) -> None:
         """What can only be judged at the end: where deliveries landed, what the fake Bot API

@@ -15,7 +15,7 @@ Three steps, so benchmarks, the playground and the year test use the same data:
   reporting, broadcasts, concerns, activities), at the event's time.
 
 Timed work (reminders, escalations, surveys, concern batches) is not in the plan: it is what
-the bot does on its own when its timed steps run over the year (bot.jobs).
+the bot does on its own when its timed steps run over the year (bot.scheduling.jobs).
 """
 
 from __future__ import annotations
@@ -30,19 +30,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast_messages import recipient_messages
 from bot.i18n import Translator
-from bot.services import broadcasts, reporting
-from bot.services.activities import NewActivity, log_activity
-from bot.services.concern_batch import Waiting
-from bot.services.concerns import NewConcern, Opened, open_concern
+from bot.services.activity.activities import NewActivity, log_activity
+from bot.services.broadcast import broadcasts
+from bot.services.concern.batch import Waiting
+from bot.services.concern.concerns import NewConcern, Opened, open_concern
 from bot.services.invites import COMMAND_LINE, create_invite
-from bot.services.joining import join
+from bot.services.joining.joining import join
 from bot.services.members import MemberInfo, find_member
 from bot.services.obligations import ensure_obligations
 from bot.services.periods import due_day, periods_between
 from bot.services.privacy_crypto import PrivacyKey
-from bot.services.settings import change_settings, pause
+from bot.services.report import reporting
+from bot.services.settings.settings import change_settings, pause
+from handlers.broadcast.texts import recipient_messages
 from storage.models import Indicator, Obligation, Organisation, Role
 
 ZONE = ZoneInfo("Europe/Berlin")

@@ -29,21 +29,21 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast_messages import DeliveryReports
-from bot.concern_buffer import ConcernBuffer
 from bot.config import Settings
 from bot.demo import year
 from bot.i18n import Translator
-from bot.jobs import RUN, TimedSteps, TimedWork
-from bot.pulse_flow import PulseBuffer
-from bot.pulse_texts import dropped_notices
-from bot.schedule_hooks import schedule_hooks
-from bot.services import pulse
-from bot.services.concerns import Opened, add_message
+from bot.scheduling.hooks import schedule_hooks
+from bot.scheduling.jobs import RUN, TimedSteps, TimedWork
+from bot.services.concern.buffer import ConcernBuffer
+from bot.services.concern.concerns import Opened, add_message
 from bot.services.initiative import apply_initiative
 from bot.services.initiative_file import load_initiative_file
 from bot.services.obligations import ensure_obligations
 from bot.services.privacy_crypto import PrivacyKey
+from bot.services.pulse import pulse
+from handlers.broadcast.texts import DeliveryReports
+from handlers.pulse.flow import PulseBuffer
+from handlers.pulse.texts import dropped_notices
 from storage.engine import make_sessionmaker
 from storage.models import Delivery, DeliveryState, Member
 from storage.models.concerns import Author, ConcernStatus

@@ -26,16 +26,16 @@ from sqlalchemy import func, select
 
 from bot.app import build_application, runtime_of
 from bot.config import Settings
-from bot.context import BotApplication
 from bot.fake_telegram import FakeTelegram, FakeUser
-from bot.jobs import STEPS_KEY, TimedSteps
-from bot.menus import publish_member_menu
 from bot.playground.history import TODAY, build_history
 from bot.playground.people import Person, demo_people
-from bot.runner import prepare_database, serve
+from bot.presentation.menus import publish_member_menu
+from bot.scheduling.jobs import STEPS_KEY, TimedSteps
 from bot.services.invites import COMMAND_LINE, create_invite
 from bot.services.members import find_member
 from bot.services.privacy_crypto import PrivacyKey, generate_key
+from bot.telegram.context import BotApplication
+from bot.telegram.runner import prepare_database, serve
 from storage.models import Delivery, DeliveryState, Role
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ reported.
 Concerns: one row per message of a thread, and nothing about who wrote it (DESIGN section 6).
 
 Pulse: one row per question and one per comment of the surveys that reached their k; surveys
-below k are left out entirely (bot.services.pulse_results keeps that rule).
+below k are left out entirely (bot.services.pulse.results keeps that rule).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.services import pulse_results
 from bot.services.outbox import local_zone
 from bot.services.periods import Period
+from bot.services.pulse import results as pulse_results
 from bot.services.table_files import Value, write_csv, write_xlsx
 from storage.models import (
     Concern,

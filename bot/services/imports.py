@@ -6,7 +6,7 @@ Imported values are marked as such: they count as reported, without an on-time s
 A row equal to what is stored (the same revision, or else the latest) changes nothing, so an
 exported file imported back leaves the database as it was.
 
-The command line imports without an actor; a file sent in chat (bot/services/value_files.py)
+The command line imports without an actor; a file sent in chat (bot/services/report/value_files.py)
 names the coordinator who confirmed it, as `reported_by` of every value it writes.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.number_reader import Ambiguous, Kind, Rejected, Spec, read_value, validate
 from bot.services.periods import Period
+from bot.services.report.number_reader import Ambiguous, Kind, Rejected, Spec, read_value, validate
 from bot.services.table_reader import CellValue, Table
 from storage.models import Indicator, IndicatorValue, Organisation, ValueSource
 

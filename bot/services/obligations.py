@@ -4,17 +4,17 @@ They are written when a period starts - here, whenever the bot looks (the hourly
 - from the indicator's or initiative's start, and for organisations that joined later from
 their `active_since`. The due time is fixed when the row is written, so later changes to the
 rules do not rewrite history. A start moved later removes the unreported obligations before
-it (`initiative apply`); coordinators may waive past ones (bot.services.waivers).
+it (`initiative apply`); coordinators may waive past ones (bot.services.missing.waivers).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Date, and_, case, delete, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.services.errors import DomainError, NotFound
 from bot.services.members import COORDINATORS, MemberInfo
@@ -22,6 +22,7 @@ from bot.services.outbox import initiative_calendar
 from bot.services.periods import Period, due_at, periods_between
 from storage.models import (
     Indicator,
+    IndicatorReporter,
     Initiative,
     Obligation,
     ObligationMark,
@@ -53,45 +54,40 @@ async def write_obligations(session: AsyncSession, now: datetime) -> list[Writte
     """Write the obligations of every period that has started since the last look.
 
     Each (indicator, organisation) keeps a mark of the span already written, so this reads
-    the active indicators, organisations and marks - never the obligations themselves - and
-    its work does not grow with the history: it runs on every tick, /report and /missing.
+    only the spans whose mark falls short - never the obligations themselves - and its work
+    does not grow with the history: it runs on every tick, /report and /missing.
     """
     initiative = await session.get(Initiative, 1)
     if initiative is None:
         return []
     zone, holidays = await initiative_calendar(session)
     today = now.astimezone(zone).date()
-    marks = {
-        (mark.indicator_id, mark.organisation_id): mark
-        for mark in (await session.scalars(select(ObligationMark))).all()
-    }
     rows: list[dict[str, object]] = []
     new_marks: list[dict[str, object]] = []
     moved_marks: list[dict[str, object]] = []
-    for indicator, organisation, since in await owed_spans(session, initiative.start):
-        mark = marks.get((indicator.id, organisation.id))
-        periods = _unwritten(indicator.frequency, since, today, mark)
+    for span, mark in await _spans_to_write(session, initiative.start, today):
+        periods = _unwritten(span.frequency, span.since, today, mark)
         if mark is None and not periods:
             continue  # owed from a day still to come (`since`, an indicator's `start`)
         rows.extend(
             {
-                "indicator_id": indicator.id,
-                "organisation_id": organisation.id,
+                "indicator_id": span.indicator_id,
+                "organisation_id": span.organisation_id,
                 "period": period.code,
                 "period_start": period.first_day,
                 "period_end": period.last_day,
-                "due_at": due_at(period, indicator.due_days, zone, holidays),
+                "due_at": due_at(period, span.due_days, zone, holidays),
                 "created_at": now,
             }
             for period in periods
         )
-        until = max([p.last_day for p in periods] + ([mark.written_until] if mark else []))
-        key = {"indicator_id": indicator.id, "organisation_id": organisation.id}
+        until = max([p.last_day for p in periods] + ([mark[1]] if mark else []))
+        key = {"indicator_id": span.indicator_id, "organisation_id": span.organisation_id}
         if mark is None:
             if periods:
-                new_marks.append(key | {"owed_from": since, "written_until": until})
-        elif (mark.owed_from, mark.written_until) != (since, until):
-            moved_marks.append(key | {"owed_from": since, "written_until": until})
+                new_marks.append(key | {"owed_from": span.since, "written_until": until})
+        elif mark != (span.since, until):
+            moved_marks.append(key | {"owed_from": span.since, "written_until": until})
     if new_marks:
         # Another process may write the same marks and rows at the same time: the keys decide,
         # and neither fails (both computed the same).
@@ -107,57 +103,161 @@ async def write_obligations(session: AsyncSession, now: datetime) -> list[Writte
     return [Written(*row) for row in await session.execute(written, rows)]
 
 
+async def _spans_to_write(
+    session: AsyncSession, initiative_start: date, today: date
+) -> list[tuple[Span, tuple[date, date] | None]]:
+    """The spans (see `owed_spans`) whose mark does not cover them up to today, with their
+    mark (owed from, written until). One statement, and on most calls no row: a span is
+    written through its current period (a mark until today or later, from its start) until
+    the next period begins or the span's start moves."""
+    start = func.coalesce(Indicator.start, literal(initiative_start, Date()))
+    since = case((Organisation.active_since > start, Organisation.active_since), else_=start)
+    reports = case(
+        (Indicator.reported_by_all, Organisation.backbone.is_(False)),
+        else_=exists().where(
+            IndicatorReporter.indicator_id == Indicator.id,
+            IndicatorReporter.organisation_id == Organisation.id,
+        ),
+    )
+    mark = ObligationMark
+    rows = await session.execute(
+        select(
+            Indicator.id,
+            Organisation.id,
+            Indicator.frequency,
+            Indicator.due_days,
+            Indicator.start,
+            Organisation.active_since,
+            mark.owed_from,
+            mark.written_until,
+        )
+        .select_from(Indicator)
+        .join(Organisation, and_(Organisation.active, reports))
+        .outerjoin(
+            mark,
+            and_(mark.indicator_id == Indicator.id, mark.organisation_id == Organisation.id),
+        )
+        .where(
+            Indicator.active,
+            or_(
+                mark.written_until.is_(None),
+                mark.written_until < literal(today, Date()),
+                mark.owed_from != since,
+            ),
+        )
+        .order_by(Indicator.id, Organisation.id)
+    )
+    found: list[tuple[Span, tuple[date, date] | None]] = []
+    for indicator_id, organisation_id, frequency, due_days, own_start, active_since, *known in rows:
+        begins = own_start or initiative_start
+        span = Span(
+            indicator_id,
+            organisation_id,
+            frequency,
+            due_days,
+            max(begins, active_since or begins),
+        )
+        found.append((span, (known[0], known[1]) if known[1] is not None else None))
+    return found
+
+
 def _unwritten(
-    frequency: str, since: date, today: date, mark: ObligationMark | None
+    frequency: str, since: date, today: date, mark: tuple[date, date] | None
 ) -> list[Period]:
-    """The periods overlapping [since, today] that the mark does not cover."""
-    if mark is None or mark.owed_from > mark.written_until:
+    """The periods overlapping [since, today] that the mark (owed from, written until) does
+    not cover."""
+    if mark is None or mark[0] > mark[1]:
         return periods_between(frequency, since, today)
+    owed_from, written_until = mark
     # Before the written span (a start moved earlier), and what started after it.
-    earlier = periods_between(frequency, since, min(today, mark.owed_from - timedelta(days=1)))
-    later = periods_between(frequency, max(since, mark.written_until + timedelta(days=1)), today)
+    earlier = periods_between(frequency, since, min(today, owed_from - timedelta(days=1)))
+    later = periods_between(frequency, max(since, written_until + timedelta(days=1)), today)
     return earlier + later
 
 
-async def owed_spans(
-    session: AsyncSession, initiative_start: date
-) -> list[tuple[Indicator, Organisation, date]]:
+class ActiveOrganisation(NamedTuple):
+    id: int
+    backbone: bool
+    active_since: date | None
+
+
+@dataclass(frozen=True)
+class Span:
+    """One active organisation owing one active indicator from `since` on."""
+
+    indicator_id: int
+    organisation_id: int
+    frequency: str
+    due_days: int
+    since: date
+
+
+async def owed_spans(session: AsyncSession, initiative_start: date) -> list[Span]:
     """Each active indicator with each active organisation that reports it, and the first day
     it is owed: the indicator's start (else the initiative's), or the organisation's if later."""
-    organisations = list(
-        (await session.scalars(select(Organisation).where(Organisation.active))).all()
-    )
-    indicators = await session.scalars(
-        select(Indicator)
+    organisations = await _active_organisations(session)
+    named = await _named_reporters(session)
+    indicators = await session.execute(
+        select(
+            Indicator.id,
+            Indicator.frequency,
+            Indicator.due_days,
+            Indicator.start,
+            Indicator.reported_by_all,
+        )
         .where(Indicator.active)
         .order_by(Indicator.id)
-        .options(selectinload(Indicator.reporters))
     )
     spans = []
-    for indicator in indicators:
-        start = indicator.start or initiative_start
-        for organisation in _reporters(indicator, organisations):
-            spans.append((indicator, organisation, max(start, organisation.active_since or start)))
+    for indicator_id, frequency, due_days, start, by_all in indicators:
+        start = start or initiative_start
+        for organisation in _reporters(indicator_id, by_all, organisations, named):
+            since = max(start, organisation.active_since or start)
+            spans.append(Span(indicator_id, organisation.id, frequency, due_days, since))
     return spans
 
 
 async def expected_reporters(session: AsyncSession) -> set[int]:
     """The active organisations the active indicators expect reports from (whether or not
     their obligations are written yet)."""
-    organisations = list(
-        (await session.scalars(select(Organisation).where(Organisation.active))).all()
+    organisations = await _active_organisations(session)
+    named = await _named_reporters(session)
+    indicators = await session.execute(
+        select(Indicator.id, Indicator.reported_by_all).where(Indicator.active)
     )
-    indicators = await session.scalars(
-        select(Indicator).where(Indicator.active).options(selectinload(Indicator.reporters))
-    )
-    return {o.id for indicator in indicators for o in _reporters(indicator, organisations)}
+    return {
+        o.id
+        for indicator_id, by_all in indicators
+        for o in _reporters(indicator_id, by_all, organisations, named)
+    }
 
 
-def _reporters(indicator: Indicator, active: list[Organisation]) -> list[Organisation]:
-    if indicator.reported_by_all:
+async def _active_organisations(session: AsyncSession) -> list[ActiveOrganisation]:
+    rows = await session.execute(
+        select(Organisation.id, Organisation.backbone, Organisation.active_since).where(
+            Organisation.active
+        )
+    )
+    return [ActiveOrganisation(*row) for row in rows]
+
+
+async def _named_reporters(session: AsyncSession) -> set[tuple[int, int]]:
+    """(indicator, organisation) of the indicators that name who reports them."""
+    rows = await session.execute(
+        select(IndicatorReporter.indicator_id, IndicatorReporter.organisation_id)
+    )
+    return {(indicator, organisation) for indicator, organisation in rows}
+
+
+def _reporters(
+    indicator_id: int,
+    by_all: bool,
+    active: list[ActiveOrganisation],
+    named: set[tuple[int, int]],
+) -> list[ActiveOrganisation]:
+    if by_all:
         return [o for o in active if not o.backbone]
-    named = {o.id for o in indicator.reporters}
-    return [o for o in active if o.id in named]
+    return [o for o in active if (indicator_id, o.id) in named]
 
 
 async def remove_before_start(session: AsyncSession) -> dict[int, int]:
@@ -168,8 +268,8 @@ async def remove_before_start(session: AsyncSession) -> dict[int, int]:
     if initiative is None:
         return {}
     since = {
-        (indicator.id, organisation.id): start
-        for indicator, organisation, start in await owed_spans(session, initiative.start)
+        (span.indicator_id, span.organisation_id): span.since
+        for span in await owed_spans(session, initiative.start)
     }
     if not since:
         return {}

@@ -61,7 +61,8 @@ class OutgoingMessage(BaseModel):
     @field_validator("text")
     @classmethod
     def _fits_one_message(cls, value: str) -> str:
-        # The last guard: builders fit their texts first (bot.message_fit), so none gets here.
+        # The last guard: builders fit their texts first (bot.presentation.message_fit), so none
+        # gets here.
         if visible_length(value) > MESSAGE_LIMIT:
             raise ValueError(f"longer than Telegram's {MESSAGE_LIMIT} characters")
         return value

@@ -143,7 +143,7 @@ class Firing:
 # A kind's hook enqueues what the firing sends and returns how many it reached.
 Hook = Callable[[AsyncSession, Firing, datetime], Awaitable[int]]
 Render = Callable[[DueSchedule, date], Mapping[str, OutgoingMessage]]
-# Per schedule kind its hook: each feature returns its own, bot.schedule_hooks collects them.
+# Per schedule kind its hook: each feature returns its own, bot.scheduling.hooks collects them.
 Hooks = Mapping[str, Hook]
 
 

@@ -26,7 +26,7 @@ from storage.queries.step_status import all_steps, claim_alert, record_failure, 
 FAILING_AFTER = 3
 ALERT_EVERY = timedelta(days=1)
 DISPATCHER = "dispatcher"
-# A dispatcher writes its heartbeat about once a minute (bot.worker): one silent for longer
+# A dispatcher writes its heartbeat about once a minute (bot.outbox.worker): one silent for longer
 # than this has stopped, or its process has.
 DISPATCHER_SILENT = timedelta(minutes=5)
 # Records nobody wrote for this long are of a process kind that no longer runs (a worker

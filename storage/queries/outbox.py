@@ -91,16 +91,17 @@ async def claim_due(
     return [Claimed(*row) for row in rows]
 
 
-async def due_of_kind(
-    session: AsyncSession, kind: str, now: datetime
-) -> list[tuple[int, int | None, str | None]]:
-    """(id, member id, reference) of the deliveries of `kind` that a claim would take now."""
+async def due_of_kinds(
+    session: AsyncSession, kinds: Sequence[str], now: datetime
+) -> list[tuple[int, str, int | None, str | None]]:
+    """(id, kind, member id, reference) of the deliveries of these kinds that a claim would
+    take now."""
     rows = await session.execute(
-        select(Delivery.id, Delivery.member_id, Delivery.reference).where(
-            Delivery.kind == kind, _due(now)
+        select(Delivery.id, Delivery.kind, Delivery.member_id, Delivery.reference).where(
+            Delivery.kind.in_(kinds), _due(now)
         )
     )
-    return [(row[0], row[1], row[2]) for row in rows]
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 async def drop(session: AsyncSession, ids: Sequence[int], now: datetime, why: str) -> None:
@@ -232,12 +233,19 @@ async def mark_blocked(session: AsyncSession, member_ids: Sequence[int]) -> None
 
 async def next_due(session: AsyncSession) -> datetime | None:
     """When the next pending delivery or lease falls due."""
-    pending = await session.scalar(
-        select(func.min(Delivery.not_before)).where(Delivery.state == DeliveryState.PENDING.value)
-    )
-    leased = await session.scalar(
-        select(func.min(Delivery.lease_until)).where(Delivery.state == DeliveryState.SENDING.value)
-    )
+    # One round trip: it is asked whenever a dispatcher finds nothing to send.
+    pending, leased = (
+        await session.execute(
+            select(
+                select(func.min(Delivery.not_before))
+                .where(Delivery.state == DeliveryState.PENDING.value)
+                .scalar_subquery(),
+                select(func.min(Delivery.lease_until))
+                .where(Delivery.state == DeliveryState.SENDING.value)
+                .scalar_subquery(),
+            )
+        )
+    ).one()
     times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None
 

@@ -79,16 +79,3 @@ async def latest(session: AsyncSession, *where: object) -> list[Latest]:
 
 async def of_indicator(session: AsyncSession, indicator_id: int) -> list[Latest]:
     return await latest(session, IndicatorValue.indicator_id == indicator_id)
-
-
-async def revision_count(
-    session: AsyncSession, indicator_id: int, organisation_id: int, period: str
-) -> int:
-    count = await session.scalar(
-        select(func.max(IndicatorValue.revision)).where(
-            IndicatorValue.indicator_id == indicator_id,
-            IndicatorValue.organisation_id == organisation_id,
-            IndicatorValue.period == period,
-        )
-    )
-    return int(count or 0)

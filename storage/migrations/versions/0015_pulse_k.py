@@ -32,7 +32,7 @@ MEAN = {
     "sqlite": "ROUND(AVG(a.score), 4)",
     "postgresql": "CAST(ROUND(AVG(a.score), 4) AS DOUBLE PRECISION)",
 }
-# Closed surveys fewer people took part in than their k: as bot.services.pulse.close_due
+# Closed surveys fewer people took part in than their k: as bot.services.pulse.pulse.close_due
 # counts them.
 BELOW_K = (
     "SELECT s.id FROM pulse_surveys s WHERE s.closed AND s.k >"

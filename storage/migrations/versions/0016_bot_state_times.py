@@ -28,7 +28,7 @@ CONVERSATIONS = sa.table(
 
 
 def _blank(value: Any) -> bool:
-    """As bot.persistence: empty containers all the way down, e.g. {"report": {}}."""
+    """As bot.telegram.persistence: empty containers all the way down, e.g. {"report": {}}."""
     if isinstance(value, dict):
         return all(_blank(item) for item in value.values())
     if isinstance(value, list):

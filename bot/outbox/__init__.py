@@ -1,0 +1,1 @@
+"""The outbox: the dispatcher that sends due deliveries, and the worker process around it."""

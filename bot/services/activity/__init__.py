@@ -1,0 +1,1 @@
+"""Activities: recording, the feed, the digest and the export."""

@@ -1,0 +1,1 @@
+"""The agenda: goals, obligations and what is due, for one member."""

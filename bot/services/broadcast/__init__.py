@@ -1,0 +1,1 @@
+"""Broadcasts: sending, confirmations, the news of a member."""

@@ -1,0 +1,1 @@
+"""Joining with an invite code, and the pause after too many wrong codes."""

@@ -1,0 +1,1 @@
+"""Progress of the goals: the aggregation of reported values and the data of its charts."""

@@ -1,0 +1,1 @@
+"""Reminders: adding, pausing, answers, and withdrawing the reminders that no longer apply."""

@@ -1,0 +1,2 @@
+"""Reporting values: what is due and open, saving a value, reading numbers and files of values,
+plausibility, and the reminders to report."""

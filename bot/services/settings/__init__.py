@@ -1,0 +1,1 @@
+"""A member's settings and own data (what is stored about them, leaving)."""

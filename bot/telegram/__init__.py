@@ -1,0 +1,2 @@
+"""The PTB adapters: context, identity and role guards, conversations and their persistence,
+update processing, commit, webhook, rate limit, error handler, the runner."""

@@ -1,0 +1,2 @@
+"""Activities: recording one (/aktivitaet), changing one's own, the feed (/aktivitaeten) and the
+digest."""

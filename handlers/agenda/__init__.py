@@ -1,0 +1,1 @@
+"""The agenda (/ziele): goals, obligations and what is due."""

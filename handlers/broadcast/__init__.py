@@ -1,0 +1,1 @@
+"""Broadcasts (/rundruf) and the news (/neuigkeiten): writing one, who confirmed it, older news."""

@@ -1,0 +1,1 @@
+"""Exports (/export): what, in which format, for which period."""

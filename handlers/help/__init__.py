@@ -1,0 +1,2 @@
+"""What every chat needs beside the features: /hilfe, /abbrechen, commands in groups, and the
+fallbacks for anything no feature took."""

@@ -1,0 +1,1 @@
+"""Joining: /start, and the invite link flow (consent, language, name)."""

@@ -1,0 +1,1 @@
+"""Members: the list of members (/mitglieder) and invitations (/einladen)."""

@@ -1,0 +1,1 @@
+"""Progress (/fortschritt): charts of the goals."""

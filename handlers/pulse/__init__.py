@@ -1,0 +1,1 @@
+"""Pulse surveys (/stimmung): answering one anonymously, the results, starting a survey."""

@@ -1,0 +1,1 @@
+"""Reminders (/erinnerungen): meetings and their answers, pausing, adding a reminder."""

@@ -1,0 +1,1 @@
+"""Settings (/einstellungen) and one's own data (/meinedaten: see it, leave)."""

@@ -1,0 +1,1 @@
+"""Signals (/signale): what the detectors found, and acknowledging, snoozing or asking about one."""
