@@ -172,14 +172,14 @@ async def test_wrong_input_is_answered_and_nothing_is_saved(bot: RunningBot) -> 
     for wrong in ("viele", "-3", "100001"):
         await anna.send(wrong)
         answer = await anna.next_message()
-        assert answer.text == "Bitte eine ganze Zahl zwischen 0 und 100000 eingeben, z. B. 12."
+        assert answer.text == "Bitte eine ganze Zahl zwischen 0 und 100.000 eingeben, z. B. 12."
     await anna.send("1.500")
     flow = await anna.next_message()
     query = await anna.press_data(flow, "act:p:unbekannt")
     assert (await anna.callback_answer(query))["text"] == STALE
     await anna.press_and_read(flow, "Weiter")
     await anna.send("y" * 1001)
-    assert (await anna.next_message()).text.startswith("Das sind 1001 Zeichen")
+    assert (await anna.next_message()).text.startswith("Das sind 1.001 Zeichen")
     await anna.send("/abbrechen")
     await anna.next_message()
     assert await stored(bot) == []

@@ -78,7 +78,7 @@ async def test_a_broadcast_to_one_role(bot: RunningBot) -> None:
     anna = await member(bot, "Anna Berger")
     olga = await member(bot, "Olga Obs", Role.OBSERVER)
     confirm = await compose(clara, ["Nach Rolle", "Beobachter*in"], "Nur für Beobachtende")
-    assert "an 1 Personen (Beobachter*in)" in confirm.text
+    assert "an 1 Person (Beobachter*in)" in confirm.text
     await clara.press_and_read(confirm, "✅ Senden")
     assert "Nur für Beobachtende" in (await olga.next_message()).text
     await clara.next_message()  # the report: everything was delivered
@@ -146,7 +146,7 @@ async def test_over_long_text_is_refused_with_its_length(bot: RunningBot) -> Non
     await clara.press_and_read(question, "Alle Mitglieder")
     await clara.send("x" * 3751)
     refusal = await clara.next_message()
-    assert refusal.text.startswith("Ihr Text hat 3751 Zeichen; in einen Rundruf passen höchstens")
+    assert refusal.text.startswith("Ihr Text hat 3.751 Zeichen; in einen Rundruf passen höchstens")
     await clara.send_photo()
     assert "als Text" in (await clara.next_message()).text
     await clara.send("x" * 3750)  # the longest that fits

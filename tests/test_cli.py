@@ -67,8 +67,12 @@ def test_run_without_a_token_explains_how_to_get_one(capsys: pytest.CaptureFixtu
     assert "Traceback" not in err
 
 
-def test_db_upgrade_creates_the_sqlite_database_in_the_working_directory(tmp_path: Path) -> None:
+def test_db_upgrade_creates_the_sqlite_database_in_the_working_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     main(["db", "upgrade"])
+    # The migrations' progress only with --verbose.
+    assert "alembic" not in capsys.readouterr().err
     tables = {
         name
         for (name,) in sqlite3.connect(tmp_path / "gwbot.db").execute(
@@ -76,6 +80,11 @@ def test_db_upgrade_creates_the_sqlite_database_in_the_working_directory(tmp_pat
         )
     }
     assert {"organisations", "members", "processed_updates", "v_members"} <= tables
+
+
+def test_verbose_shows_the_migrations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["db", "upgrade", "--verbose"])
+    assert "Running upgrade  -> 0001_base" in capsys.readouterr().err
 
 
 def test_an_unreachable_database_is_one_clear_line(

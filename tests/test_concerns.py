@@ -82,7 +82,7 @@ async def test_an_anonymous_concern_with_notifications_is_a_dialogue_both_ways(
 
     bot.clock.advance(hours=1)
     await run_jobs(bot)
-    assert f"2 neue Nachricht(en) zu #{raised.ticket}" in (await clara.next_message()).text
+    assert f"2 neue Nachrichten zu #{raised.ticket}" in (await clara.next_message()).text
     await open_desk(clara, raised.ticket)
     detail = clara.messages[-1]
     assert "Dienstag um 10 Uhr" in detail.text and "Nachtrag" in detail.text
@@ -313,7 +313,7 @@ async def test_bad_input_is_answered_and_changes_nothing(bot: RunningBot) -> Non
     assert (await anna.next_message()).text.startswith("Bitte schreiben Sie Text")
     await anna.send("x" * 3501)
     assert (await anna.next_message()).text == (
-        "Das sind 3501 Zeichen; bitte kürzen Sie auf höchstens 3500."
+        "Das sind 3.501 Zeichen; bitte kürzen Sie auf höchstens 3.500."
     )
     await anna.send("/abbrechen")
     assert (await anna.next_message()).text == "Abgebrochen. Es wurde nichts gespeichert."

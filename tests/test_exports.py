@@ -266,7 +266,7 @@ async def test_export_in_chat_for_a_period_typed(bot: RunningBot) -> None:
     assert (await clara.next_message()).text.startswith("Das habe ich nicht als Zeitraum")
 
     await clara.send("1.1.2026 bis 31.1.2026")
-    assert (await clara.next_message()).text == "📎 Hier ist die Datei mit 1 Werten."
+    assert (await clara.next_message()).text == "📎 Hier ist die Datei mit 1 Wert."
     document = await clara.next_message()
     assert document.file_name == "kennzahlen-2026-01-01_2026-01-31.csv"
     assert document.text == "Gemeldete Kennzahlen-Werte · 01.01.2026–31.01.2026"

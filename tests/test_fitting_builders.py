@@ -140,7 +140,9 @@ def test_the_overdue_summary_fits_with_every_organisation_counted(items: list[It
     lines = shown(text)
     organisations = list(dict.fromkeys(i.organisation_name for i in items))
     listed = [line for line in lines if any(line.startswith(f"{o}: ") for o in organisations)]
-    more = [m for line in lines if (m := re.fullmatch(r"… und (\d+) weitere Organisationen", line))]
+    more = [
+        m for line in lines if (m := re.fullmatch(r"… und (\d+) weitere Organisation(?:en)?", line))
+    ]
     assert len(listed) + (int(more[0].group(1)) if more else 0) == len(organisations)
     for line in listed:
         organisation = next(o for o in organisations if line.startswith(f"{o}: "))
@@ -199,7 +201,7 @@ def test_the_missing_overview_fits_with_every_organisation_counted(
     lines = shown(overview(partial(TRANSLATOR.t, "de"), found, "de"))
     owing = list(found.missing_by_organisation)
     listed = [line for line in lines if any(line.startswith(f"• {o}: ") for o in owing)]
-    more = re.compile(r"… und (\d+) weitere Organisationen – alle mit „📄 Als Datei“")
+    more = re.compile(r"… und (\d+) weitere Organisation(?:en)? – alle mit „📄 Als Datei“")
     rest = [int(m.group(1)) for line in lines if (m := more.fullmatch(line))]
     assert len(listed) + sum(rest) == len(owing)
 
@@ -219,7 +221,9 @@ def open_signals(draw: st.DrawFn) -> list[OpenSignal]:
 @given(open_signals())
 def test_the_signals_summary_fits(found: list[OpenSignal]) -> None:
     lines = shown(summary_text(partial(TRANSLATOR.t, "de"), found, "de"))
-    assert lines[0] == f"🔔 Wochenüberblick: {len(found)} offene Frühwarnsignale"
+    many = f"{len(found):,} offene Frühwarnsignale".replace(",", ".")
+    head = "1 offenes Frühwarnsignal" if len(found) == 1 else many
+    assert lines[0] == f"🔔 Wochenüberblick: {head}"
     listed = [line for line in lines if line.startswith("• ")]
     rest = [
         int(m.group(1))
@@ -249,7 +253,7 @@ def test_concern_batches_and_escalations_fit(
 ) -> None:
     texts = concern_texts(TRANSLATOR)
     expected = [f"🔴 Neues Anliegen #{s.ticket} · Kommunikation · Dringend" for s in found]
-    expected += [f"✉️ {n} neue Nachricht(en) zu #{t}" for t, n in messages.items()]
+    expected += [f"✉️ {n} neue Nachricht{'en' * (n != 1)} zu #{t}" for t, n in messages.items()]
     more = r"… und (\d+) weitere – alle unter /anliegenliste"
     counted(shown(texts.batch(Batch(found, messages))["de"].text), expected, more)
     counted(shown(texts.escalation(found, 48)["de"].text), expected[: len(found)], more)
@@ -332,7 +336,9 @@ def test_the_digest_fits(week: Week) -> None:
     lines = shown(digest_messages(TRANSLATOR, week)["de"].text)
     goals = [line for line in lines if any(line == g.title_de for g in week.goals)]
     rest = [
-        int(m.group(1)) for line in lines if (m := re.fullmatch(r"… und (\d+) weitere Ziele", line))
+        int(m.group(1))
+        for line in lines
+        if (m := re.fullmatch(r"… und (\d+) weitere(?:s Ziel| Ziele)", line))
     ]
     assert len(goals) + sum(rest) == len(week.goals)
     assert lines[-1] == "Sie möchten den Wochenrückblick nicht mehr? /einstellungen"
@@ -459,7 +465,7 @@ def test_a_file_of_values_is_summed_up_in_one_message(
     preview = Preview("0" * 64, 5000, 4000, 1000, counts, periods)
     lines = shown(value_file_texts.summary(t, preview, file_name, "de"))
     expected = [shown(value_file_texts.organisation_line(t, c, "de"))[0] for c in counts]
-    counted(lines, expected, r"… und (\d+) weitere Organisationen")
+    counted(lines, expected, r"… und (\d+) weitere Organisation(?:en)?")
     problems = [
         Problem(n + 2, "value", "bad_value", "", detail, "above_max", (0, 500))
         if n % 2
@@ -469,4 +475,4 @@ def test_a_file_of_values_is_summed_up_in_one_message(
     with_problems = Preview("0" * 64, 5000, 0, 0, problems=problems)
     lines = shown(value_file_texts.problems(t, with_problems, file_name, "de"))
     expected = [shown(value_file_texts.problem(t, p, "de"))[0] for p in problems]
-    counted(lines, expected, r"… und (\d+) weitere Probleme\. .*")
+    counted(lines, expected, r"… und (\d+) weitere(?:s Problem| Probleme)\. .*")

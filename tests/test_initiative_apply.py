@@ -65,12 +65,13 @@ def test_apply_in_december_says_what_is_overdue_at_once(
     assert count("organisations") == count("obligations") == 0
 
     out = apply(capsys, str(EXAMPLE))
-    assert out[0] == f"{EXAMPLE}: applied."
+    # The German file speaks German: what changed, as the office reads it.
+    assert out[0] == f"{EXAMPLE}: angewendet."
     assert "AWO Kreisverband Neustadt: 76 Meldungen sind sofort überfällig" in out
     assert "Probelauf: Es wurde nichts geschrieben." not in out
     assert count("organisations") == 9 and count("obligations") == 403
     # Again: nothing new, nothing to say.
-    assert apply(capsys, str(EXAMPLE)) == [f"{EXAMPLE}: applied; nothing changed."]
+    assert apply(capsys, str(EXAMPLE)) == [f"{EXAMPLE}: angewendet; nichts hat sich geändert."]
 
     # The AWO reported its February places; then the start moves to 1 July.
     asyncio.run(report("awo", "kita-plaetze", "2026-02"))
@@ -83,7 +84,7 @@ def test_apply_in_december_says_what_is_overdue_at_once(
     before = count("obligations")
     assert before == 403  # the dry run removed nothing
     assert apply(capsys, str(july))[1:] == [
-        "  initiative: 1 updated (Bündnis Frühe Chancen Neustadt)",
+        "  initiative: 1 geändert (Bündnis Frühe Chancen Neustadt)",
         # Places and waiting times January to June, weeks 1 to 26, Q1 and Q2 of two
         # quarterly figures: 42, but the reported February places stay.
         "AWO Kreisverband Neustadt: 41 offene Meldungen vor dem neuen Beginn entfernt",
@@ -98,7 +99,9 @@ def test_apply_in_december_says_what_is_overdue_at_once(
     ]
     assert count("obligations") == before - 203
     # The removed ones do not come back with the next look.
-    assert apply(capsys, str(july)) == [f"{july}: applied; nothing changed."]
+    assert apply(capsys, str(july)) == [f"{july}: angewendet; nichts hat sich geändert."]
+    # Asked in English: English.
+    assert apply(capsys, str(july), "--lang", "en") == [f"{july}: applied; nothing changed."]
     assert count("obligations") == before - 203
 
 

@@ -98,16 +98,20 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
             'name = "AWO"\ncolour = "rot"',
             'organisations[1] "awo": colour: unknown key',
         ),
-        ("min = 0", 'min = "null"', 'indicators[1] "plaetze": min: Input should be a valid number'),
+        ("min = 0", 'min = "null"', 'indicators[1] "plaetze": min: must be a number, e.g. 6.5'),
         ("max = 10", "max = -1", 'indicators[1] "plaetze": min (0) is greater than max (-1)'),
-        ('type = "integer"', 'type = "text"', 'indicators[1] "plaetze": type: Input should be'),
-        ('"monthly"', '"daily"', 'indicators[1] "plaetze": frequency: Input should be'),
-        ('"sum"', '"median"', 'indicators[1] "plaetze": aggregation: Input should be'),
+        (
+            'type = "integer"',
+            'type = "text"',
+            'indicators[1] "plaetze": type: must be one of "integer", "decimal", "percent"',
+        ),
+        ('"monthly"', '"daily"', 'indicators[1] "plaetze": frequency: must be one of'),
+        ('"sum"', '"median"', 'indicators[1] "plaetze": aggregation: must be one of'),
         ('goal = "ziel"', 'goal = "ziel"\nlevel = "effect"', 'indicators[1] "plaetze": level:'),
         (
             'goal = "ziel"',
             'goal = "ziel"\ntarget = { value = 5, by = 2027-01-01, mode = "total" }',
-            'indicators[1] "plaetze": target.mode: Input should be',
+            'indicators[1] "plaetze": target.mode: must be one of',
         ),
         ('goal = "ziel"', 'goal = "gibtsnicht"', 'indicators[1] "plaetze": goal: there is no goal'),
         (
@@ -155,6 +159,31 @@ def test_a_broken_file_names_file_entry_and_field(
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        ("start = 2026-01-01", "start = 2026-01-01\nbaseline = 6,5", "6.5 rather than 6,5"),
+        (
+            "start = 2026-01-01",
+            "start = 01.09.2026",
+            "without quotes: 2026-09-01 rather than 01.09.2026.",
+        ),
+        ('name = "AWO"', "name = AWO Neustadt", 'text needs quotes: name = "AWO Neustadt"'),
+    ],
+)
+def test_the_usual_toml_mistakes_get_a_hint(tmp_path: Path, old: str, new: str, hint: str) -> None:
+    with pytest.raises(InitiativeFileError) as info:
+        load_initiative_file(broken(tmp_path, old, new))
+    assert "TOML syntax error" in str(info.value)
+    assert hint in str(info.value)
+
+
+def test_a_file_without_a_usual_mistake_gets_no_hint(tmp_path: Path) -> None:
+    with pytest.raises(InitiativeFileError) as info:
+        load_initiative_file(broken(tmp_path, "start = 2026-01-01", "start = 2026-13-01"))
+    assert "Hint" not in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("reminder", "message"),
     [
         (
@@ -171,7 +200,7 @@ def test_a_broken_file_names_file_entry_and_field(
             'kind = "custom"\nrrule = "FREQ=DAILY"\nstarts = 2026-01-13',
             "a custom reminder needs a text",
         ),
-        ('kind = "birthday"', 'reminders[1] "r": kind: Input should be'),
+        ('kind = "birthday"', 'reminders[1] "r": kind: must be one of "reporting", "meeting"'),
         (
             'kind = "meeting"\nrrule = "FREQ=DAILY"\nstarts = 2026-01-13\ntext = { de = "x" }\n'
             'audience = { organisations = ["caritas"] }',
@@ -191,7 +220,7 @@ def test_the_cli_refuses_a_broken_file_and_writes_nothing(
 ) -> None:
     good = write(tmp_path, MINIMAL, "good.toml")
     main(["initiative", "apply", str(good)])
-    assert "organisations: 1 created (awo)" in capsys.readouterr().out
+    assert "organisations: 1 neu (awo)" in capsys.readouterr().out
     bad = write(
         tmp_path, MINIMAL.replace('name = "AWO"', 'name = "AWO neu"\nfarbe = 1'), "bad.toml"
     )
@@ -199,10 +228,12 @@ def test_the_cli_refuses_a_broken_file_and_writes_nothing(
         main(["initiative", "apply", str(bad)])
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert f'{bad}: organisations[1] "awo": farbe: unknown key' in err
+    assert f"gwbot: {bad} wurde nicht angewendet (1 Problem):" in err
+    assert f'{bad}: organisations[1] "awo": farbe: unbekannter Schlüssel' in err
     assert "Traceback" not in err
     main(["initiative", "apply", str(good)])
-    assert "nothing changed" in capsys.readouterr().out  # the refused rename was not written
+    # The refused rename was not written.
+    assert "nichts hat sich geändert" in capsys.readouterr().out
 
 
 async def test_changes_update_and_removed_entries_are_deactivated(
@@ -230,3 +261,30 @@ async def test_changes_update_and_removed_entries_are_deactivated(
     (term,) = await rows(database, GlossaryTerm)
     assert not term.active
     assert [g.code for g in await rows(database, Goal)] == ["ziel"]
+
+
+def test_the_cli_explains_a_syntax_error_in_the_configured_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(tmp_path, MINIMAL.replace("start = 2026-01-01", "start = 01.09.2026"), "bad.toml")
+    with pytest.raises(SystemExit):
+        main(["initiative", "apply", str(bad)])
+    err = capsys.readouterr().err
+    # The file could not be read, so [bot] default_language (German) speaks.
+    assert f"gwbot: {bad} wurde nicht angewendet (1 Problem):" in err
+    assert f"{bad}: TOML-Syntaxfehler:" in err
+    assert "Tipp: Daten als Jahr-Monat-Tag ohne Anführungszeichen schreiben: 2026-09-01" in err
+    with pytest.raises(SystemExit):
+        main(["initiative", "apply", str(bad), "--lang", "en"])
+    assert "Hint: dates are written year-month-day" in capsys.readouterr().err
+
+
+def test_validation_errors_are_said_in_the_files_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(tmp_path, MINIMAL.replace("min = 0", 'min = "null"'), "bad.toml")
+    with pytest.raises(SystemExit):
+        main(["initiative", "apply", str(bad)])
+    err = capsys.readouterr().err
+    assert 'indicators[1] "plaetze": min: muss eine Zahl sein, z. B. 6.5 (mit Punkt)' in err
+    assert "Input should be" not in err

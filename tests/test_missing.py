@@ -107,7 +107,7 @@ async def test_a_nudge_names_the_organisations_nobody_could_be_reached_in(
     overview = await clara.next_message()
     await clara.press(overview, "⏰ Alle Säumigen erinnern")
     done = (await clara.next_message()).text
-    assert done.startswith("⏰ 1 Personen aus 1 Organisationen erinnert.")
+    assert done.startswith("⏰ 1 Person aus 1 Organisation erinnert.")
     assert (
         "⚠️ Nicht erreicht (4):\n"
         f"• {CARITAS}: alle haben den Bot blockiert\n"
@@ -185,7 +185,7 @@ async def test_a_broadcast_to_everyone_who_still_owes(bot: RunningBot) -> None:
     ack = await clara.next_message()
     await clara.press_and_read(ack, "Nein")
     confirm = await clara.next_message()
-    assert "an 1 Personen (wer für Januar 2026 noch Meldungen schuldet)" in confirm.text
+    assert "an 1 Person (wer für Januar 2026 noch Meldungen schuldet)" in confirm.text
     # Three organisations that owe have nobody in the bot: the coordinator is told who.
     assert (
         "⚠️ Nicht erreicht (3):\n"

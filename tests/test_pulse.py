@@ -215,7 +215,7 @@ async def test_bad_input_is_answered_and_changes_nothing(bot: RunningBot) -> Non
         "Bitte schreiben Sie Ihre Anmerkung als Text"
     )
     await anna.send("x" * 1001)
-    assert (await anna.next_message()).text.startswith("Das sind 1001 Zeichen")
+    assert (await anna.next_message()).text.startswith("Das sind 1.001 Zeichen")
     await anna.send("/abbrechen")
     assert (await anna.next_message()).text.startswith("Abgebrochen. Es wurde nichts gespeichert")
     await anna.send("/stimmung")  # the way back in

@@ -268,7 +268,7 @@ async def test_a_correction_adds_a_revision(bot: RunningBot) -> None:
     assert "• Neue Kita-Plätze · Jan 2026: 12 Plätze" in listing.text
     await anna.press_and_read(listing, "✏️ Gemeldeten Wert korrigieren")
     asked = await anna.press_and_read(listing, "✏️ Jan 2026 · Kita-Plätze")
-    assert "Hier ist schon 12 Plätze gemeldet" in asked
+    assert "Hierfür ist schon ein Wert gemeldet: 12 Plätze." in asked
     await anna.press_and_read(listing, "Korrigieren")
     await anna.send("14")
     note_question = await anna.next_message()
@@ -307,7 +307,7 @@ async def test_three_organisations_and_a_coordinator_on_behalf(bot: RunningBot) 
     await clara.press_and_read(note_question, "Ohne Anmerkung")
     saved = await clara.press_and_read(note_question, "✅ Speichern")
     assert "Januar 2026 zusammen: 30 Plätze (von 3 Organisationen)." in saved
-    assert "Seit Beginn zusammen 30 Plätze: 6 % des Ziels von 500 Plätze bis 31.12.2027." in saved
+    assert "Seit Beginn zusammen 30 Plätze: 6 % des Ziels (500 Plätze bis 31.12.2027)." in saved
     on_behalf = (await values(bot))[-1]
     assert (on_behalf.source, on_behalf.value) == ("on_behalf", 10.0)
     # With three organisations and more, partners see the initiative's figure too.

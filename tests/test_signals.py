@@ -84,10 +84,10 @@ async def test_an_overdue_report_raises_a_signal_a_late_one_does_not(bot: Runnin
     await owe(bot, "awo", NOV_27 - timedelta(days=22))
     await owe(bot, "caritas", NOV_27 - timedelta(days=7))  # a single late report: noise
     head, shown = await signals_shown(clara)
-    assert head.startswith("🔔 1 offene Frühwarnsignale")
+    assert head.startswith("🔔 1 offenes Frühwarnsignal")
     (signal,) = shown
     assert "AWO Kreisverband Neustadt" in signal
-    assert "1 Meldung(en) seit mehr als 14 Tagen überfällig, die älteste seit 22 Tagen" in signal
+    assert "1 Meldung seit mehr als 14 Tagen überfällig, die älteste seit 22 Tagen" in signal
 
     # Acknowledged: it stays quiet while the report is missing ...
     listing = clara.messages[-1]
@@ -193,7 +193,7 @@ async def test_details_and_a_check_in_from_a_signal(bot: RunningBot) -> None:
     assert "Zuletzt im Chat aktiv: noch nie" in details.text
     query = await clara.press(signal, "📨 Nachfragen")
     answer = await clara.callback_answer(query)
-    assert answer["text"] == "📨 1 Person(en) bei AWO Kreisverband Neustadt gefragt."
+    assert answer["text"] == "📨 1 Person bei AWO Kreisverband Neustadt gefragt."
     check_in = await anna.next_message()
     assert check_in.text.startswith("👋 Die Koordinierungsstelle fragt nach: Wie läuft es bei AWO")
 
@@ -230,8 +230,8 @@ async def test_the_weekly_summary_goes_out_only_when_something_is_open(bot: Runn
     while not summary.text.startswith("🔔"):
         assert summary.text.startswith(("⚠️", "📅")), summary.text
         summary = await clara.next_message()
-    assert summary.text.startswith("🔔 Wochenüberblick: 1 offene Frühwarnsignale")
-    assert "AWO Kreisverband Neustadt: 1 Meldung(en)" in summary.text
+    assert summary.text.startswith("🔔 Wochenüberblick: 1 offenes Frühwarnsignal")
+    assert "AWO Kreisverband Neustadt: 1 Meldung seit" in summary.text
     assert "Was tun" not in summary.text
 
 

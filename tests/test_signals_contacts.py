@@ -37,7 +37,7 @@ async def test_a_contact_leaving_without_a_successor_raises_a_signal(bot: Runnin
     assert head.startswith("🔔 1 offene")
     (signal,) = shown
     assert signal.startswith("👤 AWO Kreisverband Neustadt: Kein Meldekontakt mehr")
-    assert "1 Meldekontakt(e) ausgeschieden, zuletzt am 27.11.2026." in signal
+    assert "1 Meldekontakt ausgeschieden, zuletzt am 27.11.2026." in signal
     assert "Aktive Mitglieder im Bot: 0" in signal
     assert "/mitglieder" in signal
     # No signal names a person.

@@ -26,7 +26,7 @@ async def test_an_owing_organisation_without_members_raises_a_signal(bot: Runnin
     assert head.startswith("🔔 1 offene")
     (signal,) = shown
     assert signal.startswith(
-        f"👥 {KIRCHE}: Niemand aus dieser Organisation ist im Bot, dabei sind 2 Meldung(en) fällig."
+        f"👥 {KIRCHE}: Niemand aus dieser Organisation ist im Bot. Fällig: 2 Meldungen."
     )
     assert "/mitglieder" in signal
     async with bot.sessions() as session:

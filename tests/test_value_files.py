@@ -80,7 +80,7 @@ async def test_a_coordinator_sends_a_csv_sees_what_would_be_saved_and_saves_it(
 
     await clara.press(summary, SAVE)
     saved = await clara.next_message()
-    assert saved.text.startswith("✅ 5 Werte gespeichert (0 waren schon so gespeichert).")
+    assert saved.text.startswith("✅ 5 Werte gespeichert (schon so gespeichert: 0).")
     assert await stored(bot) == [
         ("eltern-kind-teilnahmen", "awo", "2025-W50", 30.0),
         ("kita-plaetze", "awo", "2025-11", 12.0),
@@ -222,7 +222,7 @@ async def test_a_second_press_an_older_summary_and_cancel_write_nothing_twice(
     save_data = newer.button_data(SAVE)
     assert save_data is not None
     query = await clara.press(newer, SAVE)
-    assert (await clara.next_message()).text.startswith("✅ 1 Werte gespeichert")
+    assert (await clara.next_message()).text.startswith("✅ 1 Wert gespeichert")
     await clara.callback_answer(query)
     # A double tap: the second press arrives after the first was handled.
     second = await clara.callback_answer(await clara.press_data(newer, save_data))
@@ -334,8 +334,8 @@ async def test_an_english_coordinator_reads_english_numbers_and_gets_english_ans
     chris = await member(bot, "Chris Carter", Role.COORDINATOR, "koordination", language="en")
     content = b"indicator,organisation,period,value\r\nwartezeit-beratung,caritas,2025-12,2.5\r\n"
     summary = await send_file(chris, "old.csv", content)
-    assert summary.text.startswith("📄 old.csv: 1 rows read.")
+    assert summary.text.startswith("📄 old.csv: 1 row read.\nTo save: 1 value ·")
     assert summary.buttons == [["✅ Save", "✖️ Cancel"]]
     await chris.press(summary, "✅ Save")
-    assert (await chris.next_message()).text.startswith("✅ 1 values saved")
+    assert (await chris.next_message()).text.startswith("✅ 1 value saved")
     assert await stored(bot) == [("wartezeit-beratung", "caritas", "2025-12", 2.5)]

@@ -5,6 +5,7 @@ language - so that nobody learns from a flood of reminders that eleven months ar
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,28 +21,27 @@ from bot.telegram.runner import prepare_database
 from storage.engine import make_sessionmaker
 
 EXIT_INVALID = 2
-# Per line: the keys for one and for several reports, as applied and as a dry run would.
-OVERDUE = {
-    False: ("apply.overdue.one", "apply.overdue.other"),
-    True: ("apply.overdue_dry.one", "apply.overdue_dry.other"),
-}
-REMOVED = {
-    False: ("apply.removed.one", "apply.removed.other"),
-    True: ("apply.removed_dry.one", "apply.removed_dry.other"),
-}
+# Per line: the key as applied and as a dry run would say it.
+OVERDUE = {False: "apply.overdue", True: "apply.overdue_dry"}
+REMOVED = {False: "apply.removed", True: "apply.removed_dry"}
 
 
-async def apply_file(settings: Settings, path: Path, dry_run: bool = False) -> int:
+async def apply_file(
+    settings: Settings, path: Path, dry_run: bool = False, language: str | None = None
+) -> int:
+    """`language`: --lang; else the file's [initiative] default_language, once it can be read
+    that far; else [bot] default_language."""
+    translator = Translator(settings.bot.default_language)
     try:
         parsed = load_initiative_file(path)
     except InitiativeFileError as exc:
-        count = len(exc.problems)
-        print(
-            f"gwbot: {path} was not applied ({count} problem{'s' * (count != 1)}):", file=sys.stderr
-        )
-        for problem in exc.problems:
+        language = language or exc.language or settings.bot.default_language
+        t = plain(translator, language)
+        print(t("initiative.not_applied", path=path, count=len(exc.found)), file=sys.stderr)
+        for problem in exc.lines(translator, language):
             print(f"  {problem}", file=sys.stderr)
         return EXIT_INVALID
+    language = language or parsed.initiative.default_language
     await prepare_database(settings)
     engine = settings.database.engine()
     now = utc_now()
@@ -56,26 +56,38 @@ async def apply_file(settings: Settings, path: Path, dry_run: bool = False) -> i
                 await session.rollback()
     finally:
         await engine.dispose()
-    print(describe(path, report, dry_run))
-    language = parsed.initiative.default_language
-    lines = consequences(Translator(language), language, owing, local_today, dry_run)
+    print(describe(plain(translator, language), path, report, dry_run))
+    lines = consequences(translator, language, owing, local_today, dry_run)
     if lines:
         print("\n".join(lines))
     return 0
 
 
-def describe(path: Path, report: ApplyReport, dry_run: bool = False) -> str:
+def plain(translator: Translator, language: str) -> Callable[..., str]:
+    """Texts for a terminal: values are not HTML-escaped (numbers are still formatted and
+    choose the plural form)."""
+
+    def t(key: str, **values: Any) -> str:
+        kept = {k: v if isinstance(v, int | float) else Html(str(v)) for k, v in values.items()}
+        return translator.t(language, key, **kept)
+
+    return t
+
+
+def describe(t: Callable[..., str], path: Path, report: ApplyReport, dry_run: bool = False) -> str:
     if not report.changed:
-        return f"{path}: {'checked' if dry_run else 'applied'}; nothing changed."
-    lines = [f"{path}: dry run; applying it would change:" if dry_run else f"{path}: applied."]
-    for label, bucket in (
-        ("created", report.created),
-        ("updated", report.updated),
-        ("deactivated", report.deactivated),
+        return t("initiative.checked_unchanged" if dry_run else "initiative.unchanged", path=path)
+    lines = [t("initiative.would_change" if dry_run else "initiative.applied", path=path)]
+    for key, bucket in (
+        ("initiative.created", report.created),
+        ("initiative.updated", report.updated),
+        ("initiative.deactivated", report.deactivated),
     ):
         for section, names in bucket.items():
             if names:
-                lines.append(f"  {section}: {len(names)} {label} ({', '.join(names)})")
+                lines.append(
+                    "  " + t(key, section=section, count=len(names), names=", ".join(names))
+                )
     return "\n".join(lines)
 
 
@@ -84,10 +96,10 @@ def consequences(
 ) -> list[str]:
     """Per organisation: reports overdue at once, open ones removed before a later start."""
 
-    def t(keys: tuple[str, str], count: int, **values: Any) -> str:
+    def t(key: str, count: int, **values: Any) -> str:
         # Plain text for a terminal: nothing is HTML-escaped.
         plain = {name: Html(str(value)) for name, value in values.items()}
-        return translator.t(language, keys[count != 1], count=count, **plain)
+        return translator.t(language, key, count=count, **plain)
 
     lines = []
     for entry in owing:

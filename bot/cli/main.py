@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import re
 import sys
 import traceback
@@ -16,6 +17,8 @@ from bot.config.logs import configure_logging, masked_output
 from storage.models import Role
 
 EXIT_CONFIG = 2
+# Long-running commands whose log shows the schema upgrades at start.
+SERVICES = ("run", "worker", "playground")
 
 NO_TOKEN_HELP = """\
 The bot needs a token from Telegram before it can start.
@@ -43,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         metavar="FILE",
         help="configuration file (default: config.toml in the working directory, if present)",
+    )
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="also show the database migrations' progress (quiet by default outside run)",
     )
     parser = argparse.ArgumentParser(
         prog="gwbot",
@@ -164,6 +173,12 @@ def _parser() -> argparse.ArgumentParser:
         help="say what applying would change, and which reports would be overdue at once;"
         " write nothing",
     )
+    apply.add_argument(
+        "--lang",
+        choices=("de", "en"),
+        help="the language of what it says (default: the file's [initiative] default_language,"
+        " else [bot] default_language)",
+    )
     periods = commands.add_parser(
         "periods", parents=[common], help="reporting periods: waive what is still open"
     )
@@ -272,6 +287,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         configure_logging(
             settings.logging.level, _secrets(settings), log_format=settings.logging.format
         )
+        # Each command upgrades the schema first; the office reading its answer needs no
+        # lines about migrations (the services keep them in their logs).
+        quiet = args.command not in SERVICES and not getattr(args, "verbose", False)
+        logging.getLogger("alembic").setLevel(logging.WARNING if quiet else logging.NOTSET)
         no_token = settings.bot.token_value is None
         if args.command == "run" and no_token and args.playground_without_token:
             args.command, args.port, args.file = "playground", 8080, None
@@ -334,7 +353,7 @@ def _execute(args: argparse.Namespace, settings: Settings) -> int:
     async def initiative_apply() -> int:
         from bot.cli.initiative import apply_file
 
-        return await apply_file(settings, args.file, args.dry_run)
+        return await apply_file(settings, args.file, args.dry_run, args.lang)
 
     async def periods() -> int:
         from bot.cli.periods import waive_command

@@ -5,6 +5,7 @@ bot/presentation/message_fit.py."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
@@ -16,7 +17,7 @@ def format_date(day: date, language: str) -> str:
     return babel_format_date(day, DATE_PATTERNS.get(language, "yyyy-MM-dd"), locale=language)
 
 
-def format_number(value: float, language: str) -> str:
+def format_number(value: float | Decimal, language: str) -> str:
     """1.234,5 in German, 1,234.5 in English; whole numbers without decimals."""
     return format_decimal(value, format="#,##0.##", locale=language)
 

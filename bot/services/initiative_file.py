@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,16 +27,15 @@ from pydantic import (
     model_validator,
 )
 
+from bot.i18n import Html, Translator
+
 # A code travels in button data, which Telegram caps at 64 bytes: "act:p:" and 58 characters.
 CODE_LENGTH = 58
 
 
 def _code(value: str) -> str:
     if not re.fullmatch(rf"[a-z0-9][a-z0-9_-]{{0,{CODE_LENGTH - 1}}}", value):
-        raise ValueError(
-            f"{value!r} is not a code: use lowercase letters a-z, digits and '-', at most "
-            f"{CODE_LENGTH} characters (e.g. 'ev-kirche')"
-        )
+        raise FileProblem("initiative.problem.not_a_code", value=value, length=CODE_LENGTH)
     return value
 
 
@@ -47,12 +48,51 @@ SHORT_NAME_LENGTH = 60
 SECTIONS = ("organisations", "goals", "indicators", "glossary", "reminders")
 
 
-class InitiativeFileError(Exception):
-    """The file cannot be applied; `problems` lists every reason, one line each."""
+@dataclass(frozen=True)
+class Problem:
+    """One reason the file cannot be applied: where (file, entry, field, as written in the
+    file) and why, as a catalog key (`initiative.problem.*`) with its values."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    place: str
+    key: str
+    values: dict[str, Any] = dataclass_field(default_factory=dict)
+    hint: str | None = None
+
+
+class FileProblem(ValueError):
+    """Raised by a validator: pydantic keeps it, and the problem is said in the reader's
+    language."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+class InitiativeFileError(Exception):
+    """The file cannot be applied; `found` holds every reason. `lines` says them in a
+    language; `problems` (and the message) in English, for logs and tests."""
+
+    def __init__(self, found: list[Problem], language: str | None = None) -> None:
+        self.found = found
+        # The language the file asks for, when it could be read that far.
+        self.language = language
+        self.problems = self.lines(Translator("en"), "en")
+        super().__init__("\n".join(self.problems))
+
+    def lines(self, translator: Translator, language: str) -> list[str]:
+        def plain(key: str, values: dict[str, Any]) -> str:
+            # A terminal: nothing is HTML-escaped; numbers are written the reader's way.
+            kept = {k: v if isinstance(v, int | float) else Html(str(v)) for k, v in values.items()}
+            return translator.t(language, key, **kept)
+
+        lines = []
+        for problem in self.found:
+            line = f"{problem.place}: {plain(problem.key, problem.values)}"
+            if problem.hint is not None:
+                line += "\n    " + plain(problem.hint, problem.values)
+            lines.append(line)
+        return lines
 
 
 class _Entry(BaseModel):
@@ -85,7 +125,7 @@ class InitiativeSection(_Entry):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}, e.g. 'Europe/Berlin'") from None
+            raise FileProblem("initiative.problem.time_zone", value=value) from None
         return value
 
     @field_validator("holidays")
@@ -97,7 +137,7 @@ class InitiativeSection(_Entry):
         try:
             holiday_calendars.country_holidays(country, subdiv=subdivision or None)
         except NotImplementedError:
-            raise ValueError(f"unknown holiday calendar {value!r}, e.g. 'DE' or 'DE-BY'") from None
+            raise FileProblem("initiative.problem.holidays", value=value) from None
         return value
 
 
@@ -158,15 +198,21 @@ class IndicatorEntry(_Entry):
     @model_validator(mode="after")
     def _range_fits_the_type(self) -> IndicatorEntry:
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+            raise FileProblem("initiative.problem.min_above_max", min=self.min, max=self.max)
         bounds = {"percent": (0, 100), "scale": (1, 5)}.get(self.type)
         for name, value in (("min", self.min), ("max", self.max)):
             if value is None:
                 continue
             if self.type == "boolean":
-                raise ValueError(f"{name} makes no sense for a yes/no indicator")
+                raise FileProblem("initiative.problem.bound_for_yes_no", name=name)
             if bounds and not bounds[0] <= value <= bounds[1]:
-                raise ValueError(f"{name} must lie within {bounds[0]}-{bounds[1]} for {self.type}")
+                raise FileProblem(
+                    "initiative.problem.bound_outside",
+                    name=name,
+                    low=bounds[0],
+                    high=bounds[1],
+                    type=self.type,
+                )
         return self
 
 
@@ -204,21 +250,21 @@ class ReminderEntry(_Entry):
         try:
             rrulestr(value, dtstart=datetime(2026, 1, 1))
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"not a valid RRULE ({exc})") from None
+            raise FileProblem("initiative.problem.rrule", detail=str(exc)) from None
         return value
 
     @model_validator(mode="after")
     def _fields_of_the_kind(self) -> ReminderEntry:
         if self.kind == "reporting":
             if not self.offsets_days:
-                raise ValueError("a reporting reminder needs offsets_days, e.g. [-3, 0, 3]")
+                raise FileProblem("initiative.problem.reporting_offsets")
             if self.rrule:
-                raise ValueError("a reporting reminder follows due dates and takes no rrule")
+                raise FileProblem("initiative.problem.reporting_rrule")
             return self
         if not self.rrule or not self.starts:
-            raise ValueError(f"a {self.kind} reminder needs rrule and starts")
+            raise FileProblem("initiative.problem.needs_rrule", kind=self.kind)
         if self.kind in ("meeting", "custom") and self.text is None:
-            raise ValueError(f"a {self.kind} reminder needs a text")
+            raise FileProblem("initiative.problem.needs_text", kind=self.kind)
         return self
 
 
@@ -237,17 +283,54 @@ def load_initiative_file(path: Path) -> InitiativeFile:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
     except FileNotFoundError:
-        raise InitiativeFileError([f"{path}: the file does not exist"]) from None
+        raise InitiativeFileError([Problem(str(path), "initiative.problem.no_file")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InitiativeFileError([f"{path}: TOML syntax error: {exc}"]) from None
+        problem = Problem(
+            str(path), "initiative.problem.syntax", {"detail": str(exc)}, _syntax_hint(path, exc)
+        )
+        raise InitiativeFileError([problem]) from None
+    language = _language_asked(raw)
     try:
         parsed = InitiativeFile.model_validate(raw)
     except ValidationError as exc:
-        raise InitiativeFileError([_describe(path, raw, error) for error in exc.errors()]) from None
-    problems = [f"{path}: {problem}" for problem in _cross_references(parsed)]
-    if problems:
-        raise InitiativeFileError(problems)
+        found = [_describe(path, raw, error) for error in exc.errors()]
+        raise InitiativeFileError(found, language) from None
+    found = [
+        Problem(f"{path}: {place}", key, values) for place, key, values in _cross_references(parsed)
+    ]
+    if found:
+        raise InitiativeFileError(found, language)
     return parsed
+
+
+def _language_asked(raw: dict[str, Any]) -> str | None:
+    section = raw.get("initiative")
+    language = section.get("default_language") if isinstance(section, dict) else None
+    return language if language in ("de", "en") else None
+
+
+# The mistakes people make who write German numbers and dates, or text without quotes:
+# `baseline = 6,5`, `start = 01.09.2026`, `name = AWO Neustadt`.
+DECIMAL_COMMA = re.compile(r"=\s*-?\d+,\d+\s*(?:#.*)?$")
+GERMAN_DATE = re.compile(r"=\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*(?:#.*)?$")
+UNQUOTED_TEXT = re.compile(r"=\s*[^\s\"'\[{\d+\-#tf]")
+
+
+def _syntax_hint(path: Path, error: tomllib.TOMLDecodeError) -> str | None:
+    """What the line the parser stopped at most likely needs (a catalog key)."""
+    found = re.search(r"\(at line (\d+)", str(error))
+    if found is None:
+        return None
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    number = int(found.group(1))
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    if DECIMAL_COMMA.search(line):
+        return "initiative.hint.decimal_comma"
+    if GERMAN_DATE.search(line):
+        return "initiative.hint.german_date"
+    if UNQUOTED_TEXT.search(line) or re.search(r"=\s*(?!true|false)[a-z]", line):
+        return "initiative.hint.quotes"
+    return None
 
 
 def _entry_label(raw: dict[str, Any], section: str, index: int) -> str:
@@ -259,7 +342,7 @@ def _entry_label(raw: dict[str, Any], section: str, index: int) -> str:
     return f"{section}[{index + 1}]" + (f' "{name}"' if isinstance(name, str) else "")
 
 
-def _describe(path: Path, raw: dict[str, Any], error: Any) -> str:
+def _describe(path: Path, raw: dict[str, Any], error: Any) -> Problem:
     loc = list(error["loc"])
     if len(loc) >= 2 and loc[0] in SECTIONS and isinstance(loc[1], int):
         where = _entry_label(raw, loc[0], loc[1])
@@ -267,17 +350,43 @@ def _describe(path: Path, raw: dict[str, Any], error: Any) -> str:
     else:
         where = f"[{loc[0]}]" if loc else "file"
         field = ".".join(str(part) for part in loc[1:])
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "missing":
-        message = "missing"
-    else:
-        message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{path}: {where}" + (f": {field}" if field else "") + f": {message}"
+    place = f"{path}: {where}" + (f": {field}" if field else "")
+    context = error.get("ctx") or {}
+    if isinstance(context.get("error"), FileProblem):
+        return Problem(place, context["error"].key, context["error"].values)
+    if error["type"] == "literal_error":
+        expected = str(context.get("expected", "")).replace(" or ", ", ").replace("'", '"')
+        return Problem(place, "initiative.problem.one_of", {"expected": expected})
+    if error["type"] in PLAIN:
+        return Problem(place, f"initiative.problem.{PLAIN[error['type']]}")
+    return Problem(place, "initiative.problem.other", {"detail": str(error["msg"])})
 
 
-def _cross_references(parsed: InitiativeFile) -> list[str]:
-    problems: list[str] = []
+# Pydantic's error types for the usual mistakes, said in plain words (`initiative.problem.*`).
+PLAIN = {
+    "extra_forbidden": "unknown_key",
+    "missing": "missing",
+    "int_parsing": "whole_number",
+    "int_from_float": "whole_number",
+    "int_type": "whole_number",
+    "float_parsing": "number",
+    "float_type": "number",
+    "decimal_parsing": "number",
+    "string_type": "text",
+    "bool_parsing": "true_false",
+    "bool_type": "true_false",
+    "date_type": "date",
+    "date_parsing": "date",
+    "date_from_datetime_parsing": "date",
+    "list_type": "list",
+    "dict_type": "table",
+    "model_type": "table",
+}
+CrossReference = tuple[str, str, dict[str, Any]]
+
+
+def _cross_references(parsed: InitiativeFile) -> list[CrossReference]:
+    problems: list[CrossReference] = []
     keyed = {
         "organisations": [o.code for o in parsed.organisations],
         "goals": [g.code for g in parsed.goals],
@@ -289,33 +398,36 @@ def _cross_references(parsed: InitiativeFile) -> list[str]:
         seen: set[str] = set()
         for index, code in enumerate(codes):
             if code in seen:
-                problems.append(f'{section}[{index + 1}] "{code}": duplicate, used above already')
+                place = f'{section}[{index + 1}] "{code}"'
+                problems.append((place, "initiative.problem.duplicate", {}))
             seen.add(code)
     organisations, goals = set(keyed["organisations"]), set(keyed["goals"])
     for index, indicator in enumerate(parsed.indicators):
         label = f'indicators[{index + 1}] "{indicator.code}"'
         if indicator.goal not in goals:
-            problems.append(f'{label}: goal: there is no goal "{indicator.goal}"')
+            problems.append(
+                (f"{label}: goal", "initiative.problem.no_goal", {"code": indicator.goal})
+            )
         problems += [
-            f'{label}: reported_by: there is no organisation "{code}"'
+            (f"{label}: reported_by", "initiative.problem.no_organisation", {"code": code})
             for code in indicator.reported_by
             if code != "*" and code not in organisations
         ]
     problems += _alike_short_names(parsed.indicators)
     for index, reminder in enumerate(parsed.reminders):
         audience = reminder.audience.organisations if reminder.audience else None
+        place = f'reminders[{index + 1}] "{reminder.code}": audience.organisations'
         problems += [
-            f'reminders[{index + 1}] "{reminder.code}": audience.organisations: '
-            f'there is no organisation "{code}"'
+            (place, "initiative.problem.no_organisation", {"code": code})
             for code in audience or []
             if code not in organisations
         ]
     return problems
 
 
-def _alike_short_names(indicators: list[IndicatorEntry]) -> list[str]:
+def _alike_short_names(indicators: list[IndicatorEntry]) -> list[CrossReference]:
     """Two indicators whose buttons would read alike on a phone."""
-    problems: list[str] = []
+    problems: list[CrossReference] = []
     for language, field in (("de", "short_de"), ("en", "short_en")):
         seen: dict[str, tuple[int, IndicatorEntry]] = {}
         for index, indicator in enumerate(indicators):
@@ -326,10 +438,17 @@ def _alike_short_names(indicators: list[IndicatorEntry]) -> list[str]:
                 continue
             first, other = seen[key]
             problems.append(
-                f'indicators[{index + 1}] "{indicator.code}": {field}: "{short}" reads like '
-                f'indicators[{first + 1}] "{other.code}" ("{other.short(language)}") in its first '
-                f"{SHORT_NAME_DISTINCT} characters, and phones show only those on a button; "
-                f"give one of them a distinct {field} / Kurzname: gleicht in den ersten "
-                f'{SHORT_NAME_DISTINCT} Zeichen dem von "{other.code}", bitte {field} angeben'
+                (
+                    f'indicators[{index + 1}] "{indicator.code}": {field}',
+                    "initiative.problem.alike_short",
+                    {
+                        "short": short,
+                        "first": first + 1,
+                        "other": other.code,
+                        "other_short": other.short(language),
+                        "length": SHORT_NAME_DISTINCT,
+                        "field": field,
+                    },
+                )
             )
     return problems

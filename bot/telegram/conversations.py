@@ -72,7 +72,7 @@ class ExpiryGuard(BaseHandler[Update, BotContext, Any]):
         again = f"/{command_entry(self.command).display_name(context.language)}"
         await context.bot.send_message(
             update.effective_chat.id,
-            context.t("conversation.expired", minutes=minutes, command=again),
+            context.t("conversation.expired", count=minutes, command=again),
         )
         return ConversationHandler.END
 

@@ -20,7 +20,6 @@ ORGANISATIONS_LIMIT = 400
 
 def goal_block(translator: Translator, language: str, goal: GoalWeek, titles: int) -> str:
     t = translator.t
-    count_key = "digest.count.one" if goal.count == 1 else "digest.count.other"
     organisations = fit_list(
         [html.escape(name, quote=False) for name in goal.organisations],
         lambda count: t(language, "digest.more", count=count),
@@ -30,7 +29,7 @@ def goal_block(translator: Translator, language: str, goal: GoalWeek, titles: in
     line = t(
         language,
         "digest.summary",
-        count=t(language, count_key, count=goal.count),
+        count=t(language, "digest.count", count=goal.count),
         organisations=Html(organisations),
     )
     reach = reach_text(goal.reach, language)

@@ -62,7 +62,7 @@ async def gaps(update: Update, context: BotContext) -> None:
     t, language = context.t, context.language
     lines = [t("activities.gaps.title", date=format_date(today, language)), ""]
     if found.goals:
-        lines.append(t("activities.gaps.goals", weeks=found.weeks))
+        lines.append(t("activities.gaps.goals", count=found.weeks))
         for gap in found.goals:
             goal = gap.goal.title(language)
             if gap.last_activity is None:
@@ -71,7 +71,7 @@ async def gaps(update: Update, context: BotContext) -> None:
                 last = format_date(gap.last_activity, language)
                 lines.append(t("activities.gaps.goal_last", goal=goal, date=last))
     else:
-        lines.append(t("activities.gaps.goals_none", weeks=found.weeks))
+        lines.append(t("activities.gaps.goals_none", count=found.weeks))
     if found.has_districts:
         lines.append("")
         if found.districts:

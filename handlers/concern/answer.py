@@ -36,7 +36,7 @@ async def read_with_code(update: Update, context: BotContext) -> None:
     runtime = context.runtime
     code = normalise_receipt(message.text or "")
     if runtime.privacy_key is None or code is None:
-        await message.reply_text(context.t("concern.unknown_code", days=_days(context)))
+        await message.reply_text(context.t("concern.unknown_code", count=_days(context)))
         return
     async with runtime.reads() as session:
         thread = await concerns.thread_by_receipt(
@@ -44,7 +44,7 @@ async def read_with_code(update: Update, context: BotContext) -> None:
         )
     runtime.concern_drafts.drop(update.effective_user.id)
     if thread is None:
-        await message.reply_text(context.t("concern.unknown_code", days=_days(context)))
+        await message.reply_text(context.t("concern.unknown_code", count=_days(context)))
         return
     tag = runtime.privacy_key.reply_tag(thread.ticket, update.effective_chat.id)
     *earlier, last = reporter_thread(context.t, thread, context.language)

@@ -159,7 +159,7 @@ def concern_texts(translator: Translator) -> ConcernTexts:
             text = fit_list(
                 [_line(t, s) for s in overdue],
                 lambda count: t("concerns.batch.more", count=count),
-                lambda joined: t("concerns.escalation", hours=hours, lines=joined),
+                lambda joined: t("concerns.escalation", count=hours, lines=joined),
             )
             return OutgoingMessage(text=text)
 

@@ -45,7 +45,7 @@ async def start(update: Update, context: BotContext) -> None:
     runtime = context.runtime
     if runtime.concern_cap.reached(update.effective_user.id, "concern"):
         limit = runtime.concern_cap.limit("concern")
-        await update.effective_message.reply_text(context.t("concern.limit", limit=limit))
+        await update.effective_message.reply_text(context.t("concern.limit", count=limit))
         return
     runtime.concern_drafts.start(update.effective_user.id, Step.KIND)
     possible = runtime.privacy_key is not None
@@ -118,7 +118,7 @@ async def send(update: Update, context: BotContext) -> None:
     runtime, user_id = context.runtime, update.effective_user.id
     if runtime.concern_cap.reached(user_id, "concern"):
         runtime.concern_drafts.drop(user_id)
-        raise DomainError("concern.limit", limit=runtime.concern_cap.limit("concern"))
+        raise DomainError("concern.limit", count=runtime.concern_cap.limit("concern"))
     concern = NewConcern.model_validate(
         {
             "anonymous": draft.anonymous,

@@ -130,7 +130,7 @@ async def chose_uses(update: Update, context: BotContext) -> int:
             "invite.created",
             organisation=new.organisation_name,
             role=context.t(f"role.{new.role}"),
-            uses=new.uses,
+            uses=context.t("invite.people", count=new.uses),
             until=format_date(new.expires_at.date(), context.language),
             link=f"https://t.me/{context.bot.username}?start={new.code}",
         )

@@ -73,7 +73,7 @@ def extension_days(
     return InlineKeyboardMarkup(
         [
             [
-                _b(t, "missing.button.days", ExtensionDays(period, organisation, d).pack(), days=d)
+                _b(t, "missing.button.days", ExtensionDays(period, organisation, d).pack(), count=d)
                 for d in choices
             ]
         ]

@@ -70,7 +70,11 @@ async def nudge(update: Update, context: BotContext) -> None:
     context.runtime.outbox_wake.set()
     await query.answer()
     if done.people:
-        text = context.t("missing.nudged", people=done.people, organisations=done.organisations)
+        text = context.t(
+            "missing.nudged",
+            people=context.t("missing.nudged.people", count=done.people),
+            organisations=context.t("missing.nudged.organisations", count=done.organisations),
+        )
         if done.unreached:
             text += "\n\n" + reach_texts.unreached_note(context.t, done.unreached)
     elif done.unreached:
@@ -123,7 +127,7 @@ async def extend(update: Update, context: BotContext) -> None:
             "missing.extended",
             organisation=extended.organisation_name,
             period=period_label(period, context.language),
-            days=format_number(days, context.language),
+            count=days,
             until=until,
         )
     )
@@ -168,7 +172,7 @@ async def send_file(update: Update, context: BotContext) -> None:
             "missing.file_caption",
             period=period_label(period, language),
             missing=status.missing,
-            total=len(status.table.rows),
+            count=len(status.table.rows),
         ),
     )
 

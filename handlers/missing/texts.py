@@ -30,7 +30,7 @@ def overview(t: Translate, found: Completeness, language: str) -> str:
             "missing.summary",
             period=period_label(found.period, language),
             reported=found.reported,
-            expected=expected,
+            count=expected,
             percent=format_number(percent, language),
             on_time=found.on_time,
         )

@@ -15,18 +15,20 @@ from bot.services.missing.waivers import Waivable
 Translate = Callable[..., str]
 # Room left for the question and its explanation below Telegram's 4,096 characters.
 LINES_LIMIT = 3000
-# The first line's keys for one and for several reports.
-Head = tuple[str, str]
-CONFIRM: Head = ("missing.waive.confirm.one", "missing.waive.confirm.other")
-DONE: Head = ("waive.done.one", "waive.done.other")
-WOULD: Head = ("waive.would.one", "waive.would.other")
+# The first line's key (with plural forms for the count).
+Head = str
+CONFIRM: Head = "missing.waive.confirm"
+DONE: Head = "waive.done"
+WOULD: Head = "waive.would"
 
 
 def plain_translate(translator: Translator, language: str) -> Translate:
-    """Texts for a terminal: values are not HTML-escaped."""
+    """Texts for a terminal: values are not HTML-escaped (numbers are still formatted and
+    choose the plural form)."""
 
     def t(key: str, **values: Any) -> str:
-        return translator.t(language, key, **{k: Html(str(v)) for k, v in values.items()})
+        plain = {k: v if isinstance(v, int | float) else Html(str(v)) for k, v in values.items()}
+        return translator.t(language, key, **plain)
 
     return t
 
@@ -45,10 +47,10 @@ def waiver_lines(
     organisations' counts when that is too long, and the rest counted when even that is."""
     count = found.count
     last_day = format_date(found.before - timedelta(days=1), language)
-    first = t(head[count != 1], count=_n(count, language), day=last_day)
+    first = t(head, count=count, day=last_day)
     detailed, short = [], []
     for organisation, groups in found.by_organisation.items():
-        total = _n(sum(g.count for g in groups), language)
+        total = sum(g.count for g in groups)
         items = ", ".join(
             f"{g.name(language) if indicator_names else g.indicator_code} {_n(g.count, language)}"
             for g in groups
@@ -57,7 +59,7 @@ def waiver_lines(
         short.append(t("waive.line_short", organisation=organisation, count=total))
     if fits("\n".join(detailed), limit):
         return [first, *detailed]
-    more = lambda left: t("waive.more", count=_n(left, language))  # noqa: E731
+    more = lambda left: t("waive.more", count=left)  # noqa: E731
     return [first, *fit_list(short, more, limit=limit).split("\n")]
 
 

@@ -38,7 +38,7 @@ def _line(context: BotContext, survey: SurveySummary) -> str:
     if not survey.closed:
         return context.t("pulse.line.open", day=day, until=_until(context, survey))
     key = "pulse.line.shown" if survey.shown else "pulse.line.hidden"
-    return context.t(key, day=day, responses=survey.responses)
+    return context.t(key, day=day, count=survey.responses)
 
 
 def _button(label: str, data: str) -> InlineKeyboardButton:
@@ -85,7 +85,7 @@ def results_text(context: BotContext, results: SurveyResults) -> str:
         context.t(
             "pulse.results.head",
             day=format_date(results.opened_on, language),
-            responses=results.responses,
+            count=results.responses,
         )
     ]
     for question in results.questions:
@@ -136,7 +136,7 @@ async def ask_start(update: Update, context: BotContext) -> None:
     await query.answer()
     await query.edit_message_text(
         context.t(
-            "pulse.asks_start", questions=listing, days=settings.pulse_days, k=settings.pulse_k
+            "pulse.asks_start", questions=listing, count=settings.pulse_days, k=settings.pulse_k
         ),
         reply_markup=InlineKeyboardMarkup(
             [
@@ -177,7 +177,12 @@ async def start_survey(update: Update, context: BotContext) -> None:
     runtime.outbox_wake.set()
     await query.answer()
     await query.edit_message_text(
-        context.t("pulse.started", invited=invited, days=settings.pulse_days, k=settings.pulse_k)
+        context.t(
+            "pulse.started",
+            count=invited,
+            days=context.t("pulse.days", count=settings.pulse_days),
+            k=settings.pulse_k,
+        )
     )
 
 

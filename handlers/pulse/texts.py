@@ -120,7 +120,7 @@ def closing_notices(
                     language,
                     "pulse.results_ready",
                     day=format_date(closed.opened_on, language),
-                    responses=closed.responses,
+                    count=closed.responses,
                 ),
                 buttons=[
                     [

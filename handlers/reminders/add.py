@@ -119,8 +119,8 @@ async def chose_kind(update: Update, context: BotContext) -> int:
     _update(context, kind=context.matches[0].group(1))
     t = context.t
     rows = [
-        [(t("reminders.every", weeks=n), AddEvery(n).pack()) for n in (1, 2)],
-        [(t("reminders.every", weeks=n), AddEvery(n).pack()) for n in (3, 4)],
+        [(t("reminders.every", count=n), AddEvery(n).pack()) for n in (1, 2)],
+        [(t("reminders.every", count=n), AddEvery(n).pack()) for n in (3, 4)],
         [(t("reminders.monthly"), AddMonthly().pack())],
     ]
     await _ask(update, context, "reminders.asks_rhythm", rows)

@@ -82,7 +82,7 @@ class ReportingTexts:
         text = fit_list(
             lines,
             lambda count: t("escalation.more", count=count),
-            lambda joined: t("escalation.text", days=days, lines=joined),
+            lambda joined: t("escalation.text", count=days, lines=joined),
         )
         return OutgoingMessage(text=text)
 

@@ -215,7 +215,8 @@ def compact_period(t: Translate, code: str, language: str, today: date) -> str:
     if period.frequency is not Frequency.WEEKLY:
         return short_label(period, language)
     key = "report.period.week" if period.year == today.year else "report.period.week_year"
-    return t(key, week=period.number, year=period.year)
+    # A year is a name, not an amount: 2026, never 2.026.
+    return t(key, week=period.number, year=str(period.year))
 
 
 def _day(day: date, language: str, today: date) -> str:

@@ -14,7 +14,6 @@ from typing import ClassVar
 
 from telegram import Update
 
-from bot.i18n.formatting import format_number
 from bot.services.errors import DomainError
 from bot.services.report import value_files
 from bot.telegram.context import BotContext
@@ -91,8 +90,8 @@ async def save(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(
         context.t(
             "valuefile.saved",
-            written=format_number(saved.written, context.language),
-            unchanged=format_number(saved.unchanged, context.language),
+            count=saved.written,
+            unchanged=saved.unchanged,
         )
     )
 

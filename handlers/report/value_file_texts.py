@@ -23,17 +23,17 @@ FREQUENCIES = (Frequency.YEARLY, Frequency.QUARTERLY, Frequency.MONTHLY, Frequen
 
 def summary(t: Translate, preview: Preview, file_name: str, language: str) -> str:
     """What saving would write, per organisation, and the periods the file covers."""
-    n = _numbers(language)
     key = "valuefile.summary" if preview.written else "valuefile.nothing_new"
     return fit_list(
         [organisation_line(t, count, language) for count in preview.organisations],
-        lambda left: t("valuefile.more_organisations", count=n(left)),
+        lambda left: t("valuefile.more_organisations", count=left),
         lambda lines: t(
             key,
             name=file_name,
-            rows=n(preview.rows),
-            written=n(preview.written),
-            unchanged=n(preview.unchanged),
+            rows=t("valuefile.rows", count=preview.rows),
+            written=t("valuefile.values", count=preview.written),
+            unchanged=preview.unchanged,
+            count=preview.unchanged,
             organisations=lines,
             periods=Html("\n".join(periods(t, preview.periods, language))),
         ),
@@ -42,15 +42,14 @@ def summary(t: Translate, preview: Preview, file_name: str, language: str) -> st
 
 def problems(t: Translate, preview: Preview, file_name: str, language: str) -> str:
     """Why nothing can be saved: each problem on a line, as many as fit, then how many more."""
-    n = _numbers(language)
     return fit_list(
         [problem(t, found, language) for found in preview.problems],
-        lambda left: t("valuefile.more_problems", count=n(left)),
+        lambda left: t("valuefile.more_problems", count=left),
         lambda lines: t(
             "valuefile.problems",
             name=file_name,
-            rows=n(preview.rows),
-            count=n(len(preview.problems)),
+            rows=t("valuefile.rows", count=preview.rows),
+            count=len(preview.problems),
             problems=lines,
         ),
     )
@@ -123,7 +122,3 @@ def organisation_line(t: Translate, count: OrganisationCount, language: str) -> 
 
 def _order(period: Period) -> tuple[int, int]:
     return period.year, period.number
-
-
-def _numbers(language: str) -> Callable[[int], str]:
-    return lambda number: format_number(number, language)

@@ -29,6 +29,20 @@ UNDATED = {"silent": "silent_never", "contacts_left": "contacts_left_undated"}
 WITH_MORE = ("pulse_fell", "concerns_rising")
 # The summary names the most serious ones; /signale has them all.
 SUMMARY_LINES = 20
+# Per reason, the figures that count something, and what (`signals.count.<unit>`, with plural
+# forms): "1 Meldung", "seit 3 Tagen". German days take the dative after "seit" and "in".
+UNITS: dict[str, dict[str, str]] = {
+    "overdue": {"count": "reports", "baseline": "days_dative", "value": "days_dative"},
+    "silent": {"value": "days_dative", "baseline": "days", "members": "members"},
+    "activities_stopped": {"value": "weeks", "baseline": "weeks", "lookback_weeks": "weeks"},
+    "pulse_fell": {"others_count": "questions"},
+    "concerns_rising": {"window_days": "days_dative", "others_count": "topics"},
+    "on_time_fell": {"recent": "due_reports", "earlier": "reports"},
+    "acks_fell": {"weeks": "weeks", "recent": "deliveries", "earlier": "deliveries"},
+    "rsvps_fell": {"weeks": "weeks", "recent": "invitations", "earlier": "invitations"},
+    "contacts_left": {"count": "contacts"},
+    "no_members": {"value": "reports"},
+}
 
 
 def thresholds(config: SignalSettings) -> Thresholds:
@@ -59,6 +73,11 @@ def reason_text(t: Translate, signal: OpenSignal, language: str) -> str:
         values["question"] = question
     if isinstance(details.get("category"), str):
         values["category"] = t(f"concern.category.{details['category']}")
+    figures = {"value": signal.value, "baseline": signal.baseline_value, **details}
+    for name, unit in UNITS.get(signal.reason_code, {}).items():
+        figure = figures.get(name)
+        if isinstance(figure, int | float) and not isinstance(figure, bool):
+            values[name] = t(f"signals.count.{unit}", count=round(figure))
     key = f"signals.reason.{signal.reason_code}"
     if signal.reason_code in UNDATED and signal.value is None:
         key = f"signals.reason.{UNDATED[signal.reason_code]}"

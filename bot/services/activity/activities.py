@@ -216,7 +216,7 @@ async def editable(
     """The member's own activity, if still recent enough to change."""
     activity = await _own(session, member, activity_id)
     if activity.created_at < now - timedelta(days=EDITABLE_DAYS):
-        raise DomainError("activity.too_old", days=EDITABLE_DAYS)
+        raise DomainError("activity.too_old", count=EDITABLE_DAYS)
     return activity
 
 
