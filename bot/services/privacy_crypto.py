@@ -37,10 +37,6 @@ _MAX_TYPED = 300  # longer messages are not a receipt; also bounds the chunk sea
 _URLSAFE_B64 = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
 _NONCE_BYTES = 12
-_CHAT_AAD = b"gwbot/chat/v1"
-# nonce 12 + int64 8 + tag 16 = 36 bytes = exactly 48 base64 characters without padding, so
-# every character carries only real bits and any changed character changes the token's bytes.
-_SEALED_BYTES = _NONCE_BYTES + 8 + 16
 _CONTACT_AAD = b"gwbot/contact/v1"
 _CONTACT_BYTES = _NONCE_BYTES + 8 + 2 + 16
 
@@ -138,41 +134,11 @@ class PrivacyKey:
             raise ValueError("not a receipt code")
         return hmac.new(self._receipt, canonical.encode("ascii"), hashlib.sha256).hexdigest()
 
-    def receipt_matches(self, code: str, stored_hash: str) -> bool:
-        """Whether `code` belongs to `stored_hash`, compared in constant time."""
-        if normalise_receipt(code) is None:
-            return False
-        expected = self.receipt_hash(code).encode("ascii")
-        return hmac.compare_digest(expected, stored_hash.encode("utf-8", "replace"))
-
-    def seal_chat(self, chat_id: int) -> str:
-        """Encrypt a chat id to 48 ASCII characters; a fresh nonce each call, so two seals of
-        the same chat share nothing. AES-GCM rather than Fernet: Fernet tokens carry their
-        creation time in clear, which would date the concern to the second."""
-        try:
-            plain = chat_id.to_bytes(8, "big", signed=True)
-        except OverflowError:
-            raise ValueError("chat id does not fit in 64 bits") from None
-        nonce = secrets.token_bytes(_NONCE_BYTES)
-        sealed = nonce + self._chat.encrypt(nonce, plain, _CHAT_AAD)
-        return base64.urlsafe_b64encode(sealed).decode("ascii")
-
-    def open_chat(self, token: str) -> int:
-        """The chat id in a token from `seal_chat`; SealError if it is not one of ours."""
-        sealed = _urlsafe_b64decode(token)
-        if sealed is None:
-            raise SealError("chat token is not URL-safe base64")
-        if len(sealed) != _SEALED_BYTES:
-            raise SealError("chat token has the wrong length")
-        nonce, body = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
-        try:
-            plain = self._chat.decrypt(nonce, body, _CHAT_AAD)
-        except InvalidTag:
-            raise SealError("chat token was altered or sealed with another key") from None
-        return int.from_bytes(plain, "big", signed=True)
-
     def seal_contact(self, chat_id: int, language: str) -> str:
-        """A chat and the language to write in, sealed together (`open_contact` reverses it).
+        """A chat and the language to write in, sealed together (`open_contact` reverses it);
+        a fresh nonce each call, so two seals of the same chat share nothing. AES-GCM rather
+        than Fernet: Fernet tokens carry their creation time in clear, which would date the
+        concern to the second.
 
         The language travels inside the seal: stored in clear, a lone English speaker's
         concerns would share a value nobody else's have."""
