@@ -304,3 +304,43 @@ async def test_a_new_rhythm_in_the_file_takes_effect(
         assert await session.scalar(select(Schedule.next_fire_at)) == datetime(
             2026, 3, 11, 8, 0, tzinfo=UTC
         )
+
+
+RULES_IN_WORDS = """
+[[reminders]]
+code = "quartal"
+kind = "custom"
+rrule = "FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO;BYHOUR=10"
+starts = 2026-01-05
+audience = { roles = ["partner", "coordinator"] }
+text = { de = "Quartalsbericht", en = "Quarterly report" }
+
+[[reminders]]
+code = "auftakt"
+kind = "meeting"
+rrule = "FREQ=WEEKLY;BYDAY=MO;BYHOUR=18;COUNT=4"
+starts = 2026-01-05
+audience = { roles = ["partner", "coordinator"] }
+text = { de = "Auftaktreihe", en = "Kick-off series" }
+"""
+
+
+async def test_the_reminder_list_says_every_rule_in_words(bot: RunningBot, tmp_path: Path) -> None:
+    """The file may hold any RRULE; /erinnerungen says it as people do, or names it as a
+    rhythm of its own beside its next date, in the reader's language, never as a rule."""
+    bot.clock.now = MONDAY
+    await apply_initiative_text(bot.sessions, INITIATIVE + RULES_IN_WORDS, tmp_path)
+    await run_jobs(bot)  # learns the next times
+    clara = await partner(bot, "Clara Koch", "awo", role=Role.COORDINATOR)
+    carl = await partner(bot, "Carl Cole", "awo", language="en", role=Role.COORDINATOR)
+    await clara.send("/erinnerungen")
+    german = (await clara.next_message()).text
+    assert "quartal · Erinnerung · alle 3 Monate am ersten Montag, 10:00" in german
+    assert "auftakt · Treffen · in eigenem Rhythmus aus der Initiativdatei" in german
+    assert "steuerungsrunde · Treffen · alle 2 Wochen dienstags, 9:00" in german
+    await carl.send("/erinnerungen")
+    english = (await carl.next_message()).text
+    assert "every 3 months on the first Monday, 10:00" in english
+    assert "in a rhythm of its own from the initiative file" in english
+    for text in (german, english):
+        assert "FREQ" not in text and "BYDAY" not in text

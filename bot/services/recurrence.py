@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_day_names
 from dateutil.rrule import rrule as RRule
 from dateutil.rrule import rrulestr
 
@@ -43,11 +44,9 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Local and UTC order of two occurrences can only disagree around a clock change, and no zone
 # has moved its clock by more than a day (Samoa 2011); scanning this far covers every case.
 OFFSET_WINDOW = timedelta(days=2)
-# Anything else reads English, like period labels.
-LANGUAGES = ("de", "en")
 
 _TOO_OFTEN = ("SECONDLY", "MINUTELY")
-_DESCRIBED = {"FREQ", "INTERVAL", "BYDAY", "BYHOUR", "BYMINUTE"}
+_DESCRIBED = {"FREQ", "INTERVAL", "BYDAY", "BYHOUR", "BYMINUTE", "BYMONTHDAY"}
 _DAY = re.compile(r"(?P<nth>[+-]?[0-9])?(?P<code>MO|TU|WE|TH|FR|SA|SU)")
 _UNTIL = re.compile(r"[0-9]{8}(T[0-9]{6}Z?)?")
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError)
@@ -143,49 +142,52 @@ def monthly_nth_weekday(n: int, weekday: int, hour: int, minute: int = 0) -> str
     return f"FREQ=MONTHLY;BYDAY={n}{WEEKDAYS[weekday]};BYHOUR={hour};BYMINUTE={minute}"
 
 
-def describe(rrule: str, language: str) -> str:
-    """A short text for lists in chat; rules the builders cannot make are shown as they are."""
-    locale = language if language in LANGUAGES else "en"
+@dataclass(frozen=True)
+class Rhythm:
+    """A rule as people say it: "every 2 weeks on Tuesday at 9:00", "monthly on the last
+    Friday". `weekdays` count from 0 = Monday; `nth` is 1..4 or -1 (the last) for a monthly
+    weekday, `monthday` the day of the month for a monthly date."""
+
+    frequency: Literal["daily", "weekly", "monthly"]
+    interval: int
+    hour: int
+    minute: int
+    weekdays: tuple[int, ...] = ()
+    nth: int | None = None
+    monthday: int | None = None
+
+
+def rhythm_of(rrule: str) -> Rhythm | None:
+    """The rhythm of a rule that can be said in a few words; None for the rest (COUNT, UNTIL,
+    several times a day, months named...), which chat shows by its next dates instead."""
     try:
-        text = _describe(_fields(validate_rrule(rrule)), locale)
+        fields = _fields(validate_rrule(rrule))
     except ValueError:
-        text = None
-    if text is not None:
-        return text
-    return f"nach Regel: {rrule}" if locale == "de" else f"by rule: {rrule}"
-
-
-def _describe(fields: dict[str, str], locale: str) -> str | None:
-    if not set(fields) <= _DESCRIBED or not _numbers(fields, "INTERVAL", "BYHOUR", "BYMINUTE"):
         return None
-    day = _DAY.fullmatch(fields.get("BYDAY", ""))
-    if day is None:
+    if not set(fields) <= _DESCRIBED or not _numbers(
+        fields, "INTERVAL", "BYHOUR", "BYMINUTE", "BYMONTHDAY"
+    ):
         return None
-    name = get_day_names("wide", locale=locale)[WEEKDAYS.index(day["code"])]
     interval = int(fields.get("INTERVAL", "1"))
-    clock = f"{int(fields.get('BYHOUR', DEFAULT_HOUR))}:{int(fields.get('BYMINUTE', '0')):02d}"
-    german = locale == "de"
-    if fields["FREQ"] == "WEEKLY" and day["nth"] is None:
-        if german:
-            every = "wöchentlich" if interval == 1 else f"alle {interval} Wochen"
-            return f"{every} {name.lower()}s, {clock}"  # "dienstags": the adverb of the day
-        every = "weekly" if interval == 1 else f"every {interval} weeks"
-        return f"{every} on {name}, {clock}"
-    if fields["FREQ"] != "MONTHLY" or day["nth"] is None or interval != 1:
+    hour, minute = int(fields.get("BYHOUR", DEFAULT_HOUR)), int(fields.get("BYMINUTE", "0"))
+    days = [_DAY.fullmatch(code) for code in fields.get("BYDAY", "").split(",") if code]
+    if None in days or interval < 1 or hour > 23 or minute > 59:
         return None
-    nth = int(day["nth"])
-    if nth == -1:
-        return (
-            f"monatlich am letzten {name}, {clock}"
-            if german
-            else f"monthly on the last {name}, {clock}"
-        )
-    if not 1 <= nth <= 4:
+    nths = [None if day["nth"] is None else int(day["nth"]) for day in days if day]
+    weekdays = tuple(sorted({WEEKDAYS.index(day["code"]) for day in days if day}))
+    frequency = fields["FREQ"]
+    if frequency == "DAILY" and not days and "BYMONTHDAY" not in fields:
+        return Rhythm("daily", interval, hour, minute)
+    if frequency == "WEEKLY" and weekdays and set(nths) == {None} and "BYMONTHDAY" not in fields:
+        return Rhythm("weekly", interval, hour, minute, weekdays)
+    if frequency != "MONTHLY":
         return None
-    if german:
-        return f"monatlich am {nth}. {name}, {clock}"
-    suffix = {1: "st", 2: "nd", 3: "rd"}.get(nth, "th")
-    return f"monthly on the {nth}{suffix} {name}, {clock}"
+    if len(days) == 1 and nths[0] in NTH_WEEKDAYS and "BYMONTHDAY" not in fields:
+        return Rhythm("monthly", interval, hour, minute, weekdays, nth=nths[0])
+    monthday = int(fields.get("BYMONTHDAY", "0"))
+    if not days and 1 <= monthday <= 28:  # later days are missing in some months
+        return Rhythm("monthly", interval, hour, minute, monthday=monthday)
+    return None
 
 
 def _numbers(fields: dict[str, str], *keys: str) -> bool:

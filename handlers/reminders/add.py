@@ -10,7 +10,6 @@ from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot.services.recurrence import describe
 from bot.services.reminders import reminders as service
 from bot.telegram.context import BotContext
 from bot.telegram.drafts import Draft, StaleDraft, drop_draft, read_draft, write_draft
@@ -25,6 +24,7 @@ from handlers.reminders.callbacks import (
     AddSave,
     AddWeekday,
 )
+from handlers.reminders.texts import rhythm_text
 
 
 class State(IntEnum):
@@ -190,7 +190,7 @@ async def got_text(update: Update, context: BotContext) -> int:
     summary = context.t(
         "reminders.summary",
         kind=context.t(f"reminders.kind.{new.kind}"),
-        when=describe(new.rrule(), context.language),
+        when=rhythm_text(context.t, context.language, new.rrule()),
         audience=context.t(f"reminders.audience.{new.audience}"),
         text=new.text,
     )

@@ -11,7 +11,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.i18n.formatting import format_date
 from bot.presentation.message_fit import fit_keyboard, fit_list, split_list
 from bot.services.outbox import local_zone
-from bot.services.recurrence import describe
 from bot.services.reminders import reminders as service
 from bot.telegram.context import BotContext
 from handlers.reminders.callbacks import (
@@ -19,6 +18,7 @@ from handlers.reminders.callbacks import (
     PauseOrResume,
     ShowAnswers,
 )
+from handlers.reminders.texts import rhythm_text
 
 
 def _keyboard(context: BotContext, items: list[service.Reminder]) -> InlineKeyboardMarkup:
@@ -58,7 +58,7 @@ async def _listing(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     lines = []
     for item in items:
         when = (
-            describe(item.rrule, context.language)
+            rhythm_text(context.t, context.language, item.rrule)
             if item.rrule
             else context.t("reminders.by_due_dates")
         )

@@ -4,11 +4,43 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import get_day_names
+from babel.lists import format_list
+
 from bot.i18n import LANGUAGES, Translator
+from bot.presentation.keyboards import Translate
 from bot.services import schedules
 from bot.services.outbox import Button, OutgoingMessage
+from bot.services.recurrence import rhythm_of
 from bot.services.schedules import DueSchedule, Hook, Render
 from handlers.reminders.callbacks import Rsvp
+
+
+def rhythm_text(t: Translate, language: str, rrule: str) -> str:
+    """A rule in words ("alle 2 Wochen dienstags, 9:00"), never the rule itself: one that
+    cannot be said in a few words is named as such; lists show its next date beside it."""
+    found = rhythm_of(rrule)
+    if found is None:
+        return t("rhythm.other")
+    locale = language if language in LANGUAGES else "en"
+    clock = f"{found.hour}:{found.minute:02d}"
+    names = get_day_names("wide", locale=locale)
+    if found.frequency == "daily":
+        return t("rhythm.daily", count=found.interval, time=clock)
+    if found.frequency == "weekly":
+        # German says "dienstags": the adverb of the day.
+        said = [names[d].lower() + "s" if locale == "de" else names[d] for d in found.weekdays]
+        days = format_list(said, locale=locale)
+        return t("rhythm.weekly", count=found.interval, days=days, time=clock)
+    if found.nth is not None:
+        return t(
+            "rhythm.monthly_weekday",
+            count=found.interval,
+            nth=t(f"rhythm.nth.{found.nth}"),
+            day=names[found.weekdays[0]],
+            time=clock,
+        )
+    return t("rhythm.monthly_day", count=found.interval, day=found.monthday, time=clock)
 
 
 def rsvp_data(schedule_id: int, day: date, answer: str) -> str:
