@@ -70,7 +70,7 @@ async def test_an_admin_makes_someone_coordinator_and_their_menu_changes(bot: Ru
     await admin.send("/mitglieder")
     roster = await admin.next_message()
     assert "• Ben Berg – Partner*in" in roster.text
-    assert "Rolle: Partner*in" in await admin.press_and_read(roster, "Ben Berg (awo)")
+    assert "Rolle: Partner*in" in await admin.press_and_read(roster, "Ben Berg (AWO Kreisverband Neustadt)")
     await admin.press_and_read(roster, "Rolle ändern")
     assert "Rolle: Koordinator*in" in await admin.press_and_read(roster, "Koordinator*in")
     assert (await stored(bot, ben.id)).role == "coordinator"
@@ -86,7 +86,7 @@ async def test_a_coordinator_marks_a_reporting_contact(bot: RunningBot) -> None:
     anna = await member(bot, "Anna Berger", Role.PARTNER)
     await coordinator.send("/mitglieder")
     roster = await coordinator.next_message()
-    await coordinator.press_and_read(roster, "Anna Berger (awo)")
+    await coordinator.press_and_read(roster, "Anna Berger (AWO Kreisverband Neustadt)")
     assert roster.buttons == [["Als Meldekontakt markieren"]]  # no admin actions
     contact = await coordinator.press_and_read(roster, "Als Meldekontakt markieren")
     assert "Meldekontakt: ja" in contact
@@ -113,7 +113,7 @@ async def test_an_admin_deactivates_a_member(bot: RunningBot) -> None:
     anna = await member(bot, "Anna Berger", Role.PARTNER)
     await admin.send("/mitglieder")
     roster = await admin.next_message()
-    await admin.press_and_read(roster, "Anna Berger (awo)")
+    await admin.press_and_read(roster, "Anna Berger (AWO Kreisverband Neustadt)")
     await admin.press_and_read(roster, "Deaktivieren")
     assert "ist deaktiviert" in await admin.press_and_read(roster, "Ja, deaktivieren")
     await anna.send("/hilfe")

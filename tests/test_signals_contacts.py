@@ -66,7 +66,7 @@ async def test_a_deactivated_contact_counts_and_a_successor_resolves_it(bot: Run
     bot.clock.advance(days=1)
     await ada.send("/mitglieder")
     roster = await ada.next_message()
-    await ada.press_and_read(roster, "Anna Berger (awo)")
+    await ada.press_and_read(roster, "Anna Berger (AWO Kreisverband Neustadt)")
     await ada.press_and_read(roster, "Deaktivieren")
     assert "ist deaktiviert" in await ada.press_and_read(roster, "Ja, deaktivieren")
     async with bot.sessions() as session:
@@ -83,7 +83,7 @@ async def test_a_deactivated_contact_counts_and_a_successor_resolves_it(bot: Run
     roster = await clara.next_message()
     # Below the members: the organisations of the example nobody joined yet.
     assert (await clara.next_message()).text.startswith("🚪 Noch nicht an Bord:")
-    await clara.press_and_read(roster, "Bea Brandt (awo)")
+    await clara.press_and_read(roster, "Bea Brandt (AWO Kreisverband Neustadt)")
     assert "Meldekontakt: ja" in await clara.press_and_read(roster, "Als Meldekontakt markieren")
     head, _ = await signals_shown(clara)
     assert head.startswith("🔔 Keine offenen")

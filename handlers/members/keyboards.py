@@ -47,12 +47,18 @@ def invite_uses(t: Translate, choices: Iterable[int]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons])
 
 
+# Characters of an organisation's name on a member's button: two buttons share a row.
+ORGANISATION_LABEL = 32
+
+
 def roster(entries: Sequence[RosterEntry]) -> tuple[InlineKeyboardMarkup, int]:
     """A button per member, as many as Telegram takes; and how many did not fit."""
     rows, left_out = fit_keyboard(
         [
             InlineKeyboardButton(
-                f"{e.name} ({e.organisation_code})", callback_data=Member(e.id).pack()
+                # The organisation by its name, as people know it (its code is for files).
+                f"{e.name} ({shorten(e.organisation_name, ORGANISATION_LABEL)})",
+                callback_data=Member(e.id).pack(),
             )
             for e in entries
         ],
