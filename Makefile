@@ -28,7 +28,7 @@ test: $(INSTALLED) lint browser
 	$(BIN)/python -m pytest -n 4 --durations=15 -m "not year"
 
 # The year in the life on SQLite and PostgreSQL (GWBOT_TEST_DATABASE_URL), side by side:
-# 2 to 3 minutes; run it after changing timed work, the outbox or /melden.
+# 1 to 2 minutes; run it after changing timed work, the outbox or /melden.
 test-year: $(INSTALLED)
 	$(BIN)/python -m pytest -n 2 --durations=5 -m year
 

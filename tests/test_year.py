@@ -25,9 +25,9 @@ from tests.year_simulation import EARLY, LATE, Observations, Year, run_apart
 GROWTH = 1.5
 # Most lines of a failure to show.
 SHOWN = 15
-# A year takes about 70 s (SQLite) and 90 s (PostgreSQL) one at a time on 2 cores (~390 ticks,
-# ~14,000 deliveries to the fake Bot API, ~1,200 events, ~60,000 statements; see
-# tests/year_simulation.py), more than the 60 s it was meant to take (issue 23). Beside the rest
+# A year takes 55 to 80 s per database on 2 cores, varying from run to run (~390 ticks, ~14,000
+# deliveries to the fake Bot API, ~1,200 events, ~60,000 statements; see
+# tests/year_simulation.py), around the 60 s it was meant to take (issue 23). Beside the rest
 # of the suite it would push `.ci/run` towards its 10 minutes on a slower machine, so it runs
 # in `make test-year` (both databases side by side), not in `make test`.
 pytestmark = [pytest.mark.timeout(1200), pytest.mark.year]
