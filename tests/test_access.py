@@ -113,7 +113,9 @@ async def test_a_member_deactivated_in_the_middle_of_an_invite_creates_nothing(
     await settled(clara)
     assert (await traces(bot, clara.id))[0] == ["invite"]
 
-    await change_in_members(ada, "Clara Koch (AWO Kreisverband Neustadt)", "Deaktivieren", "Ja, deaktivieren")
+    await change_in_members(
+        ada, "Clara Koch (AWO Kreisverband Neustadt)", "Deaktivieren", "Ja, deaktivieren"
+    )
     # Her open conversation and its draft are gone, from memory and from the database.
     assert await traces(bot, clara.id) == ([], [])
     answer = await clara.callback_answer(await clara.press(question, "bis 50"))
@@ -143,7 +145,9 @@ async def test_a_demoted_coordinator_sees_no_other_organisations_figures(bot: Ru
     choice = await clara.next_message()
     assert choice.text == "Für welche Organisation möchten Sie melden oder korrigieren?"
 
-    await change_in_members(ada, "Clara Koch (Koordinierungsstelle Frühe Chan…)", "Rolle ändern", "Partner*in")
+    await change_in_members(
+        ada, "Clara Koch (Koordinierungsstelle Frühe Chan…)", "Rolle ändern", "Partner*in"
+    )
     assert await traces(bot, clara.id) == ([], [])
     answer = await clara.callback_answer(await clara.press(choice, "AWO Kreisverband Neustadt"))
     assert answer["text"].startswith("Dieser Knopf ist nicht mehr aktuell")

@@ -70,7 +70,9 @@ async def test_an_admin_makes_someone_coordinator_and_their_menu_changes(bot: Ru
     await admin.send("/mitglieder")
     roster = await admin.next_message()
     assert "• Ben Berg – Partner*in" in roster.text
-    assert "Rolle: Partner*in" in await admin.press_and_read(roster, "Ben Berg (AWO Kreisverband Neustadt)")
+    assert "Rolle: Partner*in" in await admin.press_and_read(
+        roster, "Ben Berg (AWO Kreisverband Neustadt)"
+    )
     await admin.press_and_read(roster, "Rolle ändern")
     assert "Rolle: Koordinator*in" in await admin.press_and_read(roster, "Koordinator*in")
     assert (await stored(bot, ben.id)).role == "coordinator"
