@@ -42,7 +42,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import Enum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -86,15 +85,6 @@ ClaimHook = Callable[[AsyncSession, datetime], Awaitable[int]]
 # Hears how each round of run_forever went: None, or what it failed with.
 Watch = Callable[[Exception | None], Awaitable[None]]
 FINAL = frozenset({DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.BLOCKED})
-
-
-class Unknown(Enum):
-    """Not looked at yet (None already means: nothing waits)."""
-
-    UNKNOWN = "unknown"
-
-
-UNKNOWN = Unknown.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -193,8 +183,6 @@ class Dispatcher:
         self._turn_until: datetime | None = None  # this dispatcher's turn to send
         self._turn_elsewhere: datetime | None = None  # another's, as last seen
         self._stop: asyncio.Event | None = None
-        # When the next delivery falls due, as the last claim saw it.
-        self._next_due: datetime | Unknown | None = UNKNOWN
 
     async def run_once(self) -> int:
         """Claim one batch of due deliveries and send it; returns how many were claimed (none
@@ -251,14 +239,10 @@ class Dispatcher:
         until another dispatcher's turn to send ends)."""
         until = self.clock() + horizon
         while True:
-            self._next_due = UNKNOWN
             if await self.run_once():
                 continue
-            seen: datetime | Unknown | None = self._next_due
-            if isinstance(seen, Unknown):  # the round ended before its claim looked
-                async with self.sessions() as session:
-                    seen = await next_due(session)
-            due = seen
+            async with self.sessions() as session:
+                due = await next_due(session)
             if due is None or due > until:
                 return
             wait = (due - self.clock()).total_seconds()
@@ -314,10 +298,7 @@ class Dispatcher:
         turn: Turn | None = None
         claimed: list[Claimed] = []
         async with self.sessions.begin() as session:
-            # When the next delivery falls due answers "anything due now?" and, when nothing
-            # is, tells run_until_idle how long to sleep: one statement for both.
-            self._next_due = await next_due(session)
-            due = self._next_due is not None and self._next_due <= now
+            due = await any_due(session, now)
             # The hooks drop what is due and no longer needed: with nothing due they have
             # nothing to look at, and only what they dropped needs a second look.
             if due and self.before_claim:

@@ -103,6 +103,14 @@ async def write_obligations(session: AsyncSession, now: datetime) -> list[Writte
     return [Written(*row) for row in await session.execute(written, rows)]
 
 
+def owed_from(indicator_start: date | None, initiative_start: date, since: date | None) -> date:
+    """The first day an organisation owes an indicator: the indicator's start (else the
+    initiative's), or the day the organisation joined if later. `_spans_to_write` says the
+    same in SQL to skip the spans already written."""
+    start = indicator_start or initiative_start
+    return max(start, since or start)
+
+
 async def _spans_to_write(
     session: AsyncSession, initiative_start: date, today: date
 ) -> list[tuple[Span, tuple[date, date] | None]]:
@@ -149,14 +157,8 @@ async def _spans_to_write(
     )
     found: list[tuple[Span, tuple[date, date] | None]] = []
     for indicator_id, organisation_id, frequency, due_days, own_start, active_since, *known in rows:
-        begins = own_start or initiative_start
-        span = Span(
-            indicator_id,
-            organisation_id,
-            frequency,
-            due_days,
-            max(begins, active_since or begins),
-        )
+        begins = owed_from(own_start, initiative_start, active_since)
+        span = Span(indicator_id, organisation_id, frequency, due_days, begins)
         found.append((span, (known[0], known[1]) if known[1] is not None else None))
     return found
 
@@ -210,9 +212,8 @@ async def owed_spans(session: AsyncSession, initiative_start: date) -> list[Span
     )
     spans = []
     for indicator_id, frequency, due_days, start, by_all in indicators:
-        start = start or initiative_start
         for organisation in _reporters(indicator_id, by_all, organisations, named):
-            since = max(start, organisation.active_since or start)
+            since = owed_from(start, initiative_start, organisation.active_since)
             spans.append(Span(indicator_id, organisation.id, frequency, due_days, since))
     return spans
 

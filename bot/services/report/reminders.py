@@ -254,16 +254,13 @@ async def _remind(
         for organisation, persons in people.items()
     }
     told = await _told(session, items, [p.member_id for ps in due.values() for p in ps])
-    untold = {
-        person: [
-            i
-            for i in items
-            if i.organisation_id == organisation
-            and (i.obligation_id, i.offset, person.member_id) not in told
-        ]
-        for organisation, persons in due.items()
-        for person in persons
-    }
+    untold: dict[Recipient, list[Item]] = {}
+    for organisation, persons in due.items():
+        owed = [i for i in items if i.organisation_id == organisation]
+        for person in persons:
+            untold[person] = [
+                i for i in owed if (i.obligation_id, i.offset, person.member_id) not in told
+            ]
     # One statement for every claim and one for every delivery of the tick, however many
     # people are reminded.
     fresh = await _claim(session, untold, today)
